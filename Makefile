@@ -1,0 +1,57 @@
+# The map of what a maintainer does: one target per job, each a thin call into Python.
+# Every target bootstraps .venv on first use (Python 3.11+ with venv is all a machine needs).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+PORT ?= 8000
+REPORT_DIR ?= reports
+NEW ?= openapi.yaml
+
+# A token given as TOKEN=... travels in the environment, never on a command line make echoes.
+ifdef TOKEN
+export LIVEPEER_GATEWAY_TOKEN := $(TOKEN)
+endif
+
+.PHONY: venv generate check-generated lint-spec compat serve conformance test faults bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+generate: venv          ## regenerate generated/ from openapi.yaml
+	$(PY) -m livepeer_tools.generate
+
+check-generated: venv   ## fail with a diff when generated/ is not what openapi.yaml produces
+	$(PY) -m livepeer_tools.check_generated
+
+lint-spec: venv         ## validate openapi.yaml and the project's own rules
+	$(PY) -m livepeer_tools.lint_spec
+
+compat: venv            ## breaking changes between OLD (git ref or file) and NEW
+	@test -n "$(OLD)" || { echo "usage: make compat OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
+	$(PY) -m livepeer_tools.compat "$(OLD)" "$(NEW)" $(ARGS)
+
+serve: venv             ## run the reference gateway on 127.0.0.1:$(PORT)
+	$(PY) -m contract_tests.reference_gateway --port $(PORT) $(ARGS)
+
+conformance: venv       ## run the conformance suite (the reference gateway unless BASE_URL is set)
+	$(PY) -m contract_tests.cli run $(if $(BASE_URL),--base-url "$(BASE_URL)") --report-dir "$(REPORT_DIR)" $(ARGS)
+
+test: venv              ## the whole test suite
+	$(PY) -m pytest $(ARGS)
+
+faults: venv            ## detection table of the fault catalogue, written to docs/faults.md
+	$(PY) -m livepeer_tools.faults $(ARGS)
+
+bench: venv             ## benchmarks, printed and written to docs/benchmarks.md
+	$(PY) -m livepeer_tools.bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(REPORT_DIR) .pytest_cache .hypothesis

@@ -1,0 +1,266 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, BinaryIO, TextIO, TYPE_CHECKING, Generator
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+import json
+from .. import types
+
+from ..types import UNSET, Unset
+
+from ..types import File, FileTypes
+from ..types import UNSET, Unset
+from io import BytesIO
+
+
+
+
+
+
+T = TypeVar("T", bound="ImageToImageParams")
+
+
+
+@_attrs_define
+class ImageToImageParams:
+    """ 
+        Attributes:
+            prompt (str): Text prompt(s) to guide image generation. Separate multiple prompts with '|' if supported by the
+                model. Must not be empty: an empty prompt is answered 400.
+            image (File): Uploaded image to modify with the pipeline. The returned images have its width and height.
+            model_id (str | Unset): Hugging Face model ID used for image generation. Optional: the gateway uses its default
+                model when it is empty (see the decision in the document's description).
+            loras (str | Unset): A LoRA (Low-Rank Adaptation) model and its corresponding weight for image generation.
+                Example: { "latent-consistency/lcm-lora-sdxl": 1.0, "nerijs/pixel-art-xl": 1.2}.
+            strength (float | Unset): Degree of transformation applied to the reference image (0 to 1). Default: 0.8.
+            guidance_scale (float | Unset): Encourages model to generate images closely linked to the text prompt (higher
+                values may reduce image quality). Bounded 0 to 20: classifier-free guidance below 0 is meaningless and above 20
+                only saturates the image.
+            image_guidance_scale (float | Unset): Degree to which the generated image is pushed towards the initial image.
+                Bounded 0 to 20, like guidance_scale, for the same reason. Default: 1.5.
+            negative_prompt (str | Unset): Text prompt(s) to guide what to exclude from image generation. Ignored if
+                guidance_scale < 1.
+            safety_check (bool | Unset): Perform a safety check to estimate if generated images could be offensive or
+                harmful.
+            seed (int | Unset): Seed for random number generation. The i-th returned image has seed `seed + i`. Bounded to
+                an unsigned 32-bit integer, the widest seed every runner's random generator accepts.
+            num_inference_steps (int | Unset): Number of denoising steps. More steps usually lead to higher quality images
+                but slower inference. Modulated by strength. Bounded 1 to 150: at least one step is needed, and past 150 quality
+                no longer improves while the cost keeps growing. Default: 100.
+            num_images_per_prompt (int | Unset): Number of images to generate per prompt. Bounded 1 to 4: a batch is
+                generated at once on one GPU, and four default-size images is what a 24 GB card holds.
+     """
+
+    prompt: str
+    image: File
+    model_id: str | Unset = UNSET
+    loras: str | Unset = UNSET
+    strength: float | Unset = 0.8
+    guidance_scale: float | Unset = UNSET
+    image_guidance_scale: float | Unset = 1.5
+    negative_prompt: str | Unset = UNSET
+    safety_check: bool | Unset = UNSET
+    seed: int | Unset = UNSET
+    num_inference_steps: int | Unset = 100
+    num_images_per_prompt: int | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+
+
+
+
+    def to_dict(self) -> dict[str, Any]:
+        prompt = self.prompt
+
+        image = self.image.to_tuple()
+
+
+        model_id = self.model_id
+
+        loras = self.loras
+
+        strength = self.strength
+
+        guidance_scale = self.guidance_scale
+
+        image_guidance_scale = self.image_guidance_scale
+
+        negative_prompt = self.negative_prompt
+
+        safety_check = self.safety_check
+
+        seed = self.seed
+
+        num_inference_steps = self.num_inference_steps
+
+        num_images_per_prompt = self.num_images_per_prompt
+
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update({
+            "prompt": prompt,
+            "image": image,
+        })
+        if model_id is not UNSET:
+            field_dict["model_id"] = model_id
+        if loras is not UNSET:
+            field_dict["loras"] = loras
+        if strength is not UNSET:
+            field_dict["strength"] = strength
+        if guidance_scale is not UNSET:
+            field_dict["guidance_scale"] = guidance_scale
+        if image_guidance_scale is not UNSET:
+            field_dict["image_guidance_scale"] = image_guidance_scale
+        if negative_prompt is not UNSET:
+            field_dict["negative_prompt"] = negative_prompt
+        if safety_check is not UNSET:
+            field_dict["safety_check"] = safety_check
+        if seed is not UNSET:
+            field_dict["seed"] = seed
+        if num_inference_steps is not UNSET:
+            field_dict["num_inference_steps"] = num_inference_steps
+        if num_images_per_prompt is not UNSET:
+            field_dict["num_images_per_prompt"] = num_images_per_prompt
+
+        return field_dict
+
+
+    def to_multipart(self) -> types.RequestFiles:
+        files: types.RequestFiles = []
+
+        files.append(("prompt", (None, str(self.prompt).encode(), "text/plain")))
+
+
+
+        files.append(("image", self.image.to_tuple()))
+
+
+
+        if not isinstance(self.model_id, Unset):
+            files.append(("model_id", (None, str(self.model_id).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.loras, Unset):
+            files.append(("loras", (None, str(self.loras).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.strength, Unset):
+            files.append(("strength", (None, str(self.strength).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.guidance_scale, Unset):
+            files.append(("guidance_scale", (None, str(self.guidance_scale).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.image_guidance_scale, Unset):
+            files.append(("image_guidance_scale", (None, str(self.image_guidance_scale).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.negative_prompt, Unset):
+            files.append(("negative_prompt", (None, str(self.negative_prompt).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.safety_check, Unset):
+            files.append(("safety_check", (None, str(self.safety_check).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.seed, Unset):
+            files.append(("seed", (None, str(self.seed).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.num_inference_steps, Unset):
+            files.append(("num_inference_steps", (None, str(self.num_inference_steps).encode(), "text/plain")))
+
+
+
+        if not isinstance(self.num_images_per_prompt, Unset):
+            files.append(("num_images_per_prompt", (None, str(self.num_images_per_prompt).encode(), "text/plain")))
+
+
+
+
+        for prop_name, prop in self.additional_properties.items():
+            files.append((prop_name, (None, str(prop).encode(), "text/plain")))
+
+
+
+        return files
+
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        prompt = d.pop("prompt")
+
+        image = File(
+             payload = BytesIO(d.pop("image"))
+        )
+
+
+
+
+        model_id = d.pop("model_id", UNSET)
+
+        loras = d.pop("loras", UNSET)
+
+        strength = d.pop("strength", UNSET)
+
+        guidance_scale = d.pop("guidance_scale", UNSET)
+
+        image_guidance_scale = d.pop("image_guidance_scale", UNSET)
+
+        negative_prompt = d.pop("negative_prompt", UNSET)
+
+        safety_check = d.pop("safety_check", UNSET)
+
+        seed = d.pop("seed", UNSET)
+
+        num_inference_steps = d.pop("num_inference_steps", UNSET)
+
+        num_images_per_prompt = d.pop("num_images_per_prompt", UNSET)
+
+        image_to_image_params = cls(
+            prompt=prompt,
+            image=image,
+            model_id=model_id,
+            loras=loras,
+            strength=strength,
+            guidance_scale=guidance_scale,
+            image_guidance_scale=image_guidance_scale,
+            negative_prompt=negative_prompt,
+            safety_check=safety_check,
+            seed=seed,
+            num_inference_steps=num_inference_steps,
+            num_images_per_prompt=num_images_per_prompt,
+        )
+
+
+        image_to_image_params.additional_properties = d
+        return image_to_image_params
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
