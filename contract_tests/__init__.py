@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Conformance suite for Livepeer AI gateways, and the reference gateway it embeds."""

@@ -1,1 +1,1 @@
-"""placeholder"""
+"""A conformant Livepeer AI gateway that needs no model weights."""

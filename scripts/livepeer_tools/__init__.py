@@ -1,1 +1,1 @@
-"""placeholder"""
+"""Maintainers' tools: regeneration, drift check, spec lint, compatibility, benchmarks."""
