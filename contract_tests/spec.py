@@ -37,12 +37,17 @@ def _load_cached(path: str) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+    return parse_spec(text, path)
+
+
+def parse_spec(text: str, source: str) -> dict[str, Any]:
+    """Parse spec text read from `source` (a path or a git `REF:path`); `SpecError` if unfit."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SpecError(f"spec {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise SpecError(f"spec {source} is not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict) or "openapi" not in document or "paths" not in document:
-        raise SpecError(f"{path} is not an OpenAPI document (no 'openapi' or 'paths' key)")
+        raise SpecError(f"{source} is not an OpenAPI document (no 'openapi' or 'paths' key)")
     return document
 
 
@@ -85,7 +90,9 @@ def operation(document: dict[str, Any], path: str, method: str = "post") -> dict
     return inline_refs(document, op)
 
 
-def request_body(document: dict[str, Any], path: str, method: str = "post") -> tuple[str, dict[str, Any]]:
+def request_body(
+    document: dict[str, Any], path: str, method: str = "post"
+) -> tuple[str, dict[str, Any]]:
     """(media type, schema) of the operation's request body, `$ref`s inlined."""
     content = operation(document, path, method).get("requestBody", {}).get("content", {})
     if not content:

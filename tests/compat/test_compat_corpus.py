@@ -1,0 +1,67 @@
+"""The labelled corpus: every spec edit gets its expected verdict and findings, at 100% / 100%."""
+
+from __future__ import annotations
+
+import pytest
+from livepeer_tools.compat import Comparison, compare
+from livepeer_tools.compat.corpus import CorpusCase, load_cases, run_checker, score
+
+from contract_tests.spec import DEFAULT_SPEC_PATH, load_spec
+
+CASES = load_cases()
+CATEGORIES = ("breaking-client", "breaking-gateway", "behaviour", "compatible")
+
+
+def _findings(comparison: Comparison) -> frozenset[tuple[str, str]]:
+    return frozenset((str(f.severity), f.pointer) for f in comparison.findings)
+
+
+def _compare(old: dict, new: dict) -> Comparison:
+    return Comparison("old", "new", compare(old, new))
+
+
+def test_corpus_is_large_and_balanced() -> None:
+    """At least 40 cases, at least 8 per category, each exercising what its category says."""
+    assert len(CASES) >= 40
+    for category in CATEGORIES:
+        assert sum(case.category == category for case in CASES) >= 8, category
+    for case in CASES:
+        severities = {severity for severity, _ in case.findings}
+        assert case.category in severities or case.category == "compatible", case.name
+
+
+def test_every_edit_changes_the_spec() -> None:
+    """Each case's edits really change the spec (no case passes by editing nothing)."""
+    spec = load_spec(DEFAULT_SPEC_PATH)
+    for case in CASES:
+        old, new = case.documents(spec)
+        assert old != new, case.name
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_corpus_case(case: CorpusCase) -> None:
+    """The checker gives the case its labelled verdict and exactly its labelled findings."""
+    comparison = _compare(*case.documents())
+    assert comparison.verdict == case.verdict
+    assert _findings(comparison) == case.findings
+
+
+def test_corpus_precision_and_recall() -> None:
+    """Precision and recall over the whole corpus, printed, are 100% for verdicts and findings."""
+    comparisons = run_checker(CASES, _compare)
+    result = score(CASES, [c.verdict for c in comparisons], [_findings(c) for c in comparisons])
+    print(
+        f"\ncompat corpus: {len(CASES)} cases; breaking verdicts precision "
+        f"{result.verdict_precision:.0%} recall {result.verdict_recall:.0%}; findings precision "
+        f"{result.finding_precision:.0%} recall {result.finding_recall:.0%}"
+    )
+    assert (result.verdict_precision, result.verdict_recall) == (1.0, 1.0)
+    assert (result.finding_precision, result.finding_recall) == (1.0, 1.0)
+
+
+def test_score_counts_misses_and_false_alarms() -> None:
+    """The scorer itself: a checker that calls everything breaking loses precision, not recall."""
+    always_breaking = score(CASES, ["breaking"] * len(CASES))
+    never_breaking = score(CASES, ["compatible"] * len(CASES))
+    assert always_breaking.verdict_recall == 1.0 and always_breaking.verdict_precision < 1.0
+    assert never_breaking.verdict_recall == 0.0
