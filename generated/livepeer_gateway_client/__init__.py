@@ -1,5 +1,5 @@
+"""A client library for accessing Livepeer AI Gateway, image endpoints"""
 
-""" A client library for accessing Livepeer AI Gateway, image endpoints """
 from .client import AuthenticatedClient, Client
 
 __all__ = (

@@ -1,42 +1,37 @@
+"""The clients that hold a gateway's address and connection settings."""
+
 import ssl
 from typing import Any, Self
 
-from attrs import define, field, evolve
 import httpx
-
-
-
+from attrs import define, evolve, field
 
 
 @define
 class Client:
-    """A class for keeping track of data related to the API
+    """A client for operations that need no authentication.
 
-    The following are accepted as keyword arguments and will be used to construct httpx Clients internally:
+    Keyword arguments, used to build the underlying httpx clients:
 
-        ``base_url``: The base URL for the API, all requests are made to a relative path to this URL
+        ``base_url``: the gateway's address; every operation's path is relative to it.
 
-        ``cookies``: A dictionary of cookies to be sent with every request
+        ``cookies``, ``headers``: sent with every request.
 
-        ``headers``: A dictionary of headers to be sent with every request
+        ``timeout``: an ``httpx.Timeout``; operations raise ``httpx.TimeoutException`` past it.
 
-        ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        ``verify_ssl``: whether to verify the server's certificate (keep True in production).
 
-        ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
-        but can be set to False for testing purposes.
+        ``follow_redirects``: whether to follow redirects (default False).
 
-        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
+        ``httpx_args``: further arguments for the ``httpx.Client`` and ``httpx.AsyncClient``.
 
-        ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
+        ``raise_on_unexpected_status``: raise ``errors.UnexpectedStatus`` when the gateway answers
+        a status the API description does not declare (default True); when False, the operation
+        returns None (``parsed`` is None in the detailed variants).
 
-
-    Attributes:
-        raise_on_unexpected_status: Whether or not to raise an errors.UnexpectedStatus if the API returns a
-            status code that was not documented in the source OpenAPI document. Can also be provided as a keyword
-            argument to the constructor.
     """
-    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+
+    raise_on_unexpected_status: bool = field(default=True, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
@@ -47,8 +42,13 @@ class Client:
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The headers that authenticate a request: none for this client."""
+        return {}
+
     def with_headers(self, headers: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional headers"""
+        """A copy of this client that also sends `headers`."""
         if self._client is not None:
             self._client.headers.update(headers)
         if self._async_client is not None:
@@ -56,7 +56,7 @@ class Client:
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "Client":
-        """Get a new client matching this one with additional cookies"""
+        """A copy of this client that also sends `cookies`."""
         if self._client is not None:
             self._client.cookies.update(cookies)
         if self._async_client is not None:
@@ -64,109 +64,97 @@ class Client:
         return evolve(self, cookies={**self._cookies, **cookies})
 
     def with_timeout(self, timeout: httpx.Timeout) -> "Client":
-        """Get a new client matching this one with a new timeout configuration"""
+        """A copy of this client with another timeout."""
         if self._client is not None:
             self._client.timeout = timeout
         if self._async_client is not None:
             self._async_client.timeout = timeout
         return evolve(self, timeout=timeout)
 
-    def set_httpx_client(self, client: httpx.Client) -> Self:
-        """Manually set the underlying httpx.Client
+    def _httpx_settings(self) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            "headers": {**self._headers, **self.auth_headers},
+            "timeout": self._timeout,
+            "verify": self._verify_ssl,
+            "follow_redirects": self._follow_redirects,
+            **self._httpx_args,
+        }
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+    def set_httpx_client(self, client: httpx.Client) -> Self:
+        """Use `client` for synchronous calls; its own settings replace this client's, but the
+        authentication header is still sent with every operation."""
         self._client = client
         return self
 
     def get_httpx_client(self) -> httpx.Client:
-        """Get the underlying httpx.Client, constructing a new one if not previously set"""
+        """The httpx.Client synchronous calls use, built on first use unless one was set."""
         if self._client is None:
-            self._client = httpx.Client(
-                base_url=self._base_url,
-                cookies=self._cookies,
-                headers=self._headers,
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
-            )
+            self._client = httpx.Client(**self._httpx_settings())
         return self._client
 
     def __enter__(self) -> Self:
-        """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
+        """Open the underlying httpx.Client (a client can be entered only once)."""
         self.get_httpx_client().__enter__()
         return self
 
-    def __exit__(self, *args: Any, **kwargs: Any) -> None:
-        """Exit a context manager for internal httpx.Client (see httpx docs)"""
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        """Close the underlying httpx.Client."""
         self.get_httpx_client().__exit__(*args, **kwargs)
 
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
-        """Manually set the underlying httpx.AsyncClient
-
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+        """Use `async_client` for asynchronous calls; its own settings replace this client's, but
+        the authentication header is still sent with every operation."""
         self._async_client = async_client
         return self
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
+        """The httpx.AsyncClient asynchronous calls use, built on first use unless one was set."""
         if self._async_client is None:
-            self._async_client = httpx.AsyncClient(
-                base_url=self._base_url,
-                cookies=self._cookies,
-                headers=self._headers,
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
-            )
+            self._async_client = httpx.AsyncClient(**self._httpx_settings())
         return self._async_client
 
     async def __aenter__(self) -> Self:
-        """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
+        """Open the underlying httpx.AsyncClient (a client can be entered only once)."""
         await self.get_async_httpx_client().__aenter__()
         return self
 
-    async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
-        """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
+    async def __aexit__(self, *args: object, **kwargs: Any) -> None:
+        """Close the underlying httpx.AsyncClient."""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
 
 
 @define
 class AuthenticatedClient:
-    """A Client which has been authenticated for use on secured endpoints
+    """A client for secured operations: sends ``Authorization: Bearer <token>`` with each call.
 
-    The following are accepted as keyword arguments and will be used to construct httpx Clients internally:
+    The header is added to every operation's request, so it is sent also through an httpx
+    client given with ``set_httpx_client``; the token never appears in ``repr()``.
 
-        ``base_url``: The base URL for the API, all requests are made to a relative path to this URL
+    Keyword arguments, used to build the underlying httpx clients:
 
-        ``cookies``: A dictionary of cookies to be sent with every request
+        ``base_url``: the gateway's address; every operation's path is relative to it.
 
-        ``headers``: A dictionary of headers to be sent with every request
+        ``cookies``, ``headers``: sent with every request.
 
-        ``timeout``: The maximum amount of a time a request can take. API functions will raise
-        httpx.TimeoutException if this is exceeded.
+        ``timeout``: an ``httpx.Timeout``; operations raise ``httpx.TimeoutException`` past it.
 
-        ``verify_ssl``: Whether or not to verify the SSL certificate of the API server. This should be True in production,
-        but can be set to False for testing purposes.
+        ``verify_ssl``: whether to verify the server's certificate (keep True in production).
 
-        ``follow_redirects``: Whether or not to follow redirects. Default value is False.
+        ``follow_redirects``: whether to follow redirects (default False).
 
-        ``httpx_args``: A dictionary of additional arguments to be passed to the ``httpx.Client`` and ``httpx.AsyncClient`` constructor.
+        ``httpx_args``: further arguments for the ``httpx.Client`` and ``httpx.AsyncClient``.
 
+        ``raise_on_unexpected_status``: raise ``errors.UnexpectedStatus`` when the gateway answers
+        a status the API description does not declare (default True); when False, the operation
+        returns None (``parsed`` is None in the detailed variants).
 
-    Attributes:
-        raise_on_unexpected_status: Whether or not to raise an errors.UnexpectedStatus if the API returns a
-            status code that was not documented in the source OpenAPI document. Can also be provided as a keyword
-            argument to the constructor.
-        token: The token to use for authentication
-        prefix: The prefix to use for the Authorization header
-        auth_header_name: The name of the Authorization header
+        ``token``: the bearer token; ``prefix`` (default "Bearer", empty for none) and
+        ``auth_header_name`` (default "Authorization") shape the header.
     """
 
-    raise_on_unexpected_status: bool = field(default=False, kw_only=True)
+    raise_on_unexpected_status: bool = field(default=True, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
@@ -177,12 +165,18 @@ class AuthenticatedClient:
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
-    token: str
+    token: str = field(repr=False)
     prefix: str = "Bearer"
     auth_header_name: str = "Authorization"
 
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """The header that carries the token."""
+        value = f"{self.prefix} {self.token}" if self.prefix else self.token
+        return {self.auth_header_name: value}
+
     def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional headers"""
+        """A copy of this client that also sends `headers`."""
         if self._client is not None:
             self._client.headers.update(headers)
         if self._async_client is not None:
@@ -190,7 +184,7 @@ class AuthenticatedClient:
         return evolve(self, headers={**self._headers, **headers})
 
     def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
-        """Get a new client matching this one with additional cookies"""
+        """A copy of this client that also sends `cookies`."""
         if self._client is not None:
             self._client.cookies.update(cookies)
         if self._async_client is not None:
@@ -198,74 +192,62 @@ class AuthenticatedClient:
         return evolve(self, cookies={**self._cookies, **cookies})
 
     def with_timeout(self, timeout: httpx.Timeout) -> "AuthenticatedClient":
-        """Get a new client matching this one with a new timeout configuration"""
+        """A copy of this client with another timeout."""
         if self._client is not None:
             self._client.timeout = timeout
         if self._async_client is not None:
             self._async_client.timeout = timeout
         return evolve(self, timeout=timeout)
 
-    def set_httpx_client(self, client: httpx.Client) -> Self:
-        """Manually set the underlying httpx.Client
+    def _httpx_settings(self) -> dict[str, Any]:
+        return {
+            "base_url": self._base_url,
+            "cookies": self._cookies,
+            "headers": {**self._headers, **self.auth_headers},
+            "timeout": self._timeout,
+            "verify": self._verify_ssl,
+            "follow_redirects": self._follow_redirects,
+            **self._httpx_args,
+        }
 
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+    def set_httpx_client(self, client: httpx.Client) -> Self:
+        """Use `client` for synchronous calls; its own settings replace this client's, but the
+        authentication header is still sent with every operation."""
         self._client = client
         return self
 
     def get_httpx_client(self) -> httpx.Client:
-        """Get the underlying httpx.Client, constructing a new one if not previously set"""
+        """The httpx.Client synchronous calls use, built on first use unless one was set."""
         if self._client is None:
-            self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
-            self._client = httpx.Client(
-                base_url=self._base_url,
-                cookies=self._cookies,
-                headers=self._headers,
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
-            )
+            self._client = httpx.Client(**self._httpx_settings())
         return self._client
 
     def __enter__(self) -> Self:
-        """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
+        """Open the underlying httpx.Client (a client can be entered only once)."""
         self.get_httpx_client().__enter__()
         return self
 
-    def __exit__(self, *args: Any, **kwargs: Any) -> None:
-        """Exit a context manager for internal httpx.Client (see httpx docs)"""
+    def __exit__(self, *args: object, **kwargs: Any) -> None:
+        """Close the underlying httpx.Client."""
         self.get_httpx_client().__exit__(*args, **kwargs)
 
     def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
-        """Manually set the underlying httpx.AsyncClient
-
-        **NOTE**: This will override any other settings on the client, including cookies, headers, and timeout.
-        """
+        """Use `async_client` for asynchronous calls; its own settings replace this client's, but
+        the authentication header is still sent with every operation."""
         self._async_client = async_client
         return self
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """Get the underlying httpx.AsyncClient, constructing a new one if not previously set"""
+        """The httpx.AsyncClient asynchronous calls use, built on first use unless one was set."""
         if self._async_client is None:
-            self._headers[self.auth_header_name] = f"{self.prefix} {self.token}" if self.prefix else self.token
-            self._async_client = httpx.AsyncClient(
-                base_url=self._base_url,
-                cookies=self._cookies,
-                headers=self._headers,
-                timeout=self._timeout,
-                verify=self._verify_ssl,
-                follow_redirects=self._follow_redirects,
-                **self._httpx_args,
-            )
+            self._async_client = httpx.AsyncClient(**self._httpx_settings())
         return self._async_client
 
     async def __aenter__(self) -> Self:
-        """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
+        """Open the underlying httpx.AsyncClient (a client can be entered only once)."""
         await self.get_async_httpx_client().__aenter__()
         return self
 
-    async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
-        """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
+    async def __aexit__(self, *args: object, **kwargs: Any) -> None:
+        """Close the underlying httpx.AsyncClient."""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
-

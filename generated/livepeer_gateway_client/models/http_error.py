@@ -1,75 +1,65 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar, BinaryIO, TextIO, TYPE_CHECKING, Generator
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
-from typing import cast
+from ..types import wrong_type
 
 if TYPE_CHECKING:
-  from ..models.api_error import APIError
-
-
-
+    from ..models.api_error import APIError
 
 
 T = TypeVar("T", bound="HTTPError")
 
 
-
 @_attrs_define
 class HTTPError:
-    """ HTTP error response model.
+    """HTTP error response model.
 
-        Attributes:
-            detail (APIError): API error response model.
-     """
+    Attributes:
+        detail (APIError): API error response model.
+    """
 
     detail: APIError
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
-
-
-
-
     def to_dict(self) -> dict[str, Any]:
-        from ..models.api_error import APIError # noqa: PLC0415
+        """This model as a JSON-ready dict; unset optional fields are left out."""
         detail = self.detail.to_dict()
-
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({
-            "detail": detail,
-        })
+        field_dict.update(
+            {
+                "detail": detail,
+            }
+        )
 
         return field_dict
 
-
-
     @classmethod
-    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.api_error import APIError # noqa: PLC0415
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Parse a decoded JSON object, raising KeyError or TypeError when it breaks the schema."""
+        from ..models.api_error import APIError
+
+        if not isinstance(src_dict, Mapping):
+            raise wrong_type("HTTPError", "an object", src_dict)
         d = dict(src_dict)
         detail = APIError.from_dict(d.pop("detail"))
-
-
-
 
         http_error = cls(
             detail=detail,
         )
-
 
         http_error.additional_properties = d
         return http_error
 
     @property
     def additional_keys(self) -> list[str]:
+        """Names of the fields the schema does not declare."""
         return list(self.additional_properties.keys())
 
     def __getitem__(self, key: str) -> Any:

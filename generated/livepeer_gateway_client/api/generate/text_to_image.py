@@ -1,32 +1,22 @@
 from http import HTTPStatus
-from typing import Any, cast
-from urllib.parse import quote
+from typing import Any
 
 import httpx
 
-from ...client import AuthenticatedClient, Client
-from ...types import Response, UNSET
 from ... import errors
-
+from ...client import AuthenticatedClient, Client
 from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...models.image_response import ImageResponse
 from ...models.text_to_image_params import TextToImageParams
-from typing import cast
-
+from ...types import Response
 
 
 def _get_kwargs(
     *,
     body: TextToImageParams,
-
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
-
-
-    
-
-    
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -41,57 +31,62 @@ def _get_kwargs(
     return _kwargs
 
 
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> HTTPError | HTTPValidationError | ImageResponse | None:
+    try:
+        if response.status_code == 200:
+            response_200 = ImageResponse.from_dict(response.json())
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> HTTPError | HTTPValidationError | ImageResponse | None:
-    if response.status_code == 200:
-        response_200 = ImageResponse.from_dict(response.json())
+            return response_200
 
+        if response.status_code == 400:
+            response_400 = HTTPError.from_dict(response.json())
 
+            return response_400
 
-        return response_200
+        if response.status_code == 401:
+            response_401 = HTTPError.from_dict(response.json())
 
-    if response.status_code == 400:
-        response_400 = HTTPError.from_dict(response.json())
+            return response_401
 
+        if response.status_code == 413:
+            response_413 = HTTPError.from_dict(response.json())
 
+            return response_413
 
-        return response_400
+        if response.status_code == 422:
+            response_422 = HTTPValidationError.from_dict(response.json())
 
-    if response.status_code == 401:
-        response_401 = HTTPError.from_dict(response.json())
+            return response_422
 
+        if response.status_code == 500:
+            response_500 = HTTPError.from_dict(response.json())
 
+            return response_500
 
-        return response_401
+        if response.status_code == 503:
+            response_503 = HTTPError.from_dict(response.json())
 
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
+            return response_503
 
-
-
-        return response_422
-
-    if response.status_code == 500:
-        response_500 = HTTPError.from_dict(response.json())
-
-
-
-        return response_500
-
-    if response.status_code == 503:
-        response_503 = HTTPError.from_dict(response.json())
-
-
-
-        return response_503
-
+    except KeyError as exc:
+        raise errors.UnexpectedResponseBody(
+            response.status_code, response.content, f"required field {exc.args[0]!r} is missing"
+        ) from exc
+    except (TypeError, ValueError, AttributeError) as exc:
+        # ValueError covers a body that is not JSON at all.
+        raise errors.UnexpectedResponseBody(
+            response.status_code, response.content, str(exc)
+        ) from exc
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
-    else:
-        return None
+    return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,120 +99,120 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
-
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
-    """ Text To Image
+    """Text To Image
 
-     Generate images from text prompts.
+    Generate images from text prompts.
 
     Args:
         body (TextToImageParams):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.UnexpectedStatus: the gateway answered a status the API description does not declare
+            (unless the client's raise_on_unexpected_status is False).
+        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
+        httpx.HTTPError: the request could not be sent or timed out.
 
     Returns:
         Response[HTTPError | HTTPValidationError | ImageResponse]
-     """
-
+    """
 
     kwargs = _get_kwargs(
         body=body,
-
     )
+    # Per request, so the token also goes through an httpx client the caller supplied.
+    kwargs["headers"].update(client.auth_headers)
 
-    response = client.get_httpx_client().request(
-        **kwargs,
-    )
+    response = client.get_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
 
 def sync(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
-
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
-    """ Text To Image
+    """Text To Image
 
-     Generate images from text prompts.
+    Generate images from text prompts.
 
     Args:
         body (TextToImageParams):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.UnexpectedStatus: the gateway answered a status the API description does not declare
+            (unless the client's raise_on_unexpected_status is False).
+        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
+        httpx.HTTPError: the request could not be sent or timed out.
 
     Returns:
         HTTPError | HTTPValidationError | ImageResponse
-     """
-
+    """
 
     return sync_detailed(
         client=client,
-body=body,
-
+        body=body,
     ).parsed
+
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
-
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
-    """ Text To Image
+    """Text To Image
 
-     Generate images from text prompts.
+    Generate images from text prompts.
 
     Args:
         body (TextToImageParams):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.UnexpectedStatus: the gateway answered a status the API description does not declare
+            (unless the client's raise_on_unexpected_status is False).
+        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
+        httpx.HTTPError: the request could not be sent or timed out.
 
     Returns:
         Response[HTTPError | HTTPValidationError | ImageResponse]
-     """
-
+    """
 
     kwargs = _get_kwargs(
         body=body,
-
     )
+    kwargs["headers"].update(client.auth_headers)
 
-    response = await client.get_async_httpx_client().request(
-        **kwargs
-    )
+    response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
 
 async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
-
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
-    """ Text To Image
+    """Text To Image
 
-     Generate images from text prompts.
+    Generate images from text prompts.
 
     Args:
         body (TextToImageParams):
 
     Raises:
-        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
-        httpx.TimeoutException: If the request takes longer than Client.timeout.
+        errors.UnexpectedStatus: the gateway answered a status the API description does not declare
+            (unless the client's raise_on_unexpected_status is False).
+        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
+        httpx.HTTPError: the request could not be sent or timed out.
 
     Returns:
         HTTPError | HTTPValidationError | ImageResponse
-     """
+    """
 
-
-    return (await asyncio_detailed(
-        client=client,
-body=body,
-
-    )).parsed
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

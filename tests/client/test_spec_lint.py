@@ -1,0 +1,141 @@
+"""`make lint-spec` on the checkout's spec and on copies broken one rule at a time."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from livepeer_tools import lint_spec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPEC = REPO_ROOT / "openapi.yaml"
+TEXT_TO_IMAGE = "/paths/~1text-to-image/post"
+
+Document = dict[str, Any]
+
+
+def _text_to_image(document: Document) -> Document:
+    return document["paths"]["/text-to-image"]["post"]
+
+
+def _drop_operation_id(document: Document) -> None:
+    del _text_to_image(document)["operationId"]
+
+
+def _duplicate_operation_id(document: Document) -> None:
+    document["paths"]["/upscale"]["post"]["operationId"] = "textToImage"
+
+
+def _unsecure(document: Document) -> None:
+    _text_to_image(document)["security"] = [{}]
+
+
+def _break_example(document: Document) -> None:
+    examples = _text_to_image(document)["requestBody"]["content"]["application/json"]["examples"]
+    examples["minimal"]["value"]["width"] = "wide"
+
+
+def _add_unused_component(document: Document) -> None:
+    document["components"]["schemas"]["Orphan"] = {"type": "string"}
+
+
+def _declare_status_without_body(document: Document) -> None:
+    _text_to_image(document)["responses"]["409"] = {"description": "Conflict"}
+
+
+def _break_openapi_structure(document: Document) -> None:
+    document["components"]["schemas"]["Media"]["properties"]["seed"]["type"] = "integr"
+
+
+@pytest.fixture(scope="module")
+def spec_document() -> Document:
+    """The checkout's spec, parsed."""
+    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+
+
+def test_checkout_spec_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    """openapi.yaml as committed breaks no rule."""
+    assert lint_spec.main([str(SPEC)]) == 0
+    assert "is valid" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("breakage", "rule", "location"),
+    [
+        (_drop_operation_id, "operation-id-present", TEXT_TO_IMAGE),
+        (_duplicate_operation_id, "operation-id-unique", "/paths/~1upscale/post/operationId"),
+        (_unsecure, "operation-secured", TEXT_TO_IMAGE),
+        (
+            _break_example,
+            "example-valid",
+            f"{TEXT_TO_IMAGE}/requestBody/content/application~1json/examples/minimal/value",
+        ),
+        (_add_unused_component, "component-used", "/components/schemas/Orphan"),
+        (_declare_status_without_body, "response-body-schema", f"{TEXT_TO_IMAGE}/responses/409"),
+        (_break_openapi_structure, "openapi-spec-valid", "/properties/seed/type"),
+    ],
+)
+def test_each_rule_names_itself_and_the_location(
+    spec_document: Document,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    breakage: Callable[[Document], None],
+    rule: str,
+    location: str,
+) -> None:
+    """A copy broken for one rule fails with a line naming that rule and the JSON pointer."""
+    broken = copy.deepcopy(spec_document)
+    breakage(broken)
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+
+    assert lint_spec.main([str(path)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert any(f": {rule}: {location}: " in line for line in lines), lines
+    assert all(line.startswith(str(path)) for line in lines)
+
+
+def test_example_failure_says_what_is_wrong(
+    spec_document: Document, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The example-valid line names the offending field and the schema's complaint."""
+    broken = copy.deepcopy(spec_document)
+    _break_example(broken)
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+
+    lint_spec.main([str(path)])
+    assert "/width: 'wide' is not of type 'integer'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content", [None, "paths: [unclosed\n", "just: a mapping\n"])
+def test_unreadable_file_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None
+) -> None:
+    """A missing file, broken YAML or a non-OpenAPI document: exit 2, one line, no traceback."""
+    path = tmp_path / "spec.yaml"
+    if content is not None:
+        path.write_text(content)
+
+    assert lint_spec.main([str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_malformed_document_is_reported_not_crashed_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A structurally broken document gets findings (exit 1), never a traceback."""
+    path = tmp_path / "openapi.yaml"
+    path.write_text(
+        "openapi: 3.1.0\ninfo: {title: x, version: '1'}\n"
+        "paths:\n  /x:\n    post:\n      operationId: a\n      responses: 5\n"
+    )
+    assert lint_spec.main([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert ": openapi-spec-valid: " in out and ": response-body-schema: " in out
