@@ -27,7 +27,7 @@ def spec_path() -> Path:
 
 
 def load_spec(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """Parse the spec at `path` (default: `spec_path()`); raise `SpecError` with a one-line reason."""
+    """Parse the spec at `path` (default `spec_path()`); `SpecError` with a one-line reason."""
     return deepcopy(_load_cached(str(Path(path) if path is not None else spec_path())))
 
 
@@ -40,12 +40,29 @@ def _load_cached(path: str) -> dict[str, Any]:
     return parse_spec(text, path)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader refusing duplicate keys, which plain YAML loading lets the last one win."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} at line {line}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_spec(text: str, source: str) -> dict[str, Any]:
     """Parse spec text read from `source` (a path or a git `REF:path`); `SpecError` if unfit."""
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise SpecError(f"spec {source} is not valid YAML: {str(exc).splitlines()[0]}") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"spec {source} is not valid YAML: {problem}") from None
     if not isinstance(document, dict) or "openapi" not in document or "paths" not in document:
         raise SpecError(f"{source} is not an OpenAPI document (no 'openapi' or 'paths' key)")
     return document

@@ -127,6 +127,18 @@ def test_unreadable_file_exits_2_with_one_line(
     assert len(captured.err.strip().splitlines()) == 1
 
 
+def test_duplicate_key_is_refused_not_silently_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """YAML lets a repeated key win last; a spec edited by hand must not lose a section that way."""
+    text = (Path(__file__).resolve().parents[2] / "openapi.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "openapi.yaml"
+    path.write_text(text + "components:\n  schemas: {}\n", encoding="utf-8")
+
+    assert lint_spec.main([str(path)]) == 2
+    assert "duplicate key 'components'" in capsys.readouterr().err
+
+
 def test_malformed_document_is_reported_not_crashed_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
