@@ -1,0 +1,467 @@
+"""Named departures from the spec, switched on one at a time to prove the suite notices them.
+
+Each `Fault` changes the gateway at one or more of a few hook points, consulted by the app
+through `ActiveFaults`: before a request is handled, the auth outcome, the validation
+violations that still refuse a request, the generation plan, the final answer, and how long
+the answer is held back.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from .auth import AuthOutcome
+from .errors import GatewayError, Violation
+
+Category = Literal[
+    "response shape", "status codes", "content type", "auth", "semantics", "robustness"
+]
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What the `before` and `delay` hooks know about a request."""
+
+    operation_id: str
+    sequence: int  # 1-based count of requests to the image operations since start
+    delay_seconds: float  # the settings' `fault_delay_seconds`
+
+
+@dataclass(frozen=True)
+class GenerationPlan:
+    """What the gateway is about to generate for a valid request."""
+
+    operation_id: str
+    prompt: str
+    seeds: tuple[int, ...]
+    size: tuple[int, int] | None = None  # text-to-image output size
+    #: image-to-image: output size from the input's size (None keeps the input's size)
+    resize: Callable[[tuple[int, int]], tuple[int, int]] | None = None
+    strength: float = 1.0  # image-to-image: the request's strength, its spec default filled in
+    upscale_factor: int = 4
+
+
+@dataclass
+class Answer:
+    """The answer about to be sent: status, JSON body, headers, media type and any refusal."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    media_type: str = "application/json"
+    error: GatewayError | None = None
+
+
+Before = Callable[[RequestInfo], GatewayError | None]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One departure from the spec, and the check(s) of the suite that should catch it."""
+
+    name: str
+    description: str
+    category: Category
+    detected_by: frozenset[str]
+    before: Before | None = None
+    auth: Callable[[AuthOutcome], AuthOutcome] | None = None
+    violations: Callable[[list[Violation]], list[Violation]] | None = None
+    plan: Callable[[GenerationPlan], GenerationPlan] | None = None
+    answer: Callable[[Answer], Answer] | None = None
+    delay: Callable[[RequestInfo], float] | None = None
+
+
+class ActiveFaults:
+    """The faults switched on for one gateway, applied in registry order at each hook point."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        unknown = sorted(set(names) - FAULTS.keys())
+        if unknown:
+            raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
+        wanted = set(names)
+        self.faults = tuple(f for f in FAULTS.values() if f.name in wanted)
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+    def before(self, info: RequestInfo) -> GatewayError | None:
+        """A refusal to send instead of handling the request, or None to go on."""
+        for fault in self.faults:
+            if fault.before is not None and (refusal := fault.before(info)) is not None:
+                return refusal
+        return None
+
+    def auth(self, outcome: AuthOutcome) -> AuthOutcome:
+        """The auth outcome the gateway acts on."""
+        for fault in self.faults:
+            outcome = fault.auth(outcome) if fault.auth else outcome
+        return outcome
+
+    def violations(self, found: list[Violation]) -> list[Violation]:
+        """The violations that still refuse the request."""
+        for fault in self.faults:
+            found = fault.violations(found) if fault.violations else found
+        return found
+
+    def plan(self, plan: GenerationPlan) -> GenerationPlan:
+        """The plan actually generated."""
+        for fault in self.faults:
+            plan = fault.plan(plan) if fault.plan else plan
+        return plan
+
+    def answer(self, answer: Answer) -> Answer:
+        """The answer actually sent."""
+        for fault in self.faults:
+            answer = fault.answer(answer) if fault.answer else answer
+        return answer
+
+    def delay(self, info: RequestInfo) -> float:
+        """Seconds to hold the answer back before sending it."""
+        return sum(fault.delay(info) for fault in self.faults if fault.delay is not None)
+
+
+# --- hook helpers -------------------------------------------------------------------------------
+
+
+def _on_success(change: Callable[[Answer], Answer]) -> Callable[[Answer], Answer]:
+    return lambda answer: (
+        change(answer) if answer.error is None and answer.status == 200 else answer
+    )
+
+
+def _on_error(kinds: set[str], change: Callable[[Answer], Answer]) -> Callable[[Answer], Answer]:
+    def hook(answer: Answer) -> Answer:
+        if answer.error is not None and (not kinds or answer.error.kind in kinds):
+            return change(answer)
+        return answer
+
+    return hook
+
+
+def _each_media(change: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Answer], Answer]:
+    def hook(answer: Answer) -> Answer:
+        answer.body = {**answer.body, "images": [change(dict(m)) for m in answer.body["images"]]}
+        return answer
+
+    return _on_success(hook)
+
+
+def _without(key: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda media: {k: v for k, v in media.items() if k != key}
+
+
+def _as_server_error(answer: Answer) -> Answer:
+    answer.status = 500
+    answer.body = {"detail": {"msg": "Internal Server Error"}}
+    answer.headers = {}
+    return answer
+
+
+def _as_success(answer: Answer) -> Answer:
+    answer.status = 200
+    answer.body = {"images": [{"url": "data:image/png;base64,", "seed": 0, "nsfw": False}]}
+    answer.headers = {}
+    return answer
+
+
+def _drop(
+    types: set[str], fields: set[str] | None = None
+) -> Callable[[list[Violation]], list[Violation]]:
+    def keep(found: list[Violation]) -> list[Violation]:
+        return [v for v in found if not (v.type in types and (fields is None or v.field in fields))]
+
+    return keep
+
+
+def _every_second_unavailable(info: RequestInfo) -> GatewayError | None:
+    if info.sequence % 2 == 0:
+        return GatewayError(503, "unavailable", "no orchestrator has capacity")
+    return None
+
+
+def _operation_missing(operation_id: str) -> Before:
+    def missing(info: RequestInfo) -> GatewayError | None:
+        if info.operation_id == operation_id:
+            return GatewayError(404, "not_found", "Not Found")
+        return None
+
+    return missing
+
+
+def _set(**changes: Any) -> Callable[[Answer], Answer]:
+    def hook(answer: Answer) -> Answer:
+        for name, value in changes.items():
+            setattr(answer, name, value)
+        return answer
+
+    return hook
+
+
+def _wrap_images(answer: Answer) -> Answer:
+    answer.body = {"images": {"data": answer.body["images"]}}
+    return answer
+
+
+def _spoil_url(media: dict[str, Any]) -> dict[str, Any]:
+    # Still a data URL, but what it carries is not a PNG: only fetching and decoding shows it.
+    return {**media, "url": "data:image/png;base64,bm90IGFuIGltYWdl"}
+
+
+def _plan(**changes: Any) -> Callable[[GenerationPlan], GenerationPlan]:
+    return lambda plan: replace(plan, **changes)
+
+
+def _wrong_size(size: tuple[int, int]) -> tuple[int, int]:
+    width, height = size
+    return (height, width) if width != height else (width + 8, height + 8)
+
+
+# Deterministic stand-ins for randomness: every request still gets different values.
+_random_seeds = itertools.count(987_654_321, 7919)
+_salts = itertools.count()
+
+#: Violation types of a number outside its declared bounds.
+_RANGE_TYPES = {"greater_than_equal", "less_than_equal", "multiple_of"}
+
+_CATALOGUE: tuple[Fault, ...] = (
+    # response shape
+    Fault(
+        "media_field_missing",
+        "Media objects lack the required `seed`.",
+        "response shape",
+        frozenset({"response_schema_conformance"}),
+        answer=_each_media(_without("seed")),
+    ),
+    Fault(
+        "media_field_mistyped",
+        "Media `seed` is a string instead of an integer.",
+        "response shape",
+        frozenset({"response_schema_conformance"}),
+        answer=_each_media(lambda m: {**m, "seed": str(m["seed"])}),
+    ),
+    Fault(
+        "media_field_renamed",
+        "Media `url` is sent as `uri`.",
+        "response shape",
+        frozenset({"response_schema_conformance"}),
+        answer=_each_media(lambda m: {("uri" if k == "url" else k): v for k, v in m.items()}),
+    ),
+    Fault(
+        "images_list_wrapped",
+        '`images` is an object wrapping the list (`{"data": [...]}`).',
+        "response shape",
+        frozenset({"response_schema_conformance"}),
+        answer=_on_success(_wrap_images),
+    ),
+    Fault(
+        "images_list_empty",
+        "`images` is an empty list.",
+        "response shape",
+        frozenset({"response_schema_conformance", "images_count_matches_request"}),
+        answer=_on_success(_set(body={"images": []})),
+    ),
+    Fault(
+        "nsfw_not_boolean",
+        'Media `nsfw` is the string "false" instead of a boolean.',
+        "response shape",
+        frozenset({"response_schema_conformance", "nsfw_is_boolean"}),
+        answer=_each_media(lambda m: {**m, "nsfw": str(m["nsfw"]).lower()}),
+    ),
+    # status codes
+    Fault(
+        "server_error_on_bad_image",
+        "An image part that does not decode gets 500 instead of 400.",
+        "status codes",
+        frozenset({"not_a_server_error"}),
+        answer=_on_error({"bad_image"}, _as_server_error),
+    ),
+    Fault(
+        "server_error_on_missing_field",
+        "A missing required field gets 500 instead of 422.",
+        "status codes",
+        frozenset({"not_a_server_error"}),
+        answer=_on_error({"missing_field"}, _as_server_error),
+    ),
+    Fault(
+        "server_error_on_invalid_value",
+        "A value of the wrong type or out of range gets 500 instead of 422.",
+        "status codes",
+        frozenset({"not_a_server_error"}),
+        answer=_on_error({"validation", "out_of_range"}, _as_server_error),
+    ),
+    Fault(
+        "accepts_missing_prompt",
+        "A request without `prompt` gets 200 (the prompt taken as empty).",
+        "status codes",
+        frozenset({"negative_data_rejection"}),
+        violations=_drop({"missing"}, {"prompt"}),
+    ),
+    Fault(
+        "accepts_out_of_range",
+        "Out-of-range values get 200 (the field's default used instead).",
+        "status codes",
+        frozenset({"negative_data_rejection"}),
+        violations=_drop(_RANGE_TYPES),
+    ),
+    Fault(
+        "success_on_invalid_input",
+        "Every invalid request gets 200 with a placeholder image.",
+        "status codes",
+        frozenset({"negative_data_rejection"}),
+        answer=_on_error(
+            {"validation", "missing_field", "out_of_range", "field_status"}, _as_success
+        ),
+    ),
+    Fault(
+        "undeclared_success_status",
+        "Successful answers use 201, which the spec does not declare.",
+        "status codes",
+        frozenset({"status_code_conformance"}),
+        answer=_on_success(_set(status=201)),
+    ),
+    # content type
+    Fault(
+        "json_as_text_plain",
+        "Successful JSON answers are labelled text/plain.",
+        "content type",
+        frozenset({"content_type_conformance"}),
+        answer=_on_success(_set(media_type="text/plain")),
+    ),
+    Fault(
+        "error_body_reshaped",
+        '400 answers carry `{"error": ...}` instead of `HTTPError`.',
+        "content type",
+        frozenset({"response_schema_conformance", "error_statuses_have_declared_body"}),
+        answer=_on_error(
+            {"bad_image", "field_status"},
+            lambda a: _set(body={"error": a.error.msg if a.error else ""})(a),
+        ),
+    ),
+    Fault(
+        "validation_body_reshaped",
+        "422 answers carry `detail` as a string instead of a list of entries.",
+        "content type",
+        frozenset({"response_schema_conformance", "error_statuses_have_declared_body"}),
+        answer=_on_error(
+            {"validation", "missing_field", "out_of_range"},
+            lambda a: _set(body={"detail": a.error.msg if a.error else ""})(a),
+        ),
+    ),
+    # auth
+    Fault(
+        "auth_not_enforced",
+        "Requests with no token or a wrong token are served.",
+        "auth",
+        frozenset({"ignored_auth", "missing_required_header"}),
+        auth=lambda outcome: "ok",
+    ),
+    Fault(
+        "any_token_accepted",
+        "Any bearer token is accepted; only a missing one is refused.",
+        "auth",
+        frozenset({"ignored_auth"}),
+        auth=lambda outcome: "ok" if outcome == "wrong" else outcome,
+    ),
+    Fault(
+        "unauthorized_without_body",
+        "401 answers have an empty text/plain body instead of `HTTPError`.",
+        "auth",
+        frozenset({"content_type_conformance", "error_statuses_have_declared_body"}),
+        answer=_on_error({"auth"}, _set(body=None, media_type="text/plain")),
+    ),
+    Fault(
+        "unauthorized_without_challenge",
+        "401 answers lack the `WWW-Authenticate` header.",
+        "auth",
+        frozenset({"response_headers_conformance"}),
+        answer=_on_error({"auth"}, _set(headers={})),
+    ),
+    # semantics
+    Fault(
+        "images_per_prompt_ignored",
+        "Always one image, whatever `num_images_per_prompt` asks.",
+        "semantics",
+        frozenset({"images_count_matches_request"}),
+        plan=lambda plan: replace(plan, seeds=plan.seeds[:1]),
+    ),
+    Fault(
+        "seed_ignored",
+        "Seeds are the gateway's own, not the request's seed + i.",
+        "semantics",
+        frozenset({"seeds_follow_request_seed", "same_seed_same_seeds"}),
+        plan=lambda plan: replace(
+            plan, seeds=tuple(next(_random_seeds) % 2**32 for _ in plan.seeds)
+        ),
+    ),
+    Fault(
+        "seed_repeated",
+        "Every image of a batch carries the first image's seed.",
+        "semantics",
+        frozenset({"seeds_follow_request_seed", "seeds_distinct_without_seed"}),
+        plan=lambda plan: replace(plan, seeds=(plan.seeds[0],) * len(plan.seeds)),
+    ),
+    Fault(
+        "size_ignored",
+        "text-to-image answers with width and height swapped, or 8 pixels larger when equal.",
+        "semantics",
+        frozenset({"text_to_image_has_requested_size"}),
+        plan=lambda plan: replace(plan, size=_wrong_size(plan.size) if plan.size else None),
+    ),
+    Fault(
+        "image_to_image_resized",
+        "image-to-image answers with the input's width and height swapped, or 8 pixels larger.",
+        "semantics",
+        frozenset({"image_to_image_keeps_input_size"}),
+        plan=_plan(resize=_wrong_size),
+    ),
+    Fault(
+        "upscale_not_4x",
+        "upscale returns the input at 2x instead of 4x.",
+        "semantics",
+        frozenset({"upscale_is_four_times_input"}),
+        plan=_plan(upscale_factor=2),
+    ),
+    Fault(
+        "pixels_not_deterministic",
+        "text- and image-to-image give new pixels for the same request and seed each time.",
+        "semantics",
+        frozenset({"same_seed_same_pixels"}),
+        plan=lambda plan: replace(plan, prompt=f"{plan.prompt}#{next(_salts)}"),
+    ),
+    Fault(
+        "urls_not_decodable",
+        "Media URLs are data URLs whose content is not an image.",
+        "semantics",
+        frozenset({"urls_fetch_and_decode"}),
+        answer=_each_media(_spoil_url),
+    ),
+    # robustness
+    Fault(
+        "slow_response",
+        "Answers are held back `fault_delay_seconds` (default 3 s), or until the client leaves.",
+        "robustness",
+        frozenset({"responds_within_timeout"}),
+        delay=lambda info: info.delay_seconds,
+    ),
+    Fault(
+        "intermittent_unavailable",
+        "Every second request gets 503.",
+        "robustness",
+        frozenset({"not_a_server_error"}),
+        before=_every_second_unavailable,
+    ),
+    Fault(
+        "upscale_missing",
+        "POST /upscale answers 404, as if the endpoint did not exist.",
+        "robustness",
+        frozenset({"status_code_conformance"}),
+        before=_operation_missing("upscale"),
+    ),
+)
+
+
+#: Every fault, by name.
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _CATALOGUE}

@@ -1,0 +1,73 @@
+"""Serving the reference gateway with uvicorn: in a background thread, or in the foreground."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import uvicorn
+
+from .app import create_app
+from .settings import GatewaySettings
+
+#: Seconds `running_gateway` waits for uvicorn to start before giving up.
+STARTUP_TIMEOUT = 30.0
+
+
+def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening TCP socket on `host`:`port` (port 0 picks a free one)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted sockets inherit this: without it Nagle + delayed ACK add ~40 ms per keep-alive answer.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def uvicorn_server(
+    settings: GatewaySettings,
+    log_level: str = "warning",
+    access_log: bool = False,
+    graceful_seconds: float = 5.0,
+) -> uvicorn.Server:
+    """A uvicorn server for the gateway built from `settings` (not yet started)."""
+    config = uvicorn.Config(
+        create_app(settings),
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="off",
+        timeout_graceful_shutdown=graceful_seconds,
+    )
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def running_gateway(settings: GatewaySettings | None = None) -> Iterator[str]:
+    """Serve the gateway on a free loopback port in a background thread; yield its base URL."""
+    # In-flight requests (a `slow_response` sleep, say) get one second to finish on exit.
+    server = uvicorn_server(settings or GatewaySettings(), graceful_seconds=1.0)
+    sock = bind_loopback()
+    port = sock.getsockname()[1]
+    # uvicorn installs signal handlers only in the main thread; a background thread skips them.
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the reference gateway did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

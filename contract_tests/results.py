@@ -1,0 +1,86 @@
+"""What a run finds: per-operation tallies of checks, and departures deduplicated by check."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+#: Transport-level check names, reported next to schemathesis's checks and the properties.
+RESPONDS_WITHIN_TIMEOUT = "responds_within_timeout"
+GATEWAY_REACHABLE = "gateway_reachable"
+
+
+@dataclass
+class Departure:
+    """One way the gateway departs from the spec: a check failing on an operation, `count` times."""
+
+    operation: str
+    check: str
+    title: str
+    reason: str
+    reproducer: str
+    count: int = 1
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.operation, self.check)
+
+    def to_dict(self) -> dict[str, object]:
+        """The departure as plain JSON-ready data."""
+        return {
+            "operation": self.operation,
+            "check": self.check,
+            "title": self.title,
+            "reason": self.reason,
+            "reproducer": self.reproducer,
+            "count": self.count,
+        }
+
+
+@dataclass
+class RunResults:
+    """Thread-safe accumulator of check outcomes and departures shared by every phase."""
+
+    passed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    failed: Counter[tuple[str, str]] = field(default_factory=Counter)
+    departures: dict[tuple[str, str], Departure] = field(default_factory=dict)
+    not_covered: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record_pass(self, operation: str, check: str) -> None:
+        """Count one passing run of `check` on `operation`."""
+        with self._lock:
+            self.passed[(operation, check)] += 1
+
+    def record_failure(
+        self, operation: str, check: str, title: str, reason: str, reproducer: str
+    ) -> None:
+        """Count one failing run; the first failure of an (operation, check) pair is its example."""
+        with self._lock:
+            self.failed[(operation, check)] += 1
+            key = (operation, check)
+            if key in self.departures:
+                self.departures[key].count += 1
+            else:
+                reason_line = " ".join(reason.split()) or title
+                self.departures[key] = Departure(operation, check, title, reason_line, reproducer)
+
+    def record_not_covered(self, what: str) -> None:
+        """Note something the run could not check (budget spent, gateway stopped answering)."""
+        with self._lock:
+            if what not in self.not_covered:
+                self.not_covered.append(what)
+
+    def operations(self) -> list[str]:
+        """Every operation with at least one check run, sorted."""
+        return sorted({op for op, _ in self.passed} | {op for op, _ in self.failed})
+
+    def checks_of(self, operation: str) -> list[str]:
+        """Every check run on `operation`, sorted."""
+        keys = set(self.passed) | set(self.failed)
+        return sorted(check for op, check in keys if op == operation)
+
+    def sorted_departures(self) -> list[Departure]:
+        """Departures ordered by operation, then check."""
+        return [self.departures[key] for key in sorted(self.departures)]

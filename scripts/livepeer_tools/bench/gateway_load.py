@@ -1,0 +1,170 @@
+"""Reference gateway throughput: requests/s and p50/p95 latency under concurrent load.
+
+The gateway runs in a subprocess (one uvicorn worker) so it does not share the GIL with the
+load generator, an asyncio httpx client holding a fixed number of requests in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+from PIL import Image
+
+from livepeer_tools.bench.common import Section
+
+#: uvicorn worker processes serving the gateway (the console command serves with one).
+WORKERS = 1
+#: Requests kept in flight by the load generator.
+CONCURRENCY = 8
+#: Seconds of measurement per scenario, after WARMUP_SECONDS of unmeasured load.
+SECONDS = 12.0
+WARMUP_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One measured request shape."""
+
+    title: str
+    send: Callable[[httpx.AsyncClient], object]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What one scenario measured."""
+
+    requests: int
+    failures: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+
+
+def _png(side: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize((side, side)).convert("RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _scenarios() -> list[Scenario]:
+    upscale_input = _png(128)
+    return [
+        Scenario(
+            "text-to-image 64x64",
+            lambda http: http.post(
+                "/text-to-image", json={"prompt": "bench", "width": 64, "height": 64}
+            ),
+        ),
+        Scenario(
+            "text-to-image 1024x576 (default size)",
+            lambda http: http.post("/text-to-image", json={"prompt": "bench"}),
+        ),
+        Scenario(
+            "upscale 128x128 PNG (512x512 out)",
+            lambda http: http.post(
+                "/upscale",
+                files={"image": ("in.png", upscale_input, "image/png")},
+                data={"prompt": "bench"},
+            ),
+        ),
+    ]
+
+
+@contextmanager
+def _gateway_process() -> Iterator[str]:
+    env = {k: v for k, v in os.environ.items() if k != "LIVEPEER_GATEWAY_TOKEN"}
+    command = [
+        sys.executable,
+        "-m",
+        "contract_tests.reference_gateway",
+        "--port",
+        "0",
+        "--log-level",
+        "warning",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line.startswith("reference gateway on "):
+            raise RuntimeError("the reference gateway did not start")
+        yield line.split()[3]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def _measure(url: str, scenario: Scenario) -> Measurement:
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+
+        async def worker(until: float, record: bool) -> None:
+            nonlocal failures
+            while time.perf_counter() < until:
+                started = time.perf_counter()
+                try:
+                    response = await scenario.send(http)  # type: ignore[misc]
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if record:
+                    latencies.append(time.perf_counter() - started)
+                    failures += 0 if ok else 1
+
+        warm_until = time.perf_counter() + WARMUP_SECONDS
+        await asyncio.gather(*(worker(warm_until, False) for _ in range(CONCURRENCY)))
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(started + SECONDS, True) for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+    return Measurement(len(latencies), failures, elapsed, latencies)
+
+
+def run() -> Section:
+    """Measure the three scenarios against one gateway subprocess."""
+    rows = []
+    with _gateway_process() as url:
+        for scenario in _scenarios():
+            result = asyncio.run(_measure(url, scenario))
+            p50, p95 = result.percentile(50) * 1000, result.percentile(95) * 1000
+            rows.append(
+                f"| {scenario.title} | {result.per_second:.1f} | {p50:.1f} | {p95:.1f} "
+                f"| {result.requests} | {result.failures} |"
+            )
+    table = "\n".join(
+        [
+            "| request | requests/s | p50 ms | p95 ms | requests | non-200 |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            *rows,
+        ]
+    )
+    return Section(
+        "Reference gateway load",
+        f"The reference gateway in its own process, {WORKERS} uvicorn worker, loopback; "
+        f"{CONCURRENCY} requests in flight from one asyncio httpx client, {SECONDS:.0f} s "
+        f"per row after {WARMUP_SECONDS:.0f} s of warm-up. Images are data URLs (the default).\n\n"
+        f"{table}\n",
+    )
+
+
+if __name__ == "__main__":
+    print(run().markdown)

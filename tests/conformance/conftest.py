@@ -1,0 +1,79 @@
+"""Fixtures for the conformance suite's tests: running its CLI in-process or as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests.cli import main
+
+#: Small enough that each run takes seconds, large enough that every phase gets a turn.
+SMALL_BUDGET = ("--max-requests", "80", "--max-examples", "2", "--seed", "7")
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one run of `livepeer-conformance` returned, printed and wrote."""
+
+    code: int
+    stdout: str
+    stderr: str
+    report_dir: Path
+
+    def report(self) -> dict[str, Any]:
+        """The JSON report of the run."""
+        return json.loads((self.report_dir / "conformance.json").read_text(encoding="utf-8"))
+
+    def departures(self) -> set[tuple[str, str]]:
+        """(operation, check) of every new departure in the JSON report."""
+        return {(d["operation"], d["check"]) for d in self.report()["departures"]}
+
+    def failed_checks(self) -> set[str]:
+        """Names of the checks with a new departure."""
+        return {check for _, check in self.departures()}
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
+    """Run `livepeer-conformance run ARGS` in this process, reports in a fresh directory."""
+    counter = iter(range(1000))
+
+    def run(*args: str) -> CliRun:
+        report_dir = tmp_path / f"reports-{next(counter)}"
+        code = main(["run", "--report-dir", str(report_dir), *args])
+        captured = capsys.readouterr()
+        return CliRun(code, captured.out, captured.err, report_dir)
+
+    return run
+
+
+def _run_console(
+    args: Sequence[str], env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "contract_tests.cli", *args],
+        capture_output=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def run_console() -> Callable[..., subprocess.CompletedProcess[bytes]]:
+    """Run the CLI as its own process (`python -m contract_tests.cli ARGS`), output as bytes."""
+    return _run_console
+
+
+@pytest.fixture
+def small_budget() -> tuple[str, ...]:
+    """Options for a run of a few seconds in which every phase still gets a turn."""
+    return SMALL_BUDGET

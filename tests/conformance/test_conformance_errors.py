@@ -1,0 +1,98 @@
+"""Exit 2, one line, no traceback: unreachable or hanging gateways, bad arguments, bad files."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
+
+
+def test_closed_port_exits_2_with_one_line(
+    closed_port: int, run_console: Callable[..., Any]
+) -> None:
+    """A gateway that refuses connections ends the run at once, as the console command shows it."""
+    result = run_console(["run", "--base-url", f"http://127.0.0.1:{closed_port}", "--timeout", "2"])
+    assert result.returncode == 2
+    assert result.stdout == b""
+    line = _one_error_line(result.stderr.decode())
+    assert line.startswith("livepeer-conformance: error: cannot reach")
+
+
+def test_hanging_gateway_exits_2_within_the_timeout(
+    silent_port: int, run_cli: Callable[..., Any]
+) -> None:
+    """A gateway that accepts but never answers fails the first request's timeout: exit 2."""
+    result = run_cli("--base-url", f"http://127.0.0.1:{silent_port}", "--timeout", "0.5")
+    assert result.code == 2
+    line = _one_error_line(result.stderr)
+    assert "did not answer within 0.5 s" in line
+    assert not (result.report_dir / "conformance.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-requests", "0"], "must be positive"),
+        (["--timeout", "soon"], "not a number"),
+        (["--profile", "lenient"], "invalid choice"),
+        (["--model-id", "textToImage"], "expects OP=ID"),
+        (["--model-id", "video=some/model"], "unknown operation"),
+        (["--operation", "nowhere"], "unknown operation"),
+        (["--fault", "no_such_fault"], "unknown fault"),
+        (["--fault", "slow_response", "--base-url", "http://127.0.0.1:1"], "embedded"),
+        (["--base-url", "ftp://example.org"], "http(s) URL"),
+        (["--token", "abc"], "unrecognized arguments"),
+        (["--spec", "/nonexistent/openapi.yaml"], "cannot read spec"),
+        (["--report-dir", "/dev/null/reports"], "cannot create report dir"),
+        (["--write-baseline", "/dev/null/dir/baseline.json"], "cannot create baseline directory"),
+    ],
+)
+def test_argument_errors_exit_2_with_one_line(
+    run_cli: Callable[..., Any], args: list[str], message: str
+) -> None:
+    """Every wrong argument is refused before any request, in one line on stderr."""
+    result = run_cli(*args)
+    assert result.code == 2
+    assert message in _one_error_line(result.stderr)
+
+
+def test_unreadable_spec_and_baseline_exit_2(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """A spec that is not OpenAPI and a baseline that is not JSON are one-line errors."""
+    not_openapi = tmp_path / "spec.yaml"
+    not_openapi.write_text("just: a mapping\n", encoding="utf-8")
+    result = run_cli("--spec", str(not_openapi))
+    assert result.code == 2
+    assert "not an OpenAPI document" in _one_error_line(result.stderr)
+
+    bad_baseline = tmp_path / "baseline.json"
+    bad_baseline.write_text("{not json", encoding="utf-8")
+    result = run_cli("--baseline", str(bad_baseline))
+    assert result.code == 2
+    assert "is not JSON" in _one_error_line(result.stderr)

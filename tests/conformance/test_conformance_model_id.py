@@ -1,0 +1,86 @@
+"""`--model-id OP=ID` reaches the gateway in every accepted request of every phase."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from contract_tests.reference_gateway.app import create_app
+from contract_tests.reference_gateway.server import bind_loopback
+from contract_tests.reference_gateway.settings import GatewaySettings
+
+TOKEN = "model-id-test-token"
+
+
+class RecordingApp:
+    """ASGI wrapper around the reference gateway keeping each request's path, body and status."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.exchanges: list[tuple[str, bytes, int]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        status: list[int] = []
+
+        async def recording_receive() -> dict[str, Any]:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            return message
+
+        async def recording_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, recording_receive, recording_send)
+        self.exchanges.append((scope["path"], b"".join(chunks), status[0] if status else 0))
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    sock = bind_loopback()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive()
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def test_model_id_is_pinned_in_every_phase(tmp_path: Path, run_console: Callable[..., Any]) -> None:
+    """Every text-to-image request the gateway accepted carried the pinned model id."""
+    recorder = RecordingApp(create_app(GatewaySettings(token=TOKEN)))
+    with serving(recorder) as base_url:
+        result = run_console(
+            [
+                *("run", "--base-url", base_url, "--operation", "textToImage"),
+                *("--model-id", "textToImage=org/pinned-model", "--max-requests", "120"),
+                *("--max-examples", "3", "--seed", "5", "--report-dir", str(tmp_path)),
+            ],
+            env={"LIVEPEER_GATEWAY_TOKEN": TOKEN},
+        )
+    accepted = [
+        json.loads(body)
+        for path, body, status in recorder.exchanges
+        if path == "/text-to-image" and status == 200
+    ]
+    assert len(accepted) >= 10, result.stderr.decode()
+    assert {request.get("model_id") for request in accepted} == {"org/pinned-model"}

@@ -1,0 +1,116 @@
+"""The suite's parts on their own: image strategies, the property registry, redaction, budget."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from hypothesis import given, settings
+from PIL import Image
+from schemathesis.specs.openapi import formats
+from schemathesis.transport.serialization import Binary
+
+from contract_tests.budget import RequestBudget
+from contract_tests.exchanges import Exchange
+from contract_tests.properties import PROPERTIES
+from contract_tests.redaction import redact
+from contract_tests.spec import load_spec
+from contract_tests.strategies import images, register_image_strategies
+
+#: The suite's semantic property names, fixed and shared with the fault catalogue.
+PROPERTY_NAMES = {
+    "images_count_matches_request",
+    "seeds_follow_request_seed",
+    "seeds_distinct_without_seed",
+    "urls_fetch_and_decode",
+    "text_to_image_has_requested_size",
+    "image_to_image_keeps_input_size",
+    "upscale_is_four_times_input",
+    "error_statuses_have_declared_body",
+    "nsfw_is_boolean",
+    "same_seed_same_seeds",
+    "same_seed_same_pixels",
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(png=images("PNG"), jpeg=images("JPEG"))
+def test_image_strategies_draw_real_small_images(png: bytes, jpeg: bytes) -> None:
+    """Each draw decodes with Pillow in its format, with sides of at most 64 pixels."""
+    for data, fmt in ((png, "PNG"), (jpeg, "JPEG")):
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.format == fmt
+            assert max(image.size) <= 64
+
+
+def test_binary_format_is_registered_with_schemathesis() -> None:
+    """After registration schemathesis fills `format: binary` with real PNG or JPEG images."""
+    register_image_strategies()
+    strategy = formats.STRING_FORMATS["binary"]
+
+    @settings(max_examples=10, deadline=None)
+    @given(value=strategy)
+    def drawn(value: Binary) -> None:
+        with Image.open(io.BytesIO(value.data)) as image:
+            assert image.format in {"PNG", "JPEG"}
+
+    drawn()
+
+
+def test_property_registry_holds_exactly_the_named_properties() -> None:
+    """Every property is registered under its fixed name, titled by a one-sentence docstring."""
+    assert set(PROPERTIES) == PROPERTY_NAMES
+    for prop in PROPERTIES.values():
+        assert prop.title.count(". ") == 0 and prop.title.endswith(".")
+        assert '"' in prop.title  # it quotes the sentence it enforces
+    assert PROPERTIES["same_seed_same_pixels"].profile == "strict"
+
+
+def _exchange(path: str, params: dict, status: int, body: object) -> Exchange:
+    return Exchange(path, params, None, status, body, fetch=lambda url: b"")
+
+
+def test_properties_judge_hand_written_answers() -> None:
+    """Seeds, counts, nsfw and error bodies are judged from the answer as sent."""
+    document = load_spec()
+    media = [
+        {"url": "data:,", "seed": 5, "nsfw": False},
+        {"url": "data:,", "seed": 7, "nsfw": "no"},
+    ]
+    exchange = _exchange(
+        "/text-to-image", {"seed": 5, "num_images_per_prompt": 3}, 200, {"images": media}
+    )
+    assert "expected seeds [5, 6]" in PROPERTIES["seeds_follow_request_seed"].check(
+        exchange, document
+    )
+    assert "asked for 3" in PROPERTIES["images_count_matches_request"].check(exchange, document)
+    assert "'no'" in PROPERTIES["nsfw_is_boolean"].check(exchange, document)
+    refused = _exchange("/text-to-image", {}, 400, {"error": "bad"})
+    assert "does not match" in PROPERTIES["error_statuses_have_declared_body"].check(
+        refused, document
+    )
+    declared = _exchange(
+        "/text-to-image", {}, 422, {"detail": [{"loc": ["body"], "msg": "m", "type": "t"}]}
+    )
+    assert PROPERTIES["error_statuses_have_declared_body"].check(declared, document) is None
+
+
+def test_redaction_hides_the_token_and_any_bearer_value() -> None:
+    """Both the known secret and whatever follows `Bearer` are replaced."""
+    text = "curl -H 'Authorization: Bearer abc123' -d 'x' # token s3cret"
+    redacted = redact(text, ["s3cret"])
+    assert "abc123" not in redacted and "s3cret" not in redacted
+    assert re.search(r"Authorization: Bearer \[redacted\]'", redacted)
+
+
+def test_budget_counts_and_stops() -> None:
+    """A budget of 3 grants three requests, holds some back on request, and stops on silence."""
+    budget = RequestBudget(3)
+    with budget.holding_back(2):
+        assert budget.try_spend() and not budget.try_spend()
+    assert budget.try_spend() and budget.try_spend() and not budget.try_spend()
+    assert budget.spent == 3
+    silent = RequestBudget(100)
+    for _ in range(3):
+        silent.record_transport_failure()
+    assert silent.exhausted and not silent.try_spend()

@@ -1,0 +1,34 @@
+"""schemathesis over `openapi.yaml` finds nothing in the reference gateway: the suite's baseline."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from contract_tests.budget import RequestBudget
+from contract_tests.config import RunConfig
+from contract_tests.reference_gateway.server import running_gateway
+from contract_tests.reference_gateway.settings import GatewaySettings
+from contract_tests.results import RunResults
+from contract_tests.spec import spec_path
+from contract_tests.spec_checks import SPEC_CHECKS, run_spec_checks
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_departure_in_the_reference_gateway() -> None:
+    """All checks, positive and negative data, real images, every phase completed: no failure."""
+    token = secrets.token_urlsafe(16)
+    config = RunConfig(spec_path=Path(spec_path()), token=token, profile="core", seed=1)
+    budget = RequestBudget(limit=2000)
+    results = RunResults()
+    with running_gateway(GatewaySettings(token=token)) as base_url:
+        run_spec_checks(config, base_url, budget, results, progress=lambda message: None)
+    assert results.sorted_departures() == []
+    assert results.not_covered == []
+    assert budget.spent < budget.limit  # the run completed rather than stopping at the budget
+    checks_run = {check for _, check in results.passed}
+    assert set(SPEC_CHECKS) <= checks_run
+    operations = {operation for operation, _ in results.passed}
+    assert operations == {"POST /text-to-image", "POST /image-to-image", "POST /upscale"}

@@ -1,0 +1,148 @@
+"""The suite's verdict on the embedded reference gateway, clean and with one fault switched on."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract_tests.reference_gateway.faults import FAULTS
+from contract_tests.reference_gateway.server import running_gateway
+from contract_tests.reference_gateway.settings import GatewaySettings
+
+
+def test_clean_reference_gateway_conforms(
+    run_cli: Callable[..., Any], small_budget: tuple[str, ...]
+) -> None:
+    """The embedded default passes: exit 0, no departure, and every kind of check ran."""
+    result = run_cli(*small_budget)
+    assert result.code == 0, result.stdout
+    report = result.report()
+    assert report["conforms"] is True
+    assert report["departures"] == []
+    checks_run = {entry["check"] for entry in report["checks"]}
+    assert {
+        "not_a_server_error",
+        "response_schema_conformance",
+        "negative_data_rejection",
+    } <= checks_run
+    assert {"images_count_matches_request", "upscale_is_four_times_input"} <= checks_run
+    assert "conforms" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("fault", "check", "extra"),
+    [
+        ("media_field_missing", "response_schema_conformance", ("--profile", "core")),
+        ("auth_not_enforced", "ignored_auth", ("--profile", "core")),
+        (
+            "images_per_prompt_ignored",
+            "images_count_matches_request",
+            ("--operation", "textToImage"),
+        ),
+        ("upscale_not_4x", "upscale_is_four_times_input", ("--operation", "upscale")),
+        ("server_error_on_bad_image", "not_a_server_error", ("--operation", "imageToImage")),
+        ("slow_response", "responds_within_timeout", ("--timeout", "1")),
+    ],
+)
+def test_fault_is_reported_under_its_check(
+    run_cli: Callable[..., Any],
+    small_budget: tuple[str, ...],
+    fault: str,
+    check: str,
+    extra: tuple[str, ...],
+) -> None:
+    """A gateway with one fault gives exit 1 and names the check the fault catalogue expects."""
+    assert check in FAULTS[fault].detected_by
+    result = run_cli(*small_budget, "--fault", fault, *extra)
+    assert result.code == 1, result.stdout
+    assert check in result.failed_checks()
+    assert f"FAILED {check} on POST /" in result.stdout
+
+
+def test_reports_name_each_departure(
+    run_cli: Callable[..., Any], small_budget: tuple[str, ...]
+) -> None:
+    """JUnit XML, Markdown and JSON all carry the departure with a reproducer."""
+    result = run_cli(
+        *small_budget, "--operation", "textToImage", "--fault", "images_per_prompt_ignored"
+    )
+    assert result.code == 1
+    junit = ET.parse(result.report_dir / "conformance.junit.xml").getroot()
+    failed = {
+        (case.get("classname"), case.get("name"))
+        for case in junit.iter("testcase")
+        if case.find("failure") is not None
+    }
+    assert ("POST /text-to-image", "images_count_matches_request") in failed
+    markdown = (result.report_dir / "conformance.md").read_text(encoding="utf-8")
+    assert "| `POST /text-to-image` |" in markdown
+    assert "`images_count_matches_request` on `POST /text-to-image`" in markdown
+    departure = next(
+        d for d in result.report()["departures"] if d["check"] == "images_count_matches_request"
+    )
+    assert departure["reproducer"].startswith("curl -X POST")
+    assert "Authorization: Bearer [redacted]" in departure["reproducer"]
+    assert departure["count"] >= 1 and "\n" not in departure["reason"]
+
+
+def test_same_check_on_same_operation_is_one_departure(
+    run_cli: Callable[..., Any], small_budget: tuple[str, ...]
+) -> None:
+    """Many failing requests of one check on one operation collapse into one counted departure."""
+    result = run_cli(*small_budget, "--profile", "core", "--fault", "auth_not_enforced")
+    keys = [(d["operation"], d["check"]) for d in result.report()["departures"]]
+    assert len(keys) == len(set(keys))
+    ignored = [d for d in result.report()["departures"] if d["check"] == "ignored_auth"]
+    assert ignored and max(d["count"] for d in ignored) > 1
+
+
+def test_budget_stops_the_run_and_says_what_it_missed(run_cli: Callable[..., Any]) -> None:
+    """A budget smaller than the spec phase needs is respected and listed as not covered."""
+    result = run_cli("--max-requests", "30", "--seed", "3")
+    report = result.report()
+    assert report["requests_sent"] <= 30
+    assert any("budget" in note for note in report["not_covered"])
+    assert "not covered:" in result.stdout
+
+
+@pytest.mark.slow
+def test_baseline_accepts_known_departures(
+    run_cli: Callable[..., Any], small_budget: tuple[str, ...], tmp_path: Path
+) -> None:
+    """`--write-baseline` then `--baseline` on the same faulty gateway turns exit 1 into exit 0."""
+    baseline = tmp_path / "baseline.json"
+    args = (*small_budget, "--operation", "textToImage", "--fault", "images_per_prompt_ignored")
+    first = run_cli(*args, "--write-baseline", str(baseline))
+    assert first.code == 1 and baseline.exists()
+    second = run_cli(*args, "--baseline", str(baseline))
+    assert second.code == 0, second.stdout
+    assert second.report()["accepted_by_baseline"]
+    assert "accepted by baseline" in second.stdout
+    third = run_cli(
+        *small_budget,
+        "--operation",
+        "upscale",
+        "--fault",
+        "upscale_not_4x",
+        "--baseline",
+        str(baseline),
+    )
+    assert third.code == 1
+    assert "upscale_is_four_times_input" in third.failed_checks()
+
+
+def test_http_media_urls_are_fetched_and_decoded(
+    run_cli: Callable[..., Any], small_budget: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gateway answering with http media URLs conforms: each URL is fetched and decoded."""
+    monkeypatch.setenv("LIVEPEER_GATEWAY_TOKEN", "media-test-token")
+    settings = GatewaySettings(token="media-test-token", media_urls="http")
+    with running_gateway(settings) as base_url:
+        result = run_cli(*small_budget, "--base-url", base_url, "--operation", "textToImage")
+    assert result.code == 0, result.stdout
+    checks = {(c["operation"], c["check"]): c for c in result.report()["checks"]}
+    assert checks[("POST /text-to-image", "urls_fetch_and_decode")]["passed"] > 0

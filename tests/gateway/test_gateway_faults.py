@@ -1,0 +1,175 @@
+"""Every registered fault changes what the gateway observably answers, and only through settings."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from PIL import Image
+
+from contract_tests.reference_gateway import GatewaySettings, create_app, running_gateway
+from contract_tests.reference_gateway.faults import FAULTS
+
+TOKEN = "fault-token-91d4"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+#: The checks a fault may name: schemathesis's, the suite's semantic properties, transport-level.
+CHECK_NAMES = frozenset(
+    {
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "missing_required_header",
+        "ignored_auth",
+        "unsupported_method",
+        "images_count_matches_request",
+        "seeds_follow_request_seed",
+        "seeds_distinct_without_seed",
+        "urls_fetch_and_decode",
+        "text_to_image_has_requested_size",
+        "image_to_image_keeps_input_size",
+        "upscale_is_four_times_input",
+        "error_statuses_have_declared_body",
+        "nsfw_is_boolean",
+        "same_seed_same_seeds",
+        "same_seed_same_pixels",
+        "responds_within_timeout",
+        "gateway_reachable",
+    }
+)
+FIXED_NAMES = {
+    "media_field_missing",
+    "accepts_missing_prompt",
+    "auth_not_enforced",
+    "images_per_prompt_ignored",
+    "upscale_not_4x",
+    "slow_response",
+    "server_error_on_bad_image",
+}
+#: Probe timeout, well under the slow fault's delay here.
+PROBE_TIMEOUT = 2.0
+FAULT_DELAY = 4.0
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request, described so its answer can be compared between two gateways."""
+
+    name: str
+    send: Callable[[httpx.Client], httpx.Response]
+
+
+def _t2i(
+    body: dict[str, object], headers: dict[str, str] = AUTH
+) -> Callable[[httpx.Client], httpx.Response]:
+    return lambda http: http.post("/text-to-image", json=body, headers=headers)
+
+
+def _multipart(path: str, image: bytes, **data: str) -> Callable[[httpx.Client], httpx.Response]:
+    files = {"image": ("in.png", image, "image/png")}
+    return lambda http: http.post(path, files=files, data={"prompt": "p", **data}, headers=AUTH)
+
+
+VALID = {"prompt": "p", "width": 64, "height": 128, "seed": 5, "num_images_per_prompt": 2}
+PROBES = (
+    Probe("text-to-image valid", _t2i(VALID)),
+    Probe("text-to-image valid again", _t2i(VALID)),
+    Probe("no token", _t2i(VALID, {})),
+    Probe("wrong token", _t2i(VALID, {"Authorization": "Bearer nope"})),
+    Probe("missing prompt", _t2i({"width": 64, "height": 64})),
+    Probe("out of range", _t2i({"prompt": "p", "width": 64, "height": 64, "guidance_scale": 25})),
+    Probe("wrong type", _t2i({"prompt": "p", "width": 64, "height": 64, "seed": "x"})),
+    Probe("empty prompt", _t2i({"prompt": "", "width": 64, "height": 64})),
+    Probe(
+        "image-to-image valid",
+        _multipart("/image-to-image", _png(24, 16), seed="3", num_images_per_prompt="2"),
+    ),
+    Probe("upscale valid", _multipart("/upscale", _png(16, 8), seed="4")),
+    Probe("upscale not an image", _multipart("/upscale", b"not an image")),
+)
+
+Observation = tuple[object, ...]
+
+
+def _observe(http: httpx.Client, probe: Probe) -> Observation:
+    try:
+        response = probe.send(http)
+    except httpx.TimeoutException:
+        return ("timeout",)
+    headers = response.headers
+    return (
+        response.status_code,
+        headers.get("content-type"),
+        headers.get("www-authenticate"),
+        response.content,
+    )
+
+
+def _first_difference(url: str, expected: dict[str, Observation]) -> str | None:
+    with httpx.Client(base_url=url, timeout=PROBE_TIMEOUT) as http:
+        for probe in PROBES:
+            if _observe(http, probe) != expected[probe.name]:
+                return probe.name
+    return None
+
+
+@pytest.fixture(scope="module")
+def clean_answers() -> Iterator[dict[str, Observation]]:
+    """The clean gateway's answer to every probe (checked to be deterministic)."""
+    with (
+        running_gateway(GatewaySettings(token=TOKEN)) as url,
+        httpx.Client(base_url=url, timeout=30) as http,
+    ):
+        answers = {probe.name: _observe(http, probe) for probe in PROBES}
+        again = {probe.name: _observe(http, probe) for probe in PROBES}
+    assert answers == again
+    assert answers["text-to-image valid"][0] == 200 and answers["no token"][0] == 401
+    yield answers
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_fault_changes_an_observable_answer(
+    name: str, clean_answers: dict[str, Observation]
+) -> None:
+    settings = GatewaySettings(
+        token=TOKEN, faults=frozenset({name}), fault_delay_seconds=FAULT_DELAY
+    )
+    with running_gateway(settings) as url:
+        assert _first_difference(url, clean_answers) is not None, (
+            f"{name} changes no probe's answer"
+        )
+
+
+def test_registry_is_complete_and_well_formed() -> None:
+    assert len(FAULTS) >= 25
+    assert FIXED_NAMES <= FAULTS.keys()
+    for name, fault in FAULTS.items():
+        assert fault.name == name
+        assert fault.description and "\n" not in fault.description
+        assert fault.detected_by and fault.detected_by <= CHECK_NAMES, name
+    categories = {fault.category for fault in FAULTS.values()}
+    assert categories == {
+        "response shape",
+        "status codes",
+        "content type",
+        "auth",
+        "semantics",
+        "robustness",
+    }
+
+
+def test_unknown_fault_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault"):
+        create_app(GatewaySettings(faults=frozenset({"no_such_fault"})))
