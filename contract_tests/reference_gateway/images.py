@@ -13,9 +13,9 @@ from .errors import GatewayError
 #: Pillow's PNG compression level: speed matters more than size here.
 PNG_COMPRESS_LEVEL = 1
 
-#: Formats accepted for uploads: the spec's `image/png, image/jpeg, image/webp`. Nothing else
-#: is even probed, so no decoder of an exotic or external format ever runs on client bytes.
-UPLOAD_FORMATS = ("PNG", "JPEG", "WEBP", "PPM")  # PPM: the spec's plain-text examples
+#: Formats accepted for uploads: the spec's image part content types (PPM is what its plain-text
+#: examples carry). Nothing else is even probed, so no exotic decoder ever runs on client bytes.
+UPLOAD_FORMATS = ("PNG", "JPEG", "WEBP", "PPM")
 # `Image.open(formats=...)` only tries plugins already registered; register them all up front.
 Image.init()
 

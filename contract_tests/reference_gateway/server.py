@@ -21,7 +21,7 @@ def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening TCP socket on `host`:`port` (port 0 picks a free one)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted sockets inherit this: without it Nagle + delayed ACK add ~40 ms per keep-alive answer.
+    # Accepted sockets inherit this; without it Nagle and delayed ACKs add ~40 ms per answer.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((host, port))
