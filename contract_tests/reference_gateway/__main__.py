@@ -10,6 +10,7 @@ from pathlib import Path
 
 from contract_tests.spec import SpecError
 
+from .app import create_app
 from .faults import FAULTS
 from .server import bind_loopback, uvicorn_server
 from .settings import TOKEN_ENV, GatewaySettings
@@ -106,7 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         server = uvicorn_server(
-            settings, log_level=args.log_level, access_log=args.log_level in ("info", "debug")
+            create_app(settings),
+            log_level=args.log_level,
+            access_log=args.log_level in ("info", "debug"),
         )
         sock = bind_loopback(args.host, args.port)
     except SpecError as exc:

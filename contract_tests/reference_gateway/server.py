@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from .app import create_app
 from .settings import GatewaySettings
@@ -34,14 +35,14 @@ def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 
 def uvicorn_server(
-    settings: GatewaySettings,
+    app: ASGIApp,
     log_level: str = "warning",
     access_log: bool = False,
     graceful_seconds: float = 5.0,
 ) -> uvicorn.Server:
-    """A uvicorn server for the gateway built from `settings` (not yet started)."""
+    """A uvicorn server for `app` (not yet started)."""
     config = uvicorn.Config(
-        create_app(settings),
+        app,
         log_level=log_level,
         access_log=access_log,
         lifespan="off",
@@ -51,10 +52,10 @@ def uvicorn_server(
 
 
 @contextlib.contextmanager
-def running_gateway(settings: GatewaySettings | None = None) -> Iterator[str]:
-    """Serve the gateway on a free loopback port in a background thread; yield its base URL."""
+def serving(app: ASGIApp) -> Iterator[str]:
+    """Serve any ASGI `app` on a free loopback port in a background thread; yield its base URL."""
     # In-flight requests (a `slow_response` sleep, say) get one second to finish on exit.
-    server = uvicorn_server(settings or GatewaySettings(), graceful_seconds=1.0)
+    server = uvicorn_server(app, graceful_seconds=1.0)
     sock = bind_loopback()
     port = sock.getsockname()[1]
     # uvicorn installs signal handlers only in the main thread; a background thread skips them.
@@ -64,10 +65,17 @@ def running_gateway(settings: GatewaySettings | None = None) -> Iterator[str]:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not server.started:
             if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the reference gateway did not start")
+                raise RuntimeError("the server did not start on loopback")
             time.sleep(0.01)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+@contextlib.contextmanager
+def running_gateway(settings: GatewaySettings | None = None) -> Iterator[str]:
+    """Serve the reference gateway on a free loopback port in a background thread; yield its URL."""
+    with serving(create_app(settings or GatewaySettings())) as base_url:
+        yield base_url

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from livepeer_gateway_client import AuthenticatedClient
 from PIL import Image
 from starlette.applications import Starlette
@@ -22,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from contract_tests.reference_gateway.server import bind_loopback, running_gateway
+from contract_tests.reference_gateway.server import running_gateway, serving
 from contract_tests.reference_gateway.settings import GatewaySettings
 
 #: The token the test gateways require; fake, and never printed by the client.
@@ -124,29 +119,6 @@ def recording_app(recorder: Recorder) -> Starlette:
         return Response(recorder.body, recorder.status, media_type=recorder.content_type)
 
     return Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
-
-
-@contextlib.contextmanager
-def serving(app: Starlette) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    sock = bind_loopback()
-    # Accepted sockets inherit it; without it each keep-alive response waits ~40 ms for an ACK.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the recording server did not start")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture(scope="session")

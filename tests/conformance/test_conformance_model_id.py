@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from contract_tests.reference_gateway.app import create_app
-from contract_tests.reference_gateway.server import bind_loopback
+from contract_tests.reference_gateway.server import serving
 from contract_tests.reference_gateway.settings import GatewaySettings
 
 TOKEN = "model-id-test-token"
@@ -45,24 +40,6 @@ class RecordingApp:
 
         await self.app(scope, recording_receive, recording_send)
         self.exchanges.append((scope["path"], b"".join(chunks), status[0] if status else 0))
-
-
-@contextlib.contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free loopback port in a thread; yield its base URL."""
-    sock = bind_loopback()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            assert thread.is_alive()
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def test_model_id_is_pinned_in_every_phase(tmp_path: Path, run_console: Callable[..., Any]) -> None:
