@@ -12,10 +12,11 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from contract_tests import spec
 from contract_tests.baseline import BaselineError
+from contract_tests.cli_parser import OneLineParser
 from contract_tests.config import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_REQUESTS,
@@ -33,13 +34,6 @@ EXIT_CONFORMS, EXIT_DEPARTURES, EXIT_ERROR = 0, 1, 2
 
 class UsageError(Exception):
     """A wrong argument; the message says which, in one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
@@ -60,8 +54,8 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `livepeer-conformance`."""
-    parser = _Parser(prog="livepeer-conformance", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog="livepeer-conformance", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     run = commands.add_parser(
         "run", help="check a gateway (the embedded reference gateway by default)"
     )

@@ -37,6 +37,8 @@ def _load_cached(path: str) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"cannot read spec {path}: not UTF-8 text ({exc.reason})") from None
     return parse_spec(text, path)
 
 
@@ -65,6 +67,9 @@ def parse_spec(text: str, source: str) -> dict[str, Any]:
         raise SpecError(f"spec {source} is not valid YAML: {problem}") from None
     if not isinstance(document, dict) or "openapi" not in document or "paths" not in document:
         raise SpecError(f"{source} is not an OpenAPI document (no 'openapi' or 'paths' key)")
+    paths = document["paths"]
+    if not isinstance(paths, dict) or not all(isinstance(item, dict) for item in paths.values()):
+        raise SpecError(f"{source}: 'paths' is not a mapping of paths to operations")
     return document
 
 

@@ -20,8 +20,8 @@ MIN_SIDE = 8
 MAX_SIDE = 64
 
 
-def encode_image(width: int, height: int, colour: tuple[int, int, int], fmt: ImageFormat) -> bytes:
-    """Bytes of a `width` x `height` image filled with `colour`, encoded as `fmt`."""
+def encode_image(width: int, height: int, colour: tuple[int, int, int], fmt: str) -> bytes:
+    """Bytes of a `width` x `height` image filled with `colour`, encoded as Pillow format `fmt`."""
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(buffer, format=fmt)
     return buffer.getvalue()

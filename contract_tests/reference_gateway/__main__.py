@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from contract_tests.cli_parser import OneLineParser
 from contract_tests.spec import SpecError
 
 from .app import create_app
@@ -16,14 +17,25 @@ from .server import bind_loopback, uvicorn_server
 from .settings import TOKEN_ENV, GatewaySettings
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0 to 65535, got {port}")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="livepeer-reference-gateway",
         description="Serve a conformant Livepeer AI gateway (no GPU, no model weights).",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=8000, help="port to bind; 0 picks a free one (default 8000)"
+        "--port", type=_port, default=8000, help="port to bind; 0 picks a free one (default 8000)"
     )
     parser.add_argument(
         "--token-env",

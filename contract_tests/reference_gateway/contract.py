@@ -119,7 +119,10 @@ class OperationContract:
         declared = self.properties.get(name, {}).get("type")
         if declared == "integer":
             if _INTEGER_TEXT.fullmatch(text.strip()):
-                return int(text), None
+                try:
+                    return int(text), None
+                except ValueError:  # more digits than Python converts (sys.int_info)
+                    pass
             return text, Violation(name, "Input should be a valid integer", "int_parsing")
         if declared == "number":
             try:

@@ -19,7 +19,7 @@ STARTUP_TIMEOUT = 30.0
 
 
 def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening TCP socket on `host`:`port` (port 0 picks a free one)."""
+    """A listening TCP socket on `host`:`port` (0 picks a free port); OSError if it cannot bind."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted sockets inherit this; without it Nagle and delayed ACKs add ~40 ms per answer.
@@ -29,6 +29,9 @@ def bind_loopback(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     except OSError:
         sock.close()
         raise
+    except (OverflowError, TypeError) as exc:  # a port past 65535, a host IDNA cannot encode
+        sock.close()
+        raise OSError(f"invalid address: {exc}") from None
     sock.listen(2048)
     sock.setblocking(False)
     return sock

@@ -75,7 +75,9 @@ class Client:
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
-            "headers": {**self._headers, **self.auth_headers},
+            # No auth_headers: each operation adds them, so other URLs fetched with this
+            # httpx client (a media URL on another host) never receive the token.
+            "headers": self._headers,
             "timeout": self._timeout,
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,
@@ -203,7 +205,9 @@ class AuthenticatedClient:
         return {
             "base_url": self._base_url,
             "cookies": self._cookies,
-            "headers": {**self._headers, **self.auth_headers},
+            # No auth_headers: each operation adds them, so other URLs fetched with this
+            # httpx client (a media URL on another host) never receive the token.
+            "headers": self._headers,
             "timeout": self._timeout,
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,

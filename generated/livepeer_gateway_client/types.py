@@ -101,6 +101,14 @@ def wrong_type(field: str, expected: str, value: object) -> TypeError:
     return TypeError(f"{field} must be {expected}, got {type(value).__name__} {value!r:.60}")
 
 
+def http_status(code: int) -> HTTPStatus | int:
+    """`code` as an HTTPStatus, or as the bare int for a status the enum lacks (such as 522)."""
+    try:
+        return HTTPStatus(code)
+    except ValueError:
+        return code
+
+
 T = TypeVar("T")
 
 
@@ -108,7 +116,7 @@ T = TypeVar("T")
 class Response(Generic[T]):
     """A response from an operation: status, raw body, headers and the parsed body."""
 
-    status_code: HTTPStatus
+    status_code: HTTPStatus | int
     content: bytes
     headers: MutableMapping[str, str]
     parsed: T | None

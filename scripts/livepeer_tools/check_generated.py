@@ -7,7 +7,6 @@ generator cannot run.
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract_tests.cli_parser import OneLineParser
 from contract_tests.spec import DEFAULT_SPEC_PATH
 from livepeer_tools.generate import (
     DEFAULT_OUTPUT,
@@ -102,9 +102,7 @@ def check(spec: Path, committed: Path) -> tuple[TreeDifference, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 same, 1 differs, 2 when the generator cannot run."""
-    parser = argparse.ArgumentParser(
-        prog="make check-generated", description=__doc__.splitlines()[0]
-    )
+    parser = OneLineParser(prog="make check-generated", description=__doc__.splitlines()[0])
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC_PATH, help="OpenAPI document")
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help="committed package folder to check"

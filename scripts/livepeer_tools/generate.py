@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import shutil
@@ -11,6 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from contract_tests.cli_parser import OneLineParser
 from contract_tests.spec import DEFAULT_SPEC_PATH
 
 PACKAGE_NAME = "livepeer_gateway_client"
@@ -101,7 +101,7 @@ def regenerate(spec: Path, output: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 when regenerated, 2 when the generator cannot run."""
-    parser = argparse.ArgumentParser(prog="make generate", description=__doc__)
+    parser = OneLineParser(prog="make generate", description=__doc__)
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC_PATH, help="OpenAPI document")
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help="package folder to write"

@@ -6,7 +6,6 @@ Exit 0 when clean, 1 when a rule is broken, 2 when the file cannot be read as Op
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 import jsonschema
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
+from contract_tests.cli_parser import OneLineParser
 from contract_tests.spec import (
     DEFAULT_SPEC_PATH,
     SpecError,
@@ -320,7 +320,7 @@ def lint(document: Document) -> list[Finding]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 clean, 1 when a rule is broken, 2 when unreadable."""
-    parser = argparse.ArgumentParser(prog="make lint-spec", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make lint-spec", description=__doc__.splitlines()[0])
     parser.add_argument("spec", nargs="?", type=Path, default=DEFAULT_SPEC_PATH)
     args = parser.parse_args(argv)
     source = display_path(args.spec)

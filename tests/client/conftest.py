@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -10,7 +9,6 @@ from typing import Any
 
 import pytest
 from livepeer_gateway_client import AuthenticatedClient
-from PIL import Image
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -19,6 +17,7 @@ from starlette.routing import Route
 
 from contract_tests.reference_gateway.server import running_gateway, serving
 from contract_tests.reference_gateway.settings import GatewaySettings
+from contract_tests.strategies import encode_image
 
 #: The token the test gateways require; fake, and never printed by the client.
 TEST_TOKEN = "test-token-5f1c"
@@ -162,23 +161,23 @@ def gateway_client(gateway_url: str) -> Iterator[AuthenticatedClient]:
         yield client
 
 
-def encode_image(width: int, height: int, image_format: str = "PNG") -> bytes:
-    """Real image bytes (Pillow) of the given size and format."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), (40, 120, 200)).save(buffer, format=image_format)
-    return buffer.getvalue()
+COLOUR = (40, 120, 200)
 
 
 @pytest.fixture(scope="session")
 def make_image() -> Callable[..., bytes]:
     """`make_image(width, height, image_format="PNG")`: real image bytes made with Pillow."""
-    return encode_image
+
+    def make(width: int, height: int, image_format: str = "PNG") -> bytes:
+        return encode_image(width, height, COLOUR, image_format)
+
+    return make
 
 
 @pytest.fixture(scope="session")
 def png_bytes() -> bytes:
     """A 32x32 PNG."""
-    return encode_image(32, 32)
+    return encode_image(32, 32, COLOUR, "PNG")
 
 
 @pytest.fixture(scope="session")

@@ -64,6 +64,39 @@ def test_custom_prefix_and_header_name(recording_url: str, recorder) -> None:
 def test_token_not_in_repr(token: str) -> None:
     """repr() of a client, which ends up in logs and tracebacks, never shows the token."""
     client = AuthenticatedClient(base_url="http://127.0.0.1:1", token=token)
-    client.get_httpx_client()  # the built httpx client carries it; the repr must still not
+    client.get_httpx_client()  # built, as after a first call
     assert token not in repr(client)
     assert token not in repr(client.with_headers({"X-Extra": "1"}))
+
+
+def test_stored_httpx_clients_do_not_carry_the_token(
+    recording_url: str, recorder, token: str
+) -> None:
+    """Another URL fetched through get_httpx_client() (a media URL elsewhere) gets no token."""
+    client = AuthenticatedClient(base_url=recording_url, token=token, headers={"X-Trace": "abc"})
+    with client:
+        assert "authorization" not in client.get_httpx_client().headers
+        assert "authorization" not in client.get_async_httpx_client().headers
+        assert client.get_httpx_client().headers["x-trace"] == "abc"
+
+        client.get_httpx_client().post("/media/elsewhere")
+        assert recorder.last.path == "/media/elsewhere"
+        assert "authorization" not in recorder.last.headers
+
+        text_to_image.sync(client=client, body=BODY)
+        assert recorder.last.headers["authorization"] == f"Bearer {token}"
+
+
+def test_async_operation_sends_the_token_its_stored_client_lacks(
+    recording_url: str, recorder, token: str
+) -> None:
+    """The async httpx client is built without the token; the operation still adds it."""
+
+    async def call() -> None:
+        async with AuthenticatedClient(base_url=recording_url, token=token) as client:
+            await client.get_async_httpx_client().post("/media/elsewhere")
+            assert "authorization" not in recorder.last.headers
+            await text_to_image.asyncio(client=client, body=BODY)
+
+    asyncio.run(call())
+    assert recorder.last.headers["authorization"] == f"Bearer {token}"

@@ -42,7 +42,6 @@ def test_200_body_breaking_the_schema_raises_a_typed_error(
     with pytest.raises(errors.UnexpectedResponseBody) as caught:
         text_to_image.sync(client=recording_client, body=BODY)
 
-    assert not isinstance(caught.value, KeyError)
     assert caught.value.status_code == 200
     assert caught.value.content == recorder.body
     assert reason_part in str(caught.value)
@@ -81,6 +80,30 @@ def test_undeclared_status_returns_none_when_asked(recording_url: str, recorder,
         detailed = text_to_image.sync_detailed(client=client, body=BODY)
     assert detailed.parsed is None
     assert (detailed.status_code, detailed.content) == (418, b"short and stout")
+
+
+def test_status_outside_http_status_raises_with_status_and_body(
+    recording_client: AuthenticatedClient, recorder
+) -> None:
+    """A 522 (not an HTTPStatus member) used to raise a bare ValueError before parsing."""
+    recorder.reply(522, "origin timed out", "text/plain")
+    with pytest.raises(errors.UnexpectedStatus) as caught:
+        text_to_image.sync(client=recording_client, body=BODY)
+    assert (caught.value.status_code, caught.value.content) == (522, b"origin timed out")
+
+
+def test_status_outside_http_status_is_returned_when_asked(
+    recording_url: str, recorder, token: str
+) -> None:
+    """With raise_on_unexpected_status=False a 522 comes back as the int, nothing parsed."""
+    recorder.reply(522, "origin timed out", "text/plain")
+    client = AuthenticatedClient(
+        base_url=recording_url, token=token, raise_on_unexpected_status=False
+    )
+    with client:
+        detailed = text_to_image.sync_detailed(client=client, body=BODY)
+    assert (detailed.status_code, detailed.parsed) == (522, None)
+    assert detailed.content == b"origin timed out"
 
 
 @pytest.mark.parametrize("status", [400, 401, 413, 500, 503])

@@ -91,7 +91,7 @@ def test_booleans_are_sent_as_json_literals(
 def test_text_fields_carry_their_values(
     recording_client: AuthenticatedClient, recorder, png_bytes: bytes
 ) -> None:
-    """Every set field arrives as a form field with its value; unset ones are left out."""
+    """Every set field arrives as a form field with its value; unset ones with their defaults."""
     body = ImageToImageParams(
         prompt="the same scene in watercolour",
         image=File(payload=png_bytes),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,21 @@ def test_generator_that_cannot_run_exits_2(
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 2 and all("absent.yaml" in line for line in errors)
     assert not output.exists()
+
+
+@pytest.mark.parametrize("command", [generate.main, check_generated.main])
+@pytest.mark.parametrize("argv", [["--no-such-option"], ["--spec"], ["extra-argument"]])
+def test_wrong_argument_exits_2_with_one_line(
+    command: Callable[[list[str]], int], argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An argument error is one line naming the command, not the whole usage block."""
+    with pytest.raises(SystemExit) as raised:
+        command(argv)
+    assert raised.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    assert captured.err.startswith("make ") and ": error: " in captured.err
 
 
 def test_failed_generation_leaves_the_output_untouched(

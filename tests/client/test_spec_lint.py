@@ -112,19 +112,44 @@ def test_example_failure_says_what_is_wrong(
     assert "/width: 'wide' is not of type 'integer'" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("content", [None, "paths: [unclosed\n", "just: a mapping\n"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        b"paths: [unclosed\n",
+        b"just: a mapping\n",
+        b"openapi: 3.1.0\ninfo: {title: caf\xe9, version: '1'}\npaths: {}\n",  # Latin-1
+        b"openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: []\n",
+        b"openapi: 3.1.0\ninfo: {title: x, version: '1'}\npaths: {/x: []}\n",
+    ],
+    ids=["missing", "not-yaml", "not-openapi", "not-utf8", "paths-a-list", "path-item-a-list"],
+)
 def test_unreadable_file_exits_2_with_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None
 ) -> None:
-    """A missing file, broken YAML or a non-OpenAPI document: exit 2, one line, no traceback."""
+    """A missing file, broken YAML, non-UTF-8 text or a non-OpenAPI document: exit 2, one line."""
     path = tmp_path / "spec.yaml"
     if content is not None:
-        path.write_text(content)
+        path.write_bytes(content)
 
     assert lint_spec.main([str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [["--no-such-option"], ["a.yaml", "b.yaml"]])
+def test_wrong_argument_exits_2_with_one_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An argument error is one line, not the whole usage block."""
+    with pytest.raises(SystemExit) as raised:
+        lint_spec.main(argv)
+    assert raised.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    assert captured.err.startswith("make lint-spec: error: ")
 
 
 def test_duplicate_key_is_refused_not_silently_overwritten(

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from contract_tests.reference_gateway import GatewaySettings, running_gateway
+from contract_tests.strategies import encode_image
 
 TOKEN = "test-token-3f9a"
 
@@ -27,15 +28,6 @@ def client(gateway_url: str) -> Iterator[httpx.Client]:
     """An httpx client pointed at `gateway_url`."""
     with httpx.Client(base_url=gateway_url, timeout=30) as http:
         yield http
-
-
-def image_bytes(
-    width: int, height: int, fmt: str = "PNG", color: tuple[int, int, int] = (200, 40, 90)
-) -> bytes:
-    """A real encoded image of the given size and format."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buffer, format=fmt)
-    return buffer.getvalue()
 
 
 def decode_url(url: str, http: httpx.Client | None = None) -> Image.Image:
@@ -57,7 +49,14 @@ def decode_url(url: str, http: httpx.Client | None = None) -> Image.Image:
 
 @pytest.fixture
 def make_image() -> Callable[..., bytes]:
-    return image_bytes
+    """`make_image(width, height, fmt="PNG", color=...)`: a real encoded image."""
+
+    def make(
+        width: int, height: int, fmt: str = "PNG", color: tuple[int, int, int] = (200, 40, 90)
+    ) -> bytes:
+        return encode_image(width, height, color, fmt)
+
+    return make
 
 
 @pytest.fixture

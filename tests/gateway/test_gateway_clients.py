@@ -6,7 +6,9 @@ import base64
 import io
 from collections.abc import Callable, Iterator
 
+import livepeer_ai
 import pytest
+from livepeer_ai.models import components, errors
 from PIL import Image
 
 from contract_tests.reference_gateway import GatewaySettings, running_gateway
@@ -30,9 +32,6 @@ def _decoded_size(url: str) -> tuple[int, int]:
 
 
 def test_official_sdk_drives_all_three_operations(secured_url: str, make_image: MakeImage) -> None:
-    livepeer_ai = pytest.importorskip("livepeer_ai")
-    from livepeer_ai.models import components
-
     sdk = livepeer_ai.Livepeer(http_bearer=TOKEN, server_url=secured_url)
 
     t2i = sdk.generate.text_to_image(
@@ -67,9 +66,6 @@ def test_official_sdk_drives_all_three_operations(secured_url: str, make_image: 
 
 
 def test_official_sdk_sees_401_with_a_wrong_token(secured_url: str) -> None:
-    livepeer_ai = pytest.importorskip("livepeer_ai")
-    from livepeer_ai.models import components, errors
-
     sdk = livepeer_ai.Livepeer(http_bearer="wrong", server_url=secured_url)
     with pytest.raises(errors.HTTPError) as raised:
         sdk.generate.text_to_image(

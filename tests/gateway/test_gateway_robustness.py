@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from PIL import Image
 
 from contract_tests.reference_gateway import GatewaySettings, running_gateway
 from contract_tests.spec import inline_refs, load_spec, response_schema
+from contract_tests.strategies import encode_image
 
 SPEC = load_spec()
 FIELDS = [
@@ -30,9 +29,7 @@ FIELDS = [
 
 
 def _tiny_png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (3, 2)).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encode_image(3, 2, (0, 0, 0), "PNG")
 
 
 json_values = st.recursive(
@@ -101,3 +98,27 @@ def test_any_multipart_body_gets_a_declared_answer(
 ) -> None:
     files = {"image": ("in.png", image, "image/png")} if image is not None else {"_": (None, "")}
     _assert_declared(path, http.post(path, data=fields, files=files))
+
+
+#: Past Python's 4300-digit limit, so `int()` and `json.loads` refuse it with ValueError.
+HUGE_INTEGER = "9" * 5000
+
+
+def test_huge_integer_in_a_multipart_field_is_a_422(http: httpx.Client) -> None:
+    files = {"image": ("in.png", _tiny_png(), "image/png")}
+    response = http.post("/image-to-image", data={"prompt": "p", "seed": HUGE_INTEGER}, files=files)
+    _assert_declared("/image-to-image", response)
+    assert response.status_code == 422
+    assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [
+        (["body", "seed"], "int_parsing")
+    ]
+
+
+def test_huge_integer_in_a_json_body_is_a_422(http: httpx.Client) -> None:
+    body = f'{{"prompt": "p", "seed": {HUGE_INTEGER}}}'
+    response = http.post(
+        "/text-to-image", content=body, headers={"content-type": "application/json"}
+    )
+    _assert_declared("/text-to-image", response)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "json_invalid"

@@ -16,7 +16,7 @@ class TextToImageParams:
     """
     Attributes:
         prompt (str): Text prompt(s) to guide image generation. Separate multiple prompts with '|' if supported by the
-            model. Must not be empty: an empty prompt is answered 400.
+            model. A prompt that is empty or not a string is answered 400.
         model_id (str | Unset): Hugging Face model ID used for image generation. Optional: the gateway uses its default
             model when it is empty (see the decision in the document's description). Default: ''.
         loras (str | Unset): A LoRA (Low-Rank Adaptation) model and its corresponding weight for image generation.

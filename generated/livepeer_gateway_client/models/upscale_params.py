@@ -17,8 +17,8 @@ T = TypeVar("T", bound="UpscaleParams")
 class UpscaleParams:
     """
     Attributes:
-        prompt (str): Text prompt(s) to guide upscaled image generation. Must not be empty: an empty prompt is answered
-            400.
+        prompt (str): Text prompt(s) to guide upscaled image generation. A prompt that is empty or not a string is
+            answered 400.
         image (File): Uploaded image to modify with the pipeline. The returned image is four times its width and height.
         model_id (str | Unset): Hugging Face model ID used for upscaled image generation. Optional: the gateway uses its
             default model when it is empty (see the decision in the document's description). Default: ''.

@@ -5,10 +5,10 @@ Exit status: 0 compatible (behaviour changes are listed but do not fail), 1 brea
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
+from contract_tests.cli_parser import OneLineParser
 from contract_tests.spec import SpecError
 from livepeer_tools.compat.findings import Comparison, Finding, compare
 from livepeer_tools.compat.load import SpecVersion, load_version
@@ -20,17 +20,9 @@ __all__ = ["Comparison", "Finding", "Severity", "SpecVersion", "compare", "load_
 EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_BAD_INPUT = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line and exit 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_BAD_INPUT)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Compare OLD and NEW, print the findings, and return the exit status."""
-    parser = _Parser(
+    parser = OneLineParser(
         prog="livepeer-spec-compat",
         description="Classify every difference between two versions of openapi.yaml.",
         epilog="exit status: 0 compatible, 1 breaking, 2 bad input",

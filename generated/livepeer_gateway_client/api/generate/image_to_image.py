@@ -1,4 +1,3 @@
-from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -9,7 +8,7 @@ from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...models.image_response import ImageResponse
 from ...models.image_to_image_params import ImageToImageParams
-from ...types import Response
+from ...types import Response, http_status
 
 
 def _get_kwargs(
@@ -86,7 +85,7 @@ def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=http_status(response.status_code),
         content=response.content,
         headers=response.headers,
         parsed=_parse_response(client=client, response=response),
