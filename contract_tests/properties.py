@@ -70,7 +70,7 @@ def _default(document: dict[str, Any], path: str, name: str) -> Any:
 @semantic_property(lambda e: _succeeded(e) and e.path != UPSCALE)
 def images_count_matches_request(exchange: Exchange, document: dict[str, Any]) -> Verdict:
     """A success returns as many images as `num_images_per_prompt` asks ("Number of images to
-    generate per prompt", openapi.yaml NumImagesPerPrompt)."""
+    generate per prompt", openapi.yaml TextToImageParams.num_images_per_prompt)."""
     wanted = exchange.params.get(
         "num_images_per_prompt", _default(document, exchange.path, "num_images_per_prompt")
     )
@@ -176,10 +176,17 @@ def nsfw_is_boolean(exchange: Exchange, document: dict[str, Any]) -> Verdict:
 
 
 def _repeated(exchange: Exchange) -> bool:
-    return _has_seeds(exchange) and "seed" in exchange.params and exchange.repeat is not None
+    """Whether a request with a seed was sent twice and both answers succeeded."""
+    repeat = exchange.repeat
+    return (
+        _has_seeds(exchange)
+        and "seed" in exchange.params
+        and repeat is not None
+        and _succeeded(repeat)
+    )
 
 
-@semantic_property(lambda e: _repeated(e) and e.repeat is not None and _succeeded(e.repeat))
+@semantic_property(_repeated)
 def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Verdict:
     """The same request with the same seed returns the same seeds ("Seed for random number
     generation", openapi.yaml Seed)."""
@@ -188,9 +195,7 @@ def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Verdic
     return None if first == second else f"same request twice: seeds {first} then {second}"
 
 
-@semantic_property(
-    lambda e: _repeated(e) and e.repeat is not None and _succeeded(e.repeat), "strict"
-)
+@semantic_property(_repeated, "strict")
 def same_seed_same_pixels(exchange: Exchange, document: dict[str, Any]) -> Verdict:
     """The same request with the same seed returns the same pixels ("Seed for random number
     generation", openapi.yaml Seed)."""

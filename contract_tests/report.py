@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -157,9 +158,35 @@ def junit(verdict: Verdict) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
+def _redacted(verdict: Verdict, secrets: Iterable[str]) -> Verdict:
+    """`verdict` with the secrets redacted from every text a gateway or a check put in it."""
+    hidden = tuple(secrets)
+
+    def clean(departure: Departure) -> Departure:
+        return dataclasses.replace(
+            departure,
+            title=redact(departure.title, hidden),
+            reason=redact(departure.reason, hidden),
+            reproducer=redact(departure.reproducer, hidden),
+        )
+
+    not_covered = [redact(note, hidden) for note in verdict.results.not_covered]
+    return dataclasses.replace(
+        verdict,
+        results=dataclasses.replace(verdict.results, not_covered=not_covered),
+        new=[clean(d) for d in verdict.new],
+        accepted=[clean(d) for d in verdict.accepted],
+        target=redact(verdict.target, hidden),
+    )
+
+
 def write_reports(verdict: Verdict, report_dir: Path, secrets: Iterable[str]) -> list[Path]:
     """Write JUnit XML, Markdown and JSON into `report_dir`; return the paths written."""
     report_dir.mkdir(parents=True, exist_ok=True)
+    hidden = tuple(secrets)
+    # Redacted before serialising: JSON and XML escape a secret's quotes, backslashes and
+    # non-ASCII, which a search of the serialised text would then miss.
+    verdict = _redacted(verdict, hidden)
     written = []
     for name, text in (
         (JUNIT_FILE, junit(verdict)),
@@ -167,6 +194,6 @@ def write_reports(verdict: Verdict, report_dir: Path, secrets: Iterable[str]) ->
         (JSON_FILE, as_json(verdict)),
     ):
         path = report_dir / name
-        path.write_text(redact(text, secrets), encoding="utf-8")
+        path.write_text(redact(text, hidden), encoding="utf-8")
         written.append(path)
     return written

@@ -66,6 +66,37 @@ def test_property_registry_holds_exactly_the_named_properties() -> None:
     assert PROPERTIES["same_seed_same_pixels"].profile == "strict"
 
 
+def _descriptions(node: object) -> list[str]:
+    """Every `description` in the spec, whitespace-normalised."""
+    if isinstance(node, dict):
+        own = (
+            [" ".join(node["description"].split())]
+            if isinstance(node.get("description"), str)
+            else []
+        )
+        return own + [text for value in node.values() for text in _descriptions(value)]
+    if isinstance(node, list):
+        return [text for value in node for text in _descriptions(value)]
+    return []
+
+
+def test_property_titles_cite_what_the_spec_says() -> None:
+    """Each title quotes a sentence of openapi.yaml, and the schema or field it names exists."""
+    document = load_spec()
+    descriptions = _descriptions(document)
+    schemas = document["components"]["schemas"]
+    for prop in PROPERTIES.values():
+        cited = re.search(
+            r'\("(?P<quote>[^"]+)", openapi\.yaml(?: (?P<name>[\w.]+))?\)\.$', prop.title
+        )
+        assert cited, prop.title
+        assert any(cited["quote"] in text for text in descriptions), prop.name
+        if cited["name"]:
+            schema, _, field = cited["name"].partition(".")
+            assert schema in schemas, prop.name
+            assert not field or field in schemas[schema]["properties"], prop.name
+
+
 def _exchange(path: str, params: dict, status: int, body: object) -> Exchange:
     return Exchange(path, params, None, status, body, fetch=lambda url: b"")
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from contract_tests.reference_gateway.server import running_gateway
+from contract_tests.redaction import written_forms
+from contract_tests.reference_gateway.server import running_gateway, serving
 from contract_tests.reference_gateway.settings import GatewaySettings
+from contract_tests.report import Verdict, write_reports
+from contract_tests.results import RunResults
 
 
 def test_token_never_written(
@@ -35,3 +39,80 @@ def test_token_never_written(
     assert b"response_schema_conformance" in result.stdout
     assert b"images_count_matches_request" in result.stdout
     assert b"Authorization: Bearer [redacted]" in result.stdout
+
+
+#: Quotes, a backslash and XML's specials: each is escaped in JSON, XML or a Python repr.
+AWKWARD_TOKEN = 'tok"en\\q-<x>&y'
+
+
+async def _echoing_authorization(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app answering every request 400 with its Authorization header in the body."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        more = (await receive()).get("more_body", False)
+    echoed = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    body = json.dumps({"error": echoed}).encode()
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _fragments(token: str, shortest: int = 4) -> set[str]:
+    """Every piece of `token` at least `shortest` long (none of the tokens here is a word)."""
+    return {
+        token[start : start + size]
+        for size in range(shortest, len(token) + 1)
+        for start in range(len(token) - size + 1)
+    }
+
+
+def test_echoed_token_with_escaped_characters_never_written(
+    tmp_path: Path, run_console: Callable[..., Any]
+) -> None:
+    """A gateway echoing a token that JSON, XML and repr escape still never gets it written."""
+    report_dir = tmp_path / "reports"
+    with serving(_echoing_authorization) as base_url:
+        result = run_console(
+            [
+                *("run", "--base-url", base_url, "--operation", "textToImage"),
+                *("--max-requests", "40", "--max-examples", "2", "--seed", "7"),
+                *("--report-dir", str(report_dir)),
+            ],
+            env={"LIVEPEER_GATEWAY_TOKEN": AWKWARD_TOKEN},
+        )
+    assert result.returncode == 1, result.stderr.decode()
+    written = {"stdout": result.stdout, "stderr": result.stderr}
+    written |= {str(p): p.read_bytes() for p in report_dir.rglob("*") if p.is_file()}
+    assert len(written) >= 5
+    # Every escaped form of the token holds one of these raw fragments (`en\q`, `<x>&`, ...).
+    needles = {form.encode() for form in written_forms(AWKWARD_TOKEN)}
+    needles |= {fragment.encode() for fragment in _fragments(AWKWARD_TOKEN)}
+    leaks = [(name, n) for name, data in written.items() for n in needles if n in data]
+    assert leaks == []
+    # The echo reached the reasons of both phases (a repr and JSON), where it was redacted.
+    assert b"400 body {'error': 'Bearer [redacted]'}" in result.stdout
+    assert b'{ "error": "Bearer [redacted]" }' in result.stdout
+
+
+def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
+    """Reports never hold a non-ASCII token, raw or as JSON's `\\u` escapes or XML's entities."""
+    token = 'tok"en\\é-<x>&y'  # httpx cannot send it, so no run can: the reports are built here
+    results = RunResults(not_covered=[f"stopped: {token}"])
+    results.record_failure(
+        "POST /text-to-image",
+        "not_a_server_error",
+        f"Server error for {token}",
+        f"answered 500: {{'detail': {token!r}}} ({json.dumps(token)})",
+        f"curl -H 'Authorization: Bearer {token}'",
+    )
+    departures = results.sorted_departures()
+    verdict = Verdict(results, departures, [], f"http://{token}", "livepeer", 1, 1, 0.1)
+    paths = write_reports(verdict, tmp_path, [token])
+    needles = {form.encode() for form in written_forms(token)}
+    needles |= {fragment.encode() for fragment in _fragments(token)}
+    needles |= {b"\\u00e9-<x>", b"&lt;x&gt;&amp;y"}
+    assert len(paths) == 3
+    assert [(p.name, n) for p in paths for n in needles if n in p.read_bytes()] == []
+    assert all(b"[redacted]" in p.read_bytes() for p in paths)
