@@ -170,11 +170,15 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
             raise UsageError(f"cannot create {what} {directory}")
     if args.base_url and not args.base_url.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must be an http(s) URL, got {args.base_url!r}")
+    token = os.environ.get(TOKEN_ENV) or None
+    # An HTTP header carries printable ASCII only; say so rather than fail mid-run.
+    if args.base_url and token is not None and not (token.isascii() and token.isprintable()):
+        raise UsageError(f"${TOKEN_ENV} holds characters an HTTP header cannot carry")
     return RunConfig(
         spec_path=Path(spec_file),
         base_url=args.base_url.rstrip("/") if args.base_url else None,
         # The embedded gateway gets a fresh token per run, so that the auth checks mean something.
-        token=(os.environ.get(TOKEN_ENV) or None) if args.base_url else secrets.token_urlsafe(24),
+        token=token if args.base_url else secrets.token_urlsafe(24),
         profile=args.profile,
         max_requests=args.max_requests,
         rate_limit=args.rate_limit,

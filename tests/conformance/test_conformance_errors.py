@@ -83,6 +83,17 @@ def test_argument_errors_exit_2_with_one_line(
     assert message in _one_error_line(result.stderr)
 
 
+def test_token_a_header_cannot_carry_is_a_one_line_error(
+    run_cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-ASCII token is refused up front, not by a traceback from the HTTP layer mid-run."""
+    monkeypatch.setenv("LIVEPEER_GATEWAY_TOKEN", "tok\u00e9n")
+    result = run_cli("--base-url", "http://127.0.0.1:1")
+    assert result.code == 2
+    assert "cannot carry" in _one_error_line(result.stderr)
+    assert "tok\u00e9n" not in result.stderr
+
+
 def test_unreadable_spec_and_baseline_exit_2(run_cli: Callable[..., Any], tmp_path: Path) -> None:
     """A spec that is not OpenAPI and a baseline that is not JSON are one-line errors."""
     not_openapi = tmp_path / "spec.yaml"
