@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Transport-level check names, reported next to schemathesis's checks and the properties.
 RESPONDS_WITHIN_TIMEOUT = "responds_within_timeout"
 GATEWAY_REACHABLE = "gateway_reachable"
+
+
+@dataclass(frozen=True, order=True)
+class Moment:
+    """A point in a run: the requests sent so far and the seconds since the run started."""
+
+    requests: int
+    seconds: float
+
+
+def _run_start() -> Moment:
+    return Moment(0, 0.0)
 
 
 @dataclass
@@ -21,6 +34,8 @@ class Departure:
     reason: str
     reproducer: str
     count: int = 1
+    #: When the first failing request of this departure was answered.
+    first_seen: Moment = field(default_factory=_run_start)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -35,6 +50,8 @@ class Departure:
             "reason": self.reason,
             "reproducer": self.reproducer,
             "count": self.count,
+            "requests_to_first_detection": self.first_seen.requests,
+            "seconds_to_first_detection": round(self.first_seen.seconds, 3),
         }
 
 
@@ -46,6 +63,8 @@ class RunResults:
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
     departures: dict[tuple[str, str], Departure] = field(default_factory=dict)
     not_covered: list[str] = field(default_factory=list)
+    #: Tells the current moment of the run; the runner points it at its budget and clock.
+    clock: Callable[[], Moment] = field(default=_run_start, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_pass(self, operation: str, check: str) -> None:
@@ -54,17 +73,32 @@ class RunResults:
             self.passed[(operation, check)] += 1
 
     def record_failure(
-        self, operation: str, check: str, title: str, reason: str, reproducer: str
+        self,
+        operation: str,
+        check: str,
+        title: str,
+        reason: str,
+        reproducer: str,
+        seen: Moment | None = None,
     ) -> None:
-        """Count one failing run; the first failure of an (operation, check) pair is its example."""
+        """Count one failing run; the first failure of an (operation, check) pair is its example.
+
+        `seen` is when the failing answer came, for failures recorded after the fact; by
+        default it is now.
+        """
+        seen = seen or self.clock()
         with self._lock:
             self.failed[(operation, check)] += 1
             key = (operation, check)
             if key in self.departures:
-                self.departures[key].count += 1
+                departure = self.departures[key]
+                departure.count += 1
+                departure.first_seen = min(departure.first_seen, seen)
             else:
                 reason_line = " ".join(reason.split()) or title
-                self.departures[key] = Departure(operation, check, title, reason_line, reproducer)
+                self.departures[key] = Departure(
+                    operation, check, title, reason_line, reproducer, first_seen=seen
+                )
 
     def record_not_covered(self, what: str) -> None:
         """Note something the run could not check (budget spent, gateway stopped answering)."""

@@ -18,7 +18,7 @@ from contract_tests.config import TOKEN_ENV, RunConfig
 from contract_tests.property_phase import run_properties
 from contract_tests.redaction import redact
 from contract_tests.report import Verdict
-from contract_tests.results import RunResults
+from contract_tests.results import Moment, RunResults
 from contract_tests.spec_checks import run_spec_checks
 
 #: Requests per operation the property phase needs beyond its drawn examples: two explicit
@@ -121,7 +121,7 @@ def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
         budget = RequestBudget(live.max_requests, live.rate_limit)
         budget.try_spend()  # the probe is a request like any other
         probe(live.base_url, live.request_timeout)
-        results = RunResults()
+        results = RunResults(clock=lambda: Moment(budget.spent, time.monotonic() - started))
         progress = ProgressLine(budget, progress_stream, live.secrets)
         if not live.token:
             progress.stream.write(f"livepeer-conformance: warning: ${TOKEN_ENV} is not set\n")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -15,7 +16,7 @@ from schemathesis.specs.openapi import checks as openapi_checks
 from contract_tests.budget import RequestBudget
 from contract_tests.config import RunConfig
 from contract_tests.redaction import REDACTED, redact
-from contract_tests.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT, RunResults
+from contract_tests.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT, Moment, RunResults
 from contract_tests.strategies import encode_image, register_image_strategies
 
 #: schemathesis's checks the suite runs, under schemathesis's names.
@@ -48,6 +49,11 @@ class _ActiveRun:
     config: RunConfig
     budget: RequestBudget
     stop: Callable[[], None]
+    clock: Callable[[], Moment]
+    #: When each case's answer came, by case id: schemathesis reports failures per scenario.
+    answered_at: dict[str, Moment] = field(default_factory=dict)
+    #: When each request that got no answer gave up, oldest first; its error event comes later.
+    unanswered_at: deque[Moment] = field(default_factory=deque)
 
 
 _active: _ActiveRun | None = None
@@ -139,9 +145,10 @@ def before_call(
 
 @schemathesis.hook
 def after_call(context: schemathesis.HookContext, case: schemathesis.Case, response: Any) -> None:
-    """Note that the gateway answered."""
+    """Note that the gateway answered, and when."""
     if _active is not None:
         _active.budget.record_answer()
+        _active.answered_at[case.id] = _active.clock()
 
 
 @schemathesis.hook
@@ -151,6 +158,7 @@ def after_network_error(
     """Count a request that got no answer, so a gateway that stopped answering ends the run."""
     if _active is not None:
         _active.budget.record_transport_failure()
+        _active.unanswered_at.append(_active.clock())
 
 
 def schemathesis_config(config: RunConfig, base_url: str, max_examples: int) -> SchemathesisConfig:
@@ -193,14 +201,14 @@ def run_spec_checks(
     if config.operations:
         schema = schema.include(path=sorted(config.operations))
     stream = from_schema(schema).execute()
-    _active = _ActiveRun(config, budget, stream.stop)
+    _active = run = _ActiveRun(config, budget, stream.stop, results.clock)
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
-                _record_scenario(event, config, results)
+                _record_scenario(event, config, results, run.answered_at)
                 progress(f"spec checks: {event.recorder.label} ({event.phase.value})")
             elif isinstance(event, events.NonFatalError):
-                _record_error(event, results, config)
+                _record_error(event, results, config, run.unanswered_at)
             elif isinstance(event, events.FatalError):
                 results.record_not_covered(f"spec checks stopped: {_one_line(event.exception)}")
                 break
@@ -211,11 +219,14 @@ def run_spec_checks(
 
 
 def _record_scenario(
-    event: events.ScenarioFinished, config: RunConfig, results: RunResults
+    event: events.ScenarioFinished,
+    config: RunConfig,
+    results: RunResults,
+    answered_at: dict[str, Moment],
 ) -> None:
     recorder = event.recorder
     operation = recorder.label
-    for nodes in recorder.checks.values():
+    for case_id, nodes in recorder.checks.items():
         for node in nodes:
             if node.status == Status.SUCCESS:
                 results.record_pass(operation, node.name)
@@ -227,6 +238,7 @@ def _record_scenario(
                     redact(failure.title, config.secrets),
                     redact(failure.message, config.secrets),
                     _reproducer(node.failure_info.code_sample, config),
+                    seen=answered_at.get(case_id),
                 )
 
 
@@ -238,7 +250,12 @@ def _reproducer(code_sample: str | None, config: RunConfig) -> str:
     return redact(text.replace("[Filtered]", REDACTED), config.secrets)
 
 
-def _record_error(event: events.NonFatalError, results: RunResults, config: RunConfig) -> None:
+def _record_error(
+    event: events.NonFatalError,
+    results: RunResults,
+    config: RunConfig,
+    unanswered_at: deque[Moment],
+) -> None:
     error = event.value
     operation = event.label
     if isinstance(error, requests.Timeout):
@@ -251,7 +268,12 @@ def _record_error(event: events.NonFatalError, results: RunResults, config: RunC
         results.record_not_covered(f"{operation}: {redact(_one_line(error), config.secrets)}")
         return
     results.record_failure(
-        operation, check, title, reason, _reproducer(event.info.code_sample, config)
+        operation,
+        check,
+        title,
+        reason,
+        _reproducer(event.info.code_sample, config),
+        unanswered_at.popleft() if unanswered_at else None,
     )
 
 

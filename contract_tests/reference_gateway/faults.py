@@ -72,6 +72,10 @@ class Fault:
     plan: Callable[[GenerationPlan], GenerationPlan] | None = None
     answer: Callable[[Answer], Answer] | None = None
     delay: Callable[[RequestInfo], float] | None = None
+    #: The conformance profile whose checks notice this departure, when the default's do not.
+    needs_profile: str | None = None
+    #: A request timeout (seconds) short enough for this departure to show, when it needs one.
+    needs_timeout: float | None = None
 
 
 class ActiveFaults:
@@ -430,6 +434,7 @@ _CATALOGUE: tuple[Fault, ...] = (
         "semantics",
         frozenset({"same_seed_same_pixels"}),
         plan=lambda plan: replace(plan, prompt=f"{plan.prompt}#{next(_salts)}"),
+        needs_profile="strict",
     ),
     Fault(
         "urls_not_decodable",
@@ -445,6 +450,8 @@ _CATALOGUE: tuple[Fault, ...] = (
         "robustness",
         frozenset({"responds_within_timeout"}),
         delay=lambda info: info.delay_seconds,
+        # Well under the default `fault_delay_seconds`, so every delayed answer times out.
+        needs_timeout=1.0,
     ),
     Fault(
         "intermittent_unavailable",

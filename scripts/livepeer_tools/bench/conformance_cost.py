@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from contract_tests.config import DEFAULT_MAX_EXAMPLES, TOKEN_ENV
+from contract_tests.reference_gateway.faults import FAULTS
 from contract_tests.reference_gateway.server import running_gateway
 from contract_tests.reference_gateway.settings import GatewaySettings
+from contract_tests.runner import EMBEDDED_LOGGERS
 from contract_tests.spec import spec_path
+from livepeer_tools import faults
 from livepeer_tools.bench.common import Section
 
 #: The conformance suite's target: a default run finishes well under this on 2 cores.
@@ -24,6 +31,10 @@ SEED = 1
 
 #: schemathesis reads the token from the environment through its config file, never argv.
 SCHEMATHESIS_CONFIG = f'[auth.openapi.HTTPBearer]\nbearer = "${{{TOKEN_ENV}}}"\n'
+PLAIN_HAR, PLAIN_JSON = "plain.har.json", "plain.json"
+#: Examples per operation of each plain schemathesis run over the fault catalogue: one keeps the
+#: catalogue's runs within the bench's time, and the plain run quiet on the clean gateway.
+CATALOGUE_MAX_EXAMPLES = 1
 
 
 @dataclass(frozen=True)
@@ -57,46 +68,164 @@ def measure_suite(workdir: Path) -> Measurement:
     )
 
 
-def measure_plain_schemathesis(workdir: Path) -> Measurement:
-    """`schemathesis run` over the same spec on a fresh reference gateway, comparable budget."""
-    token = secrets.token_urlsafe(24)
+def _plain_schemathesis(
+    workdir: Path, settings: GatewaySettings, max_examples: int, *options: str
+) -> tuple[int, float]:
+    """Run `schemathesis run` over the spec against a fresh gateway; (exit code, seconds).
+
+    Its HAR and JSON reports are left in `workdir`, which must not be shared with another run.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "schemathesis.toml"
     config.write_text(SCHEMATHESIS_CONFIG, encoding="utf-8")
-    har, report = workdir / "plain.har.json", workdir / "plain.json"
-    with running_gateway(GatewaySettings(token=token)) as base_url:
+    with running_gateway(settings) as base_url:
         started = time.perf_counter()
         result = subprocess.run(
             [
                 *(sys.executable, "-m", "schemathesis.cli", "--config-file", str(config)),
                 *("run", str(spec_path()), "--url", base_url, "--seed", str(SEED)),
-                *("--max-examples", str(DEFAULT_MAX_EXAMPLES)),
+                *("--max-examples", str(max_examples)),
                 *("--phases", "examples,coverage,fuzzing", "--report", "har,json"),
-                *("--report-har-path", str(har), "--report-json-path", str(report)),
+                *("--report-har-path", str(workdir / PLAIN_HAR)),
+                *("--report-json-path", str(workdir / PLAIN_JSON)),
+                *options,
             ],
             capture_output=True,
-            env={**os.environ, TOKEN_ENV: token},
+            env={**os.environ, TOKEN_ENV: settings.token or ""},
             cwd=workdir,  # schemathesis keeps its cache under the working directory
             check=False,
         )
         seconds = time.perf_counter() - started
-    requests = len(json.loads(har.read_text(encoding="utf-8"))["log"]["entries"])
-    failures = json.loads(report.read_text(encoding="utf-8"))["failures"]
+    return result.returncode, seconds
+
+
+def measure_plain_schemathesis(workdir: Path) -> Measurement:
+    """`schemathesis run` over the same spec on a fresh reference gateway, comparable budget."""
+    settings = GatewaySettings(token=secrets.token_urlsafe(24))
+    exit_code, seconds = _plain_schemathesis(workdir / "plain", settings, DEFAULT_MAX_EXAMPLES)
+    har = json.loads((workdir / "plain" / PLAIN_HAR).read_text(encoding="utf-8"))
+    failures = json.loads((workdir / "plain" / PLAIN_JSON).read_text(encoding="utf-8"))["failures"]
     departures = sum(len(f.get("operations", [])) or 1 for f in failures)
     return Measurement(
         f"schemathesis run -n {DEFAULT_MAX_EXAMPLES}",
         seconds,
-        requests,
+        len(har["log"]["entries"]),
         departures,
-        result.returncode,
+        exit_code,
     )
+
+
+@dataclass(frozen=True)
+class CatalogueComparison:
+    """How many faults of the catalogue each tool detects, and which each misses."""
+
+    total: int
+    suite_missed: list[str]
+    plain_missed: list[str]
+    plain_clean_exit: int
+    suite_seconds: float
+    plain_seconds: float
+
+
+def plain_schemathesis_exit(name: str | None, workdir: Path) -> int:
+    """The exit code of plain `schemathesis run` against the gateway with fault `name` (or none)."""
+    fault = FAULTS[name] if name else None
+    settings = GatewaySettings(
+        token=secrets.token_urlsafe(24), faults=frozenset({name} if name else ())
+    )
+    options = (
+        ["--request-timeout", f"{fault.needs_timeout:g}"] if fault and fault.needs_timeout else []
+    )
+    # Detection is the exit code alone, which the first failure already decides.
+    options.append("--max-failures=1")
+    exit_code, _ = _plain_schemathesis(workdir, settings, CATALOGUE_MAX_EXAMPLES, *options)
+    return exit_code
+
+
+def compare_on_catalogue(workdir: Path) -> CatalogueComparison:
+    """Run the suite (default budget) and plain schemathesis against every fault, two at a time."""
+    names = list(FAULTS)
+    started = time.perf_counter()
+    suite = faults.run_all([faults.SuiteRun(n, faults.SEED) for n in names], workdir / "suite")
+    suite_seconds = time.perf_counter() - started
+
+    def plain(indexed: tuple[int, str | None]) -> int:
+        index, name = indexed
+        return plain_schemathesis_exit(name, workdir / f"plain-{index:02d}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=faults.WORKERS) as pool:
+        clean_exit, *exits = pool.map(plain, enumerate([None, *names]))
+    plain_seconds = time.perf_counter() - started
+    return CatalogueComparison(
+        total=len(names),
+        suite_missed=[o.run.fault or "" for o in suite if not o.detected],
+        plain_missed=[n for n, code in zip(names, exits, strict=True) if code == 0],
+        plain_clean_exit=clean_exit,
+        suite_seconds=suite_seconds,
+        plain_seconds=plain_seconds,
+    )
+
+
+def catalogue_markdown(comparison: CatalogueComparison) -> str:
+    """The catalogue comparison as a Markdown table and a note on what "detected" means."""
+    total = comparison.total
+
+    def missed(names: list[str]) -> str:
+        return ", ".join(f"`{n}`" for n in names) or "none"
+
+    return "\n".join(
+        [
+            f"The same two tools against each of the {total} faults of the catalogue "
+            "(docs/faults.md), two runs at a time:",
+            "",
+            "| run | faults detected | missed | wall time, whole catalogue |",
+            "| --- | ---: | --- | ---: |",
+            f"| livepeer-conformance run (defaults, seed {faults.SEED}) "
+            f"| {total - len(comparison.suite_missed)}/{total} "
+            f"| {missed(comparison.suite_missed)} | {comparison.suite_seconds:.0f} s |",
+            f"| schemathesis run -n {CATALOGUE_MAX_EXAMPLES} "
+            f"| {total - len(comparison.plain_missed)}/{total} "
+            f"| {missed(comparison.plain_missed)} | {comparison.plain_seconds:.0f} s |",
+            "",
+            "The suite detects a fault when it exits 1 and its JSON report names one of the checks "
+            "the fault's registry entry expects. Plain schemathesis detects a fault when it exits "
+            "non-zero, whatever it reports; it runs with one example per operation (all its "
+            "phases but stateful), which keeps the comparison short and the plain run quiet on "
+            f"the clean gateway (exit {comparison.plain_clean_exit} there in this run), stops at "
+            "its first failure (`--max-failures=1`: the exit code is decided there), and gets "
+            "`--request-timeout` where the fault's entry asks for a short timeout.",
+            "",
+        ]
+    )
+
+
+@contextlib.contextmanager
+def _quiet_gateways() -> Iterator[None]:
+    """Silence the in-process gateways' logs: plain schemathesis's malformed requests make
+    uvicorn warn once per request, and its exit code already says what happened."""
+
+    def drop(record: logging.LogRecord) -> bool:
+        return False
+
+    # A filter, not a level: every gateway that starts sets its loggers' levels again.
+    loggers = [logging.getLogger(name) for name in EMBEDDED_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(drop)
 
 
 def run() -> Section:
     """Measure both runs side by side and render them as a Markdown table."""
-    with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp, _quiet_gateways():
         workdir = Path(tmp)
         suite = measure_suite(workdir)
         plain = measure_plain_schemathesis(workdir)
+        comparison = compare_on_catalogue(workdir)
     rows = [
         f"| {m.tool} | {m.seconds:.1f} s | {m.requests} | {m.departures} | {m.exit_code} |"
         for m in (suite, plain)
@@ -116,6 +245,7 @@ def run() -> Section:
             "properties and real images in every multipart request; it reported "
             f"{suite.departures} departure(s) where the plain run reported {plain.departures}.",
             "",
+            catalogue_markdown(comparison),
         ]
     )
     return Section("Conformance run cost", markdown)

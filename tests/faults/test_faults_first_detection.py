@@ -1,0 +1,73 @@
+"""Each departure in the JSON report says how many requests and seconds its first detection took."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from contract_tests.cli import main
+from contract_tests.report import JSON_FILE
+from contract_tests.results import Moment, RunResults
+
+
+def test_a_departure_keeps_its_earliest_moment() -> None:
+    moments = iter([Moment(9, 1.5), Moment(12, 2.0)])
+    results = RunResults(clock=lambda: next(moments))
+    results.record_failure("POST /upscale", "check_a", "title", "late", "curl ...")
+    # A scenario reported after the fact brings a failure seen before the one already recorded.
+    results.record_failure("POST /upscale", "check_a", "title", "early", "curl ...", Moment(4, 0.5))
+    results.record_failure("POST /upscale", "check_b", "title", "later", "curl ...")
+    first, second = results.sorted_departures()
+    assert (first.count, first.first_seen) == (2, Moment(4, 0.5))
+    assert first.reason == "late"  # the example stays the first one recorded
+    assert second.first_seen == Moment(12, 2.0)
+    assert first.to_dict()["requests_to_first_detection"] == 4
+    assert first.to_dict()["seconds_to_first_detection"] == 0.5
+
+
+def _report(report_dir: Path) -> dict[str, object]:
+    return json.loads((report_dir / JSON_FILE).read_text(encoding="utf-8"))
+
+
+def test_report_places_each_first_detection_within_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every success is answered 201, and so is the first request after the reachability probe.
+    code = main(
+        [
+            *("run", "--report-dir", str(tmp_path), "--seed", "3"),
+            *("--max-requests", "60", "--max-examples", "2"),
+            *("--fault", "undeclared_success_status"),
+        ]
+    )
+    capsys.readouterr()
+    assert code == 1
+    report = _report(tmp_path)
+    departures = report["departures"]
+    assert isinstance(departures, list) and departures
+    for departure in departures:
+        assert 1 < departure["requests_to_first_detection"] <= report["requests_sent"]
+        assert 0 < departure["seconds_to_first_detection"] <= report["elapsed_seconds"]
+    assert min(d["requests_to_first_detection"] for d in departures) == 2
+
+
+def test_property_phase_failures_are_placed_after_the_spec_phase(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only the property phase sees the ignored image count; with a budget this small the spec
+    # phase leaves it half the requests, and spends the other half first.
+    code = main(
+        [
+            *("run", "--report-dir", str(tmp_path), "--seed", "3"),
+            *("--max-requests", "60", "--max-examples", "2"),
+            *("--fault", "images_per_prompt_ignored"),
+        ]
+    )
+    capsys.readouterr()
+    assert code == 1
+    report = _report(tmp_path)
+    departures = {d["check"]: d for d in report["departures"]}
+    first = departures["images_count_matches_request"]["requests_to_first_detection"]
+    assert report["request_budget"] // 2 < first <= report["requests_sent"]
