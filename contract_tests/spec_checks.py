@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import requests
@@ -13,6 +14,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from contract_tests import spec
 from contract_tests.budget import RequestBudget
 from contract_tests.config import RunConfig
 from contract_tests.redaction import REDACTED, redact
@@ -98,6 +100,28 @@ def _install_multipart_file_part_workaround() -> None:
     openapi_checks._form_body_is_valid_as_sent = form_body_is_valid_as_sent
 
 
+@lru_cache(maxsize=16)
+def _request_properties(spec_file: str, path: str) -> frozenset[str]:
+    """Names of the request body's properties of the POST operation at `path`."""
+    _, schema = spec.request_body(spec.load_spec(spec_file), path)
+    return frozenset(schema.get("properties", {}))
+
+
+def _cap_cost(body: dict[str, Any], properties: frozenset[str]) -> None:
+    """Hold a valid body's size and steps at the cheap ceilings, filling omitted ones too.
+
+    An omitted `width` means the spec's default (1024), so a ceiling that only lowered values
+    present would still let most requests through at full size.
+    """
+    for name, ceiling in CHEAP_CEILINGS.items():
+        if name not in properties:
+            continue
+        value = body.get(name)
+        # A valid value is a number; an integral float such as 408.0 is a valid integer too.
+        if not isinstance(value, int | float) or isinstance(value, bool) or value > ceiling:
+            body[name] = ceiling
+
+
 def _prepare_case(case: schemathesis.Case, config: RunConfig) -> None:
     """Pin the model id, send a real image for a placeholder, keep positive requests small."""
     body = case.body
@@ -111,15 +135,12 @@ def _prepare_case(case: schemathesis.Case, config: RunConfig) -> None:
     if model_id is not None and (positive or isinstance(body.get("model_id", ""), str)):
         body["model_id"] = model_id
     if positive:
-        # The spec's examples show the file part as the text "<binary image>"; a positive
+        # The spec's examples carry the file part as text (a plain PPM image); a positive
         # request carries a real image instead, as every other phase's requests do.
         if isinstance(body.get("image"), str):
             body["image"] = PLACEHOLDER_IMAGE
         if not config.allow_large:
-            for name, ceiling in CHEAP_CEILINGS.items():
-                value = body.get(name)
-                if isinstance(value, int) and not isinstance(value, bool) and value > ceiling:
-                    body[name] = ceiling
+            _cap_cost(body, _request_properties(str(config.spec_path), case.operation.path))
     # None of these edits changes whether the request is valid. Left as edits, schemathesis
     # would re-validate the body and, unable to read a multipart file part's bytes, relabel
     # the case; taking the edited body as the case's own keeps its label and its mutation.

@@ -1,4 +1,4 @@
-"""`--model-id OP=ID` reaches the gateway in every accepted request of every phase."""
+"""What every accepted request of every phase carries: the pinned model id, and cheap sizes."""
 
 from __future__ import annotations
 
@@ -61,3 +61,10 @@ def test_model_id_is_pinned_in_every_phase(tmp_path: Path, run_console: Callable
     ]
     assert len(accepted) >= 10, result.stderr.decode()
     assert {request.get("model_id") for request in accepted} == {"org/pinned-model"}
+    # Without --allow-large nothing is generated above 128x128 or 4 steps, omitted fields
+    # (whose spec defaults are 1024x576 and 50 steps) included.
+    costs = {
+        (r.get("width", 1024), r.get("height", 576), r.get("num_inference_steps", 50))
+        for r in accepted
+    }
+    assert all(w <= 128 and h <= 128 and steps <= 4 for w, h, steps in costs), costs
