@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from contract_tests import spec
 from livepeer_tools.bench.common import Section, Spread
 
 ROUNDS = 15
@@ -100,8 +101,28 @@ def noise_png(side: int = IMAGE_SIDE) -> bytes:
     return buffer.getvalue()
 
 
-TEXT_FIELDS = {"prompt": "a lighthouse on a cliff at dusk", "width": 64, "height": 64, "seed": 123}
-IMAGE_FIELDS = {"prompt": "the same scene in watercolour", "strength": 0.8, "seed": 123}
+def full_request(path: str, **chosen: object) -> dict[str, object]:
+    """Every field of `path`'s request: the spec's defaults, then `chosen`.
+
+    The generated client sends every field that has a default, so the other clients are given
+    the same fields: all three then put the same request on the wire.
+    """
+    _, schema = spec.request_body(spec.load_spec(), path)
+    defaults = {n: p["default"] for n, p in schema["properties"].items() if "default" in p}
+    return {**defaults, **chosen}
+
+
+TEXT_FIELDS = full_request(
+    "/text-to-image", prompt="a lighthouse on a cliff at dusk", width=64, height=64, seed=123
+)
+IMAGE_FIELDS = full_request(
+    "/image-to-image", prompt="the same scene in watercolour", strength=0.8, seed=123
+)
+
+
+def form_value(value: object) -> str:
+    """A form field's text as the generated client writes it (booleans as JSON spells them)."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 @dataclass
@@ -132,7 +153,7 @@ def build_contenders(
         return raw.post("/text-to-image", json=dict(TEXT_FIELDS)).json()
 
     def raw_image() -> object:
-        data = {key: str(value) for key, value in IMAGE_FIELDS.items()}
+        data = {key: form_value(value) for key, value in IMAGE_FIELDS.items()}
         files = {"image": ("image.png", png, "image/png")}
         return raw.post("/image-to-image", data=data, files=files).json()
 
