@@ -13,6 +13,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.specs.openapi import checks as openapi_checks
+from schemathesis.transport.serialization import Binary
 
 from contract_tests import spec
 from contract_tests.budget import RequestBudget
@@ -72,6 +73,15 @@ class _CaseWithTextFileParts:
         return getattr(self._case, name)
 
 
+def _is_file_value(value: object) -> bool:
+    """Whether a body value is a file part's content: raw bytes or schemathesis's `Binary`.
+
+    schemathesis generates `format: binary` data as either; the JSON Schema validator takes
+    neither (`Binary` subclasses `str` but the Rust validator refuses it).
+    """
+    return isinstance(value, bytes | bytearray | Binary)
+
+
 def _install_multipart_file_part_workaround() -> None:
     """Let `negative_data_rejection` re-check multipart bodies that hold a file part.
 
@@ -89,10 +99,8 @@ def _install_multipart_file_part_workaround() -> None:
 
     def form_body_is_valid_as_sent(response: Any, case: Any, media_type: str) -> bool:
         body = case.body
-        if isinstance(body, dict) and any(isinstance(v, bytes | bytearray) for v in body.values()):
-            as_text = {
-                k: "<file>" if isinstance(v, bytes | bytearray) else v for k, v in body.items()
-            }
+        if isinstance(body, dict) and any(_is_file_value(v) for v in body.values()):
+            as_text = {k: "<file>" if _is_file_value(v) else v for k, v in body.items()}
             case = _CaseWithTextFileParts(case, as_text)
         return original(response, case, media_type)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import schemathesis
 from schemathesis.specs.openapi import checks as openapi_checks
+from schemathesis.transport.serialization import Binary
 
 from contract_tests import spec_checks
 from contract_tests.reference_gateway.server import running_gateway
@@ -43,20 +45,24 @@ def test_clean_multipart_operations_conform_with_the_workaround(
     assert checks[("POST /image-to-image", "negative_data_rejection")]["passed"] > 0
 
 
-def test_workaround_reads_the_body_as_sent_where_schemathesis_gives_up() -> None:
+@pytest.mark.parametrize("wrap", [bytes, Binary], ids=["bytes", "Binary"])
+def test_workaround_reads_the_body_as_sent_where_schemathesis_gives_up(
+    wrap: Callable[[bytes], object],
+) -> None:
     """schemathesis's own re-check of a multipart body with a real image gives up; the wrapped one
     reads it as the gateway did.
 
     A `prompt` generated as the integer 0 is negative data, but the form sends the text "0",
     which the gateway rightly accepts: the re-check must call that body valid. A body without
-    `prompt` must stay invalid. When schemathesis fixes its re-check upstream, the first
-    assertion fails and the workaround can go.
+    `prompt` must stay invalid. schemathesis holds generated file data as bytes or as its
+    `Binary` wrapper; both must be handled. When schemathesis fixes its re-check upstream, the
+    first assertion fails and the workaround can go.
     """
     spec_checks._install_multipart_file_part_workaround()
     wrapped = openapi_checks._form_body_is_valid_as_sent
     original = wrapped.__wrapped__
     operation = schemathesis.openapi.from_path(spec_path())["/image-to-image"]["POST"]
-    image = encode_image(8, 8, (10, 20, 30), "PNG")
+    image = wrap(encode_image(8, 8, (10, 20, 30), "PNG"))
     with running_gateway(GatewaySettings()) as base_url:
         integer_prompt = operation.Case(body={"prompt": 0, "image": image}, media_type=MULTIPART)
         accepted = integer_prompt.call(base_url=base_url)

@@ -20,15 +20,17 @@ from dataclasses import dataclass
 import httpx
 from PIL import Image
 
-from livepeer_tools.bench.common import Section
+from livepeer_tools.bench.common import Section, Spread
 
 #: uvicorn worker processes serving the gateway (the console command serves with one).
 WORKERS = 1
 #: Requests kept in flight by the load generator.
 CONCURRENCY = 8
 #: Seconds of measurement per scenario, after WARMUP_SECONDS of unmeasured load.
-SECONDS = 12.0
-WARMUP_SECONDS = 2.0
+SECONDS = 4.0
+WARMUP_SECONDS = 1.0
+#: Measured rounds per scenario; each figure is the median over them, with min and max.
+ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -140,15 +142,18 @@ async def _measure(url: str, scenario: Scenario) -> Measurement:
 
 
 def run() -> Section:
-    """Measure the three scenarios against one gateway subprocess."""
+    """Measure the three scenarios against one gateway subprocess, ROUNDS times each."""
     rows = []
     with _gateway_process() as url:
         for scenario in _scenarios():
-            result = asyncio.run(_measure(url, scenario))
-            p50, p95 = result.percentile(50) * 1000, result.percentile(95) * 1000
+            rounds = [asyncio.run(_measure(url, scenario)) for _ in range(ROUNDS)]
+            rate = Spread.of([r.per_second for r in rounds])
+            p50 = Spread.of([r.percentile(50) for r in rounds])
+            p95 = Spread.of([r.percentile(95) for r in rounds])
             rows.append(
-                f"| {scenario.title} | {result.per_second:.1f} | {p50:.1f} | {p95:.1f} "
-                f"| {result.requests} | {result.failures} |"
+                f"| {scenario.title} | {rate.fmt(digits=1)} | {p50.fmt(scale=1000, digits=1)} "
+                f"| {p95.fmt(scale=1000, digits=1)} | {sum(r.requests for r in rounds)} "
+                f"| {sum(r.failures for r in rounds)} |"
             )
     table = "\n".join(
         [
@@ -160,8 +165,9 @@ def run() -> Section:
     return Section(
         "Reference gateway load",
         f"The reference gateway in its own process, {WORKERS} uvicorn worker, loopback; "
-        f"{CONCURRENCY} requests in flight from one asyncio httpx client, {SECONDS:.0f} s "
-        f"per row after {WARMUP_SECONDS:.0f} s of warm-up. Images are data URLs (the default).\n\n"
+        f"{CONCURRENCY} requests in flight from one asyncio httpx client; {ROUNDS} rounds of "
+        f"{SECONDS:.0f} s per row, each after {WARMUP_SECONDS:.0f} s of warm-up: median "
+        "(min–max) over the rounds. Images are data URLs (the default).\n\n"
         f"{table}\n",
     )
 
