@@ -10,39 +10,17 @@ import httpx
 import pytest
 from PIL import Image
 
+from contract_tests.properties import PROPERTIES
 from contract_tests.reference_gateway import GatewaySettings, create_app, running_gateway
 from contract_tests.reference_gateway.faults import FAULTS
+from contract_tests.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT
+from contract_tests.spec_checks import SPEC_CHECKS
 
 TOKEN = "fault-token-91d4"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-#: The checks a fault may name: schemathesis's, the suite's semantic properties, transport-level.
-CHECK_NAMES = frozenset(
-    {
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_schema_conformance",
-        "response_headers_conformance",
-        "negative_data_rejection",
-        "positive_data_acceptance",
-        "missing_required_header",
-        "ignored_auth",
-        "unsupported_method",
-        "images_count_matches_request",
-        "seeds_follow_request_seed",
-        "seeds_distinct_without_seed",
-        "urls_fetch_and_decode",
-        "text_to_image_has_requested_size",
-        "image_to_image_keeps_input_size",
-        "upscale_is_four_times_input",
-        "error_statuses_have_declared_body",
-        "nsfw_is_boolean",
-        "same_seed_same_seeds",
-        "same_seed_same_pixels",
-        "responds_within_timeout",
-        "gateway_reachable",
-    }
-)
+#: The checks a fault may name, as the suite registers them: schemathesis's, the semantic
+#: properties, and the transport-level ones.
+CHECK_NAMES = frozenset({*SPEC_CHECKS, *PROPERTIES, RESPONDS_WITHIN_TIMEOUT, GATEWAY_REACHABLE})
 FIXED_NAMES = {
     "media_field_missing",
     "accepts_missing_prompt",
