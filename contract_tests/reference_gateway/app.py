@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -98,6 +98,10 @@ class Gateway:
             answer = _refusal(error)
         except BodyTooLarge:
             answer = _refusal(too_large(self.settings.max_upload_bytes))
+        except ClientDisconnect:
+            # The client left before its body arrived (a timeout, say): nobody reads an answer.
+            log.debug("client left during %s", contract.path)
+            answer = _refusal(GatewayError(400, "client_gone", "the client disconnected"))
         except Exception:
             log.exception("unexpected error answering %s", contract.path)
             answer = _refusal(GatewayError(500, "internal", "Internal Server Error"))

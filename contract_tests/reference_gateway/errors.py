@@ -17,6 +17,7 @@ ErrorKind = Literal[
     "bad_image",  # the image part cannot be decoded or is too large
     "auth",  # missing or wrong bearer token
     "too_large",  # the body is over the upload limit
+    "client_gone",  # the client disconnected before its body arrived
     "unavailable",  # no worker can take the job
     "not_found",
     "method_not_allowed",

@@ -5,10 +5,13 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import logging
 import os
+import socket
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -70,6 +73,25 @@ def test_streamed_body_without_length_gets_413_by_counting(small_limit_url: str)
 def test_json_body_over_the_limit_gets_413(small_limit_url: str) -> None:
     body = {"prompt": "p" * (LIMIT + 10)}
     assert httpx.post(f"{small_limit_url}/text-to-image", json=body).status_code == 413
+
+
+def test_client_leaving_mid_body_is_no_error(
+    small_limit_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that gives up while sending (a timeout) is routine, not a logged server error."""
+    parts = urlsplit(small_limit_url)
+    with (
+        caplog.at_level(logging.WARNING),
+        socket.create_connection((parts.hostname, parts.port)) as sock,
+    ):
+        sock.sendall(
+            b"POST /image-to-image HTTP/1.1\r\nHost: gateway\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 500\r\n\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nhi\r\n'
+        )
+        time.sleep(0.3)  # let the gateway start reading the body before the client leaves
+    time.sleep(0.5)  # and notice that it left
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_decompression_bomb_is_refused_without_decoding(
