@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +15,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from .app import create_app
-from .settings import GatewaySettings
+from .settings import TOKEN_ENV, GatewaySettings
 
 #: Seconds `running_gateway` waits for uvicorn to start before giving up.
 STARTUP_TIMEOUT = 30.0
@@ -82,3 +85,29 @@ def running_gateway(settings: GatewaySettings | None = None) -> Iterator[str]:
     """Serve the reference gateway on a free loopback port in a background thread; yield its URL."""
     with serving(create_app(settings or GatewaySettings())) as base_url:
         yield base_url
+
+
+@contextlib.contextmanager
+def gateway_process(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Run the gateway's command in its own process on a free port; yield (base URL, process).
+
+    Its own process keeps its memory and GIL apart from the caller's (benchmarks, memory tests);
+    it serves openly, whatever token the caller's environment holds.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "contract_tests.reference_gateway", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != TOKEN_ENV},
+    )
+    try:
+        assert process.stdout is not None
+        # The startup line reads "reference gateway on http://HOST:PORT | ...".
+        words = process.stdout.readline().split()
+        if words[:3] != ["reference", "gateway", "on"]:
+            raise RuntimeError("the reference gateway did not start")
+        yield words[3], process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

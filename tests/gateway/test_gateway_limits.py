@@ -9,8 +9,6 @@ import logging
 import os
 import socket
 import struct
-import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -21,6 +19,7 @@ import pytest
 from PIL import Image
 
 from contract_tests.reference_gateway import GatewaySettings, running_gateway
+from contract_tests.reference_gateway.server import gateway_process
 
 MakeImage = Callable[..., bytes]
 LIMIT = 256 * 1024
@@ -141,25 +140,7 @@ def _peak_rss_kib(pid: int) -> int:
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
 def test_memory_stays_bounded_under_a_20_mb_upload(make_image: MakeImage) -> None:
     """Peak RSS of a gateway subprocess grows less than 64 MiB while it takes a 20 MB upload."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "contract_tests.reference_gateway",
-            "--port",
-            "0",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "LIVEPEER_GATEWAY_TOKEN"},
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        url = line.split()[3]
+    with gateway_process("--log-level", "warning") as (url, process):
         with httpx.Client(base_url=url, timeout=60) as http:
             warm = {"image": ("w.png", make_image(64, 64), "image/png")}
             assert http.post("/upscale", files=warm, data={"prompt": "p"}).status_code == 200
@@ -173,6 +154,3 @@ def test_memory_stays_bounded_under_a_20_mb_upload(make_image: MakeImage) -> Non
         growth = f"peak RSS grew {(after - before) / 1024:.1f} MiB ({before / 1024:.0f} MiB before)"
         print(growth)
         assert after - before < 64 * 1024, growth
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

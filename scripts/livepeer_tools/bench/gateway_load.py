@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 from PIL import Image
 
+from contract_tests.reference_gateway.server import gateway_process
 from livepeer_tools.bench.common import Section, Spread
 
 #: uvicorn worker processes serving the gateway (the console command serves with one).
@@ -88,32 +85,6 @@ def _scenarios() -> list[Scenario]:
     ]
 
 
-@contextmanager
-def _gateway_process() -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if k != "LIVEPEER_GATEWAY_TOKEN"}
-    command = [
-        sys.executable,
-        "-m",
-        "contract_tests.reference_gateway",
-        "--port",
-        "0",
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("reference gateway on "):
-            raise RuntimeError("the reference gateway did not start")
-        yield line.split()[3]
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 async def _measure(url: str, scenario: Scenario) -> Measurement:
     latencies: list[float] = []
     failures = 0
@@ -144,7 +115,7 @@ async def _measure(url: str, scenario: Scenario) -> Measurement:
 def run() -> Section:
     """Measure the three scenarios against one gateway subprocess, ROUNDS times each."""
     rows = []
-    with _gateway_process() as url:
+    with gateway_process("--log-level", "warning") as (url, _):
         for scenario in _scenarios():
             rounds = [asyncio.run(_measure(url, scenario)) for _ in range(ROUNDS)]
             rate = Spread.of([r.per_second for r in rounds])
