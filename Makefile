@@ -26,32 +26,32 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 generate: venv          ## regenerate generated/ from openapi.yaml
-	$(PY) -m livepeer_tools.generate
+	$(PY) -m livepeer_gateway_tools.generate
 
 check-generated: venv   ## fail with a diff when generated/ is not what openapi.yaml produces
-	$(PY) -m livepeer_tools.check_generated
+	$(PY) -m livepeer_gateway_tools.check_generated
 
 lint-spec: venv         ## validate openapi.yaml and the project's own rules
-	$(PY) -m livepeer_tools.lint_spec
+	$(PY) -m livepeer_gateway_tools.lint_spec
 
 compat: venv            ## breaking changes between OLD (git ref or file) and NEW
 	@test -n "$(OLD)" || { echo "usage: make compat OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
-	$(PY) -m livepeer_tools.compat "$(OLD)" "$(NEW)" $(ARGS)
+	$(PY) -m livepeer_gateway_compat "$(OLD)" "$(NEW)" $(ARGS)
 
 serve: venv             ## run the reference gateway on 127.0.0.1:$(PORT)
-	$(PY) -m contract_tests.reference_gateway --port $(PORT) $(ARGS)
+	$(PY) -m livepeer_reference_gateway --port $(PORT) $(ARGS)
 
 conformance: venv       ## run the conformance suite (the reference gateway unless BASE_URL is set)
-	$(PY) -m contract_tests.cli run $(if $(BASE_URL),--base-url "$(BASE_URL)") --report-dir "$(REPORT_DIR)" $(ARGS)
+	$(PY) -m livepeer_conformance.cli run $(if $(BASE_URL),--base-url "$(BASE_URL)") --report-dir "$(REPORT_DIR)" $(ARGS)
 
 test: venv              ## the whole test suite
 	$(PY) -m pytest $(ARGS)
 
 faults: venv            ## detection table of the fault catalogue, written to docs/faults.md
-	$(PY) -m livepeer_tools.faults $(ARGS)
+	$(PY) -m livepeer_gateway_bench.fault_table $(ARGS)
 
 bench: venv             ## benchmarks, printed and written to docs/benchmarks.md
-	$(PY) -m livepeer_tools.bench $(ARGS)
+	$(PY) -m livepeer_gateway_bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(REPORT_DIR) .pytest_cache .hypothesis

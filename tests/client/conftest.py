@@ -8,16 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from livepeer_conformance.strategies import encode_image
 from livepeer_gateway_client import AuthenticatedClient
+from livepeer_reference_gateway.server import running_gateway, serving
+from livepeer_reference_gateway.settings import GatewaySettings
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-
-from contract_tests.reference_gateway.server import running_gateway, serving
-from contract_tests.reference_gateway.settings import GatewaySettings
-from contract_tests.strategies import encode_image
 
 #: The token the test gateways require; fake, and never printed by the client.
 TEST_TOKEN = "test-token-5f1c"

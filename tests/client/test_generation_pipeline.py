@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from livepeer_tools import check_generated, generate
-from livepeer_tools.check_generated import tree_files
+from livepeer_gateway_tools import check_generated, generate
+from livepeer_gateway_tools.check_generated import tree_files
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC = REPO_ROOT / "openapi.yaml"

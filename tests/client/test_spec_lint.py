@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from livepeer_tools import lint_spec
+from livepeer_gateway_tools import lint_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC = REPO_ROOT / "openapi.yaml"

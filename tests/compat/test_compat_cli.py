@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from livepeer_tools.compat import main
-
-from contract_tests.spec import DEFAULT_SPEC_PATH
+from livepeer_gateway_compat import main
+from livepeer_gateway_spec import DEFAULT_SPEC_PATH
 
 SPEC_TEXT = DEFAULT_SPEC_PATH.read_text(encoding="utf-8")
 
@@ -144,9 +143,9 @@ def repository(tmp_path: Path) -> Path:
 
 
 def test_git_ref_as_old_through_the_real_command(repository: Path) -> None:
-    """`python -m livepeer_tools.compat HEAD` in a repository compares the committed spec."""
+    """`python -m livepeer_gateway_compat HEAD` in a repository compares the committed spec."""
     completed = subprocess.run(
-        [sys.executable, "-m", "livepeer_tools.compat", "HEAD"],
+        [sys.executable, "-m", "livepeer_gateway_compat", "HEAD"],
         cwd=repository,
         capture_output=True,
         text=True,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from livepeer_tools.compat import Comparison, compare
-from livepeer_tools.compat.corpus import CorpusCase, load_cases, run_checker, score
-
-from contract_tests.spec import DEFAULT_SPEC_PATH, load_spec
+from livepeer_gateway_bench.compat_corpus import CorpusCase, load_cases, score
+from livepeer_gateway_compat import Comparison, compare
+from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec
 
 CASES = load_cases()
 CATEGORIES = ("breaking-client", "breaking-gateway", "behaviour", "compatible")
@@ -57,7 +56,8 @@ def test_score_counts_misses_and_false_alarms() -> None:
     assert always_breaking.verdict_recall == 1.0 and always_breaking.verdict_precision < 1.0
     assert never_breaking.verdict_recall == 0.0
     # test_corpus_case holds each case exact; this only shows the totals in the test log.
-    comparisons = run_checker(CASES, _compare)
+    spec = load_spec(DEFAULT_SPEC_PATH)
+    comparisons = [_compare(*case.documents(spec)) for case in CASES]
     result = score(CASES, [c.verdict for c in comparisons], [_findings(c) for c in comparisons])
     print(
         f"\ncompat corpus: {len(CASES)} cases; breaking verdicts precision "

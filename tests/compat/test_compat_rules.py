@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 import yaml
-from livepeer_tools.compat import compare, main
-from livepeer_tools.compat.findings import source_pointer
-
-from contract_tests.spec import SpecError
+from livepeer_gateway_compat import compare, main
+from livepeer_gateway_compat.findings import source_pointer
+from livepeer_gateway_spec import SpecError
 
 
 def _spec(request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from contract_tests.cli import main
+from livepeer_conformance.cli import main
 
 #: Small enough that each run takes seconds, large enough that every phase gets a turn.
 SMALL_BUDGET = ("--max-requests", "80", "--max-examples", "2", "--seed", "7")
@@ -59,7 +58,7 @@ def _run_console(
     args: Sequence[str], env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "contract_tests.cli", *args],
+        [sys.executable, "-m", "livepeer_conformance.cli", *args],
         capture_output=True,
         env={**os.environ, **(env or {})},
         timeout=timeout,
@@ -69,7 +68,7 @@ def _run_console(
 
 @pytest.fixture
 def run_console() -> Callable[..., subprocess.CompletedProcess[bytes]]:
-    """Run the CLI as its own process (`python -m contract_tests.cli ARGS`), output as bytes."""
+    """Run the CLI as its own process (`python -m livepeer_conformance.cli`), output as bytes."""
     return _run_console
 
 

@@ -10,9 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from contract_tests.exchanges import MAX_MEDIA_PIXELS, Exchange, MediaError, fetcher
-from contract_tests.reference_gateway.server import serving
+from livepeer_conformance.exchanges import MAX_MEDIA_PIXELS, Exchange, MediaError, fetcher
+from livepeer_reference_gateway.server import serving
 
 
 def _chunk(kind: bytes, data: bytes, length: int | None = None) -> bytes:

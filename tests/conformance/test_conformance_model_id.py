@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from contract_tests.reference_gateway.app import create_app
-from contract_tests.reference_gateway.server import serving
-from contract_tests.reference_gateway.settings import GatewaySettings
+from livepeer_reference_gateway.app import create_app
+from livepeer_reference_gateway.server import serving
+from livepeer_reference_gateway.settings import GatewaySettings
 
 TOKEN = "model-id-test-token"
 

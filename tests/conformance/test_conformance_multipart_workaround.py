@@ -7,14 +7,13 @@ from typing import Any
 
 import pytest
 import schemathesis
+from livepeer_conformance import spec_checks
+from livepeer_conformance.strategies import encode_image
+from livepeer_gateway_spec import spec_path
+from livepeer_reference_gateway.server import running_gateway
+from livepeer_reference_gateway.settings import GatewaySettings
 from schemathesis.specs.openapi import checks as openapi_checks
 from schemathesis.transport.serialization import Binary
-
-from contract_tests import spec_checks
-from contract_tests.reference_gateway.server import running_gateway
-from contract_tests.reference_gateway.settings import GatewaySettings
-from contract_tests.spec import spec_path
-from contract_tests.strategies import encode_image
 
 MULTIPART = "multipart/form-data"
 

@@ -6,16 +6,15 @@ import io
 import re
 
 from hypothesis import given, settings
+from livepeer_conformance.budget import RequestBudget
+from livepeer_conformance.exchanges import Exchange
+from livepeer_conformance.properties import PROPERTIES
+from livepeer_conformance.redaction import redact
+from livepeer_conformance.strategies import images, register_image_strategies
+from livepeer_gateway_spec import load_spec
 from PIL import Image
 from schemathesis.specs.openapi import formats
 from schemathesis.transport.serialization import Binary
-
-from contract_tests.budget import RequestBudget
-from contract_tests.exchanges import Exchange
-from contract_tests.properties import PROPERTIES
-from contract_tests.redaction import redact
-from contract_tests.spec import load_spec
-from contract_tests.strategies import images, register_image_strategies
 
 #: The suite's semantic property names, fixed and shared with the fault catalogue.
 PROPERTY_NAMES = {

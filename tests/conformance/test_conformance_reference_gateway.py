@@ -6,14 +6,13 @@ import secrets
 from pathlib import Path
 
 import pytest
-
-from contract_tests.budget import RequestBudget
-from contract_tests.config import RunConfig
-from contract_tests.reference_gateway.server import running_gateway
-from contract_tests.reference_gateway.settings import GatewaySettings
-from contract_tests.results import RunResults
-from contract_tests.spec import spec_path
-from contract_tests.spec_checks import SPEC_CHECKS, run_spec_checks
+from livepeer_conformance.budget import RequestBudget
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.results import RunResults
+from livepeer_conformance.spec_checks import SPEC_CHECKS, run_spec_checks
+from livepeer_gateway_spec import spec_path
+from livepeer_reference_gateway.server import running_gateway
+from livepeer_reference_gateway.settings import GatewaySettings
 
 
 @pytest.mark.slow

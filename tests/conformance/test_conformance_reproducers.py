@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from livepeer_conformance.exchanges import IMAGE_TO_IMAGE, Exchange
+from livepeer_conformance.strategies import encode_image
+from livepeer_reference_gateway.server import serving
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-
-from contract_tests.exchanges import IMAGE_TO_IMAGE, Exchange
-from contract_tests.reference_gateway.server import serving
-from contract_tests.strategies import encode_image
 
 
 class FormRecorder:

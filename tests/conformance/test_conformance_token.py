@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from contract_tests.redaction import written_forms
-from contract_tests.reference_gateway.server import running_gateway, serving
-from contract_tests.reference_gateway.settings import GatewaySettings
-from contract_tests.report import Verdict, write_reports
-from contract_tests.results import RunResults
+from livepeer_conformance.redaction import written_forms
+from livepeer_conformance.report import Verdict, write_reports
+from livepeer_conformance.results import RunResults
+from livepeer_reference_gateway.server import running_gateway, serving
+from livepeer_reference_gateway.settings import GatewaySettings
 
 
 def test_token_never_written(

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from contract_tests.reference_gateway.faults import FAULTS
-from contract_tests.reference_gateway.server import running_gateway
-from contract_tests.reference_gateway.settings import GatewaySettings
+from livepeer_reference_gateway.faults import FAULTS
+from livepeer_reference_gateway.server import running_gateway
+from livepeer_reference_gateway.settings import GatewaySettings
 
 
 def test_clean_reference_gateway_conforms(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from livepeer_tools.faults import (
+from livepeer_gateway_bench.fault_table import (
     CLEAN_SEEDS,
     SEED,
     Outcome,
@@ -15,8 +15,7 @@ from livepeer_tools.faults import (
     run_all,
     suite_arguments,
 )
-
-from contract_tests.reference_gateway.faults import FAULTS
+from livepeer_reference_gateway.faults import FAULTS
 
 #: Options that would shrink or grow the default budget: no catalogue run may carry them.
 BUDGET_OPTIONS = {"--max-requests", "--max-examples", "--allow-large"}

@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from contract_tests.cli import main
-from contract_tests.report import JSON_FILE
-from contract_tests.results import Moment, RunResults
+from livepeer_conformance.cli import main
+from livepeer_conformance.report import JSON_FILE
+from livepeer_conformance.results import Moment, RunResults
 
 
 def test_a_departure_keeps_its_earliest_moment() -> None:

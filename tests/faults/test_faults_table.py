@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from livepeer_tools.faults import Outcome, SuiteRun, document, summarize, terminal_table
+from livepeer_gateway_bench.fault_table import (
+    Outcome,
+    SuiteRun,
+    document,
+    summarize,
+    terminal_table,
+)
 
 
 def _departure(check: str, requests: int, seconds: float) -> dict[str, object]:
@@ -64,7 +70,7 @@ def test_totals_count_misses_and_false_positives() -> None:
 def test_wrong_argument_is_one_line_and_exit_2(tmp_path: Path) -> None:
     missing = tmp_path / "absent" / "faults.md"
     result = subprocess.run(
-        [sys.executable, "-m", "livepeer_tools.faults", "--output", str(missing)],
+        [sys.executable, "-m", "livepeer_gateway_bench.fault_table", "--output", str(missing)],
         capture_output=True,
         text=True,
         timeout=60,

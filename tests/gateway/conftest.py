@@ -8,10 +8,9 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from livepeer_conformance.strategies import encode_image
+from livepeer_reference_gateway import GatewaySettings, running_gateway
 from PIL import Image
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
-from contract_tests.strategies import encode_image
 
 TOKEN = "test-token-3f9a"
 

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
-from contract_tests.reference_gateway.auth import authenticate
+from livepeer_reference_gateway import GatewaySettings, running_gateway
+from livepeer_reference_gateway.auth import authenticate
 
 TOKEN = "s3cret-token-for-tests"
 BODY = {"prompt": "p", "width": 64, "height": 64}

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-COMMAND = [sys.executable, "-m", "contract_tests.reference_gateway"]
+COMMAND = [sys.executable, "-m", "livepeer_reference_gateway"]
 TOKEN = "cli-token-7c1e"
 
 
@@ -116,7 +116,7 @@ def test_console_script_is_installed() -> None:
 
 
 def test_list_faults_prints_every_registered_fault() -> None:
-    from contract_tests.reference_gateway.faults import FAULTS
+    from livepeer_reference_gateway.faults import FAULTS
 
     result = subprocess.run([*COMMAND, "--list-faults"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0

@@ -9,9 +9,8 @@ from collections.abc import Callable, Iterator
 import livepeer_ai
 import pytest
 from livepeer_ai.models import components, errors
+from livepeer_reference_gateway import GatewaySettings, running_gateway
 from PIL import Image
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
 
 MakeImage = Callable[..., bytes]
 TOKEN = "client-token-52b0"

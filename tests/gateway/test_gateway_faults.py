@@ -8,13 +8,12 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from livepeer_conformance.properties import PROPERTIES
+from livepeer_conformance.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT
+from livepeer_conformance.spec_checks import SPEC_CHECKS
+from livepeer_reference_gateway import GatewaySettings, create_app, running_gateway
+from livepeer_reference_gateway.faults import FAULTS
 from PIL import Image
-
-from contract_tests.properties import PROPERTIES
-from contract_tests.reference_gateway import GatewaySettings, create_app, running_gateway
-from contract_tests.reference_gateway.faults import FAULTS
-from contract_tests.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT
-from contract_tests.spec_checks import SPEC_CHECKS
 
 TOKEN = "fault-token-91d4"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -16,10 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from livepeer_reference_gateway import GatewaySettings, running_gateway
+from livepeer_reference_gateway.server import gateway_process
 from PIL import Image
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
-from contract_tests.reference_gateway.server import gateway_process
 
 MakeImage = Callable[..., bytes]
 LIMIT = 256 * 1024

@@ -8,8 +8,7 @@ from collections import Counter
 
 import httpx
 import pytest
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
+from livepeer_reference_gateway import GatewaySettings, running_gateway
 
 CLIENTS = 50
 SECONDS = 10.0

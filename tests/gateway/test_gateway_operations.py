@@ -7,11 +7,10 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from livepeer_gateway_spec import load_spec, request_body
+from livepeer_reference_gateway import GatewaySettings, running_gateway
+from livepeer_reference_gateway.media import MediaStore
 from PIL import Image
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
-from contract_tests.reference_gateway.media import MediaStore
-from contract_tests.spec import load_spec, request_body
 
 Decode = Callable[..., Image.Image]
 MakeImage = Callable[..., bytes]

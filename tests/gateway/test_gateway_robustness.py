@@ -10,10 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
-from contract_tests.spec import inline_refs, load_spec, response_schema
-from contract_tests.strategies import encode_image
+from livepeer_conformance.strategies import encode_image
+from livepeer_gateway_spec import inline_refs, load_spec, response_schema
+from livepeer_reference_gateway import GatewaySettings, running_gateway
 
 SPEC = load_spec()
 FIELDS = [

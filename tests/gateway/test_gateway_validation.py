@@ -9,9 +9,8 @@ import httpx
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
-
-from contract_tests.reference_gateway import GatewaySettings, running_gateway
-from contract_tests.spec import DEFAULT_SPEC_PATH, inline_refs, load_spec, response_schema
+from livepeer_gateway_spec import DEFAULT_SPEC_PATH, inline_refs, load_spec, response_schema
+from livepeer_reference_gateway import GatewaySettings, running_gateway
 
 MakeImage = Callable[..., bytes]
 SPEC = load_spec()

@@ -1,0 +1,244 @@
+"""One request sent through the generated client, its answer, and the images it points at."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import httpx
+from livepeer_gateway_client import AuthenticatedClient, Client
+from livepeer_gateway_client.api.generate import image_to_image, text_to_image, upscale
+from livepeer_gateway_client.models import ImageToImageParams, TextToImageParams, UpscaleParams
+from livepeer_gateway_client.types import File
+from PIL import Image
+
+from livepeer_conformance.redaction import REDACTED
+
+#: Largest image a media URL may carry before the suite refuses to fetch the rest.
+MAX_MEDIA_BYTES = 32 * 2**20
+#: Most pixels a returned image may have before the suite declines to decode it: four times
+#: the largest text-to-image answer the spec allows (2048x2048), far above any answer to the
+#: suite's small requests, and small enough that decoding it cannot exhaust memory.
+MAX_MEDIA_PIXELS = 4096 * 4096
+
+TEXT_TO_IMAGE = "/text-to-image"
+IMAGE_TO_IMAGE = "/image-to-image"
+UPSCALE = "/upscale"
+
+_SENDERS: dict[str, tuple[Any, type]] = {
+    TEXT_TO_IMAGE: (text_to_image, TextToImageParams),
+    IMAGE_TO_IMAGE: (image_to_image, ImageToImageParams),
+    UPSCALE: (upscale, UpscaleParams),
+}
+
+
+class MediaError(Exception):
+    """A media URL that does not fetch or does not decode as an image; the message says which."""
+
+
+@dataclass
+class Exchange:
+    """A request the suite sent, with the raw answer; media are fetched and decoded on first use."""
+
+    path: str
+    params: dict[str, Any]
+    input_image: tuple[str, bytes] | None
+    status: int
+    body: Any
+    fetch: Callable[[str], bytes] = field(repr=False)
+    repeat: Exchange | None = None
+    _decoded: list[Image.Image | MediaError] | None = field(default=None, repr=False)
+
+    @property
+    def operation(self) -> str:
+        return f"POST {self.path}"
+
+    @property
+    def media(self) -> list[Any]:
+        """The `images` list of a successful answer, or an empty list."""
+        if (
+            self.status == 200
+            and isinstance(self.body, dict)
+            and isinstance(self.body.get("images"), list)
+        ):
+            return self.body["images"]
+        return []
+
+    def seeds(self) -> list[Any]:
+        """The `seed` of every returned media, None where absent."""
+        return [m.get("seed") if isinstance(m, dict) else None for m in self.media]
+
+    def decoded(self) -> list[Image.Image | MediaError]:
+        """Each returned media decoded as an image, or the reason it could not be."""
+        if self._decoded is None:
+            self._decoded = [_decode(self.fetch, m) for m in self.media]
+        return self._decoded
+
+    def input_size(self) -> tuple[int, int] | None:
+        """Width and height of the uploaded image, if any."""
+        if self.input_image is None:
+            return None
+        with Image.open(io.BytesIO(self.input_image[1])) as image:
+            return image.size
+
+    def curl(self, base_url: str, inputs_dir: Path | None) -> str:
+        """A curl command that sends this request again, with the token shown as `[redacted]`."""
+        parts = ["curl", "-X", "POST", base_url.rstrip("/") + self.path]
+        parts += ["-H", f"Authorization: Bearer {REDACTED}"]
+        if self.input_image is None:
+            parts += ["-H", "Content-Type: application/json", "-d", json.dumps(self.params)]
+            return shlex.join(parts)
+        media_type, data = self.input_image
+        image_file = _save_input(inputs_dir, media_type, data)
+        for name, value in self.params.items():
+            # `-F` would read a value starting with @ or < as a file and parse `;type=`.
+            parts += ["--form-string", f"{name}={_form_text(value)}"]
+        parts += ["-F", f"image=@{image_file};type={media_type}"]
+        return shlex.join(parts)
+
+
+class ResponseTap:
+    """Keeps the last raw response the client received, whatever the client makes of its body."""
+
+    def __init__(self) -> None:
+        self.last: httpx.Response | None = None
+
+    def __call__(self, response: httpx.Response) -> None:
+        response.read()
+        self.last = response
+
+
+def make_client(
+    base_url: str, token: str | None, timeout: float, tap: ResponseTap
+) -> AuthenticatedClient | Client:
+    """The generated client for `base_url`, authenticated when a token is given, feeding `tap`."""
+    options: dict[str, Any] = {
+        "timeout": httpx.Timeout(timeout),
+        "httpx_args": {"event_hooks": {"response": [tap]}},
+    }
+    if token:
+        return AuthenticatedClient(base_url=base_url, token=token, **options)
+    return Client(base_url=base_url, **options)
+
+
+def send(
+    client: AuthenticatedClient | Client,
+    tap: ResponseTap,
+    path: str,
+    params: dict[str, Any],
+    input_image: tuple[str, bytes] | None,
+    fetch: Callable[[str], bytes],
+) -> Exchange:
+    """Send `params` (and the image) to `path` through the generated client.
+
+    Transport errors propagate; an answer the client cannot parse is still returned raw, since
+    judging it is the suite's job.
+    """
+    module, model = _SENDERS[path]
+    fields = dict(params)
+    if input_image is not None:
+        media_type, data = input_image
+        suffix = "png" if media_type == "image/png" else "jpg"
+        image = File(payload=io.BytesIO(data), file_name=f"input.{suffix}", mime_type=media_type)
+        fields["image"] = image
+    tap.last = None
+    try:
+        module.sync_detailed(client=client, body=model(**fields))
+    except httpx.TransportError:
+        raise
+    except Exception:
+        if tap.last is None:
+            raise
+    assert tap.last is not None
+    try:
+        body: Any = json.loads(tap.last.content)
+    except ValueError:
+        body = None
+    return Exchange(path, params, input_image, tap.last.status_code, body, fetch)
+
+
+def fetcher(timeout: float, spend: Callable[[], object]) -> Callable[[str], bytes]:
+    """A function fetching a media URL's bytes (data: or http(s):), bounded in size and time."""
+
+    def fetch(url: str) -> bytes:
+        if url.startswith("data:"):
+            return _data_url_bytes(url)
+        if not url.startswith(("http://", "https://")):
+            raise MediaError(f"not an http(s) or data: URL: {url[:60]!r}")
+        spend()  # takes one request from the run's budget, or raises to stop the run
+        try:
+            with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+                if response.status_code != 200:
+                    raise MediaError(f"GET {url[:80]} answered {response.status_code}")
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > MAX_MEDIA_BYTES:
+                        raise MediaError(f"{url[:80]} is larger than {MAX_MEDIA_BYTES} bytes")
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.InvalidURL:
+            raise MediaError(f"not a valid URL: {url[:60]!r}") from None
+        except httpx.HTTPError as exc:
+            raise MediaError(f"GET {url[:80]} failed: {type(exc).__name__}") from None
+
+    return fetch
+
+
+def _data_url_bytes(url: str) -> bytes:
+    header, separator, payload = url[len("data:") :].partition(",")
+    if not separator:
+        raise MediaError("data: URL without a comma")
+    if len(payload) > MAX_MEDIA_BYTES * 4 // 3 + 4:
+        raise MediaError(f"data: URL larger than {MAX_MEDIA_BYTES} bytes")
+    if header.endswith(";base64"):
+        try:
+            return base64.b64decode(payload, validate=True)
+        except binascii.Error:
+            raise MediaError("data: URL is not valid base64") from None
+    return unquote_to_bytes(payload)
+
+
+def _decode(fetch: Callable[[str], bytes], media: Any) -> Image.Image | MediaError:
+    url = media.get("url") if isinstance(media, dict) else None
+    if not isinstance(url, str):
+        return MediaError("media has no string `url`")
+    try:
+        data = fetch(url)
+    except MediaError as exc:
+        return exc
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_MEDIA_PIXELS:
+            return MediaError(f"{url[:40]}... is {image.width}x{image.height}, too large to decode")
+        image.load()
+        return image
+    # Pillow's decoders raise ValueError, SyntaxError, struct.error and more on corrupt input:
+    # whatever they raise, the gateway sent something that is not an image.
+    except Exception as exc:
+        return MediaError(f"{url[:40]}... does not decode as an image ({type(exc).__name__})")
+
+
+def _form_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _save_input(inputs_dir: Path | None, media_type: str, data: bytes) -> str:
+    suffix = "png" if media_type == "image/png" else "jpg"
+    if inputs_dir is None:
+        return f"input.{suffix}"
+    inputs_dir.mkdir(parents=True, exist_ok=True)
+    path = inputs_dir / f"{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"
+    path.write_bytes(data)
+    return str(path)

@@ -1,0 +1,216 @@
+"""The semantic properties: what the spec and the reference pages say a gateway's answers mean.
+
+Each property is one small function registered in `PROPERTIES`; it looks at one `Exchange`
+and returns None when the property holds, or a one-line reason when it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import livepeer_gateway_spec as spec
+from PIL import Image, ImageChops
+
+from livepeer_conformance.config import Profile
+from livepeer_conformance.exchanges import IMAGE_TO_IMAGE, TEXT_TO_IMAGE, UPSCALE, Exchange
+
+Verdict = str | None
+Check = Callable[[Exchange, dict[str, Any]], Verdict]
+Applies = Callable[[Exchange], bool]
+
+
+@dataclass(frozen=True)
+class SemanticProperty:
+    """A registered property: its check, when it applies, and the least profile that runs it."""
+
+    name: str
+    title: str
+    check: Check
+    applies: Applies
+    profile: Profile
+
+
+#: Every property, by name, in registration order.
+PROPERTIES: dict[str, SemanticProperty] = {}
+
+
+def semantic_property(applies: Applies, profile: Profile = "livepeer") -> Callable[[Check], Check]:
+    """Register the decorated function as a property named after it, titled by its docstring."""
+
+    def register(check: Check) -> Check:
+        title = " ".join((check.__doc__ or check.__name__).split())
+        PROPERTIES[check.__name__] = SemanticProperty(
+            check.__name__, title, check, applies, profile
+        )
+        return check
+
+    return register
+
+
+def _succeeded(exchange: Exchange) -> bool:
+    return bool(exchange.media)
+
+
+def _on(path: str) -> Applies:
+    return lambda exchange: exchange.path == path and _succeeded(exchange)
+
+
+def _images(exchange: Exchange) -> list[Image.Image]:
+    return [image for image in exchange.decoded() if isinstance(image, Image.Image)]
+
+
+def _default(document: dict[str, Any], path: str, name: str) -> Any:
+    _, schema = spec.request_body(document, path)
+    return schema.get("properties", {}).get(name, {}).get("default")
+
+
+@semantic_property(lambda e: _succeeded(e) and e.path != UPSCALE)
+def images_count_matches_request(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """A success returns as many images as `num_images_per_prompt` asks ("Number of images to
+    generate per prompt", openapi.yaml TextToImageParams.num_images_per_prompt)."""
+    wanted = exchange.params.get(
+        "num_images_per_prompt", _default(document, exchange.path, "num_images_per_prompt")
+    )
+    got = len(exchange.media)
+    return None if got == wanted else f"asked for {wanted} image(s), got {got}"
+
+
+def _has_seeds(exchange: Exchange) -> bool:
+    # Media without an integer seed break the response schema: response_schema_conformance's job.
+    seeds = exchange.seeds()
+    return bool(seeds) and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
+
+
+@semantic_property(lambda e: _has_seeds(e) and "seed" in e.params)
+def seeds_follow_request_seed(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """With a request seed, image i carries seed + i ("The i-th returned image has seed `seed +
+    i`", openapi.yaml Seed)."""
+    base = exchange.params["seed"]
+    expected = [base + i for i in range(len(exchange.media))]
+    got = exchange.seeds()
+    return None if got == expected else f"request seed {base}: expected seeds {expected}, got {got}"
+
+
+@semantic_property(lambda e: len(e.media) > 1 and _has_seeds(e) and "seed" not in e.params)
+def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """Without a request seed, the images of a batch carry distinct seeds ("The seed used to
+    generate the media", openapi.yaml Media.seed)."""
+    got = exchange.seeds()
+    return (
+        None if len(set(map(repr, got))) == len(got) else f"no request seed, repeated seeds {got}"
+    )
+
+
+@semantic_property(_succeeded)
+def urls_fetch_and_decode(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """Every `url` is an http(s) or `data:` URL that fetches and decodes as an image ("The URL
+    where the media can be accessed", openapi.yaml Media.url)."""
+    failures = [
+        f"image {i}: {item}"
+        for i, item in enumerate(exchange.decoded())
+        if not isinstance(item, Image.Image)
+    ]
+    return "; ".join(failures) or None
+
+
+@semantic_property(_on(TEXT_TO_IMAGE))
+def text_to_image_has_requested_size(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """text-to-image images have the requested width and height ("The width in pixels of the
+    generated image", openapi.yaml)."""
+    width = exchange.params.get("width", _default(document, TEXT_TO_IMAGE, "width"))
+    height = exchange.params.get("height", _default(document, TEXT_TO_IMAGE, "height"))
+    wrong = [image.size for image in _images(exchange) if image.size != (width, height)]
+    return f"asked for {width}x{height}, got {_sizes(wrong)}" if wrong else None
+
+
+@semantic_property(_on(IMAGE_TO_IMAGE))
+def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """image-to-image images keep the input's size ("The returned images have its width and
+    height", openapi.yaml)."""
+    expected = exchange.input_size()
+    wrong = [image.size for image in _images(exchange) if image.size != expected]
+    return f"input is {_sizes([expected])}, output {_sizes(wrong)}" if wrong and expected else None
+
+
+@semantic_property(_on(UPSCALE))
+def upscale_is_four_times_input(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """upscale returns the input at four times its size ("The returned image is four times its
+    width and height", openapi.yaml)."""
+    size = exchange.input_size()
+    if size is None:
+        return None
+    expected = (size[0] * 4, size[1] * 4)
+    wrong = [image.size for image in _images(exchange) if image.size != expected]
+    return (
+        f"input {_sizes([size])}, expected {_sizes([expected])}, got {_sizes(wrong)}"
+        if wrong
+        else None
+    )
+
+
+@semantic_property(lambda e: e.status != 200)
+def error_statuses_have_declared_body(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """A declared error status carries its declared body ("400, 401, 413, 500 and 503 carry
+    `HTTPError`; 422 carries `HTTPValidationError`", openapi.yaml)."""
+    schema = spec.response_schema(document, exchange.path, exchange.status)
+    if schema is None:
+        return None  # an undeclared status is status_code_conformance's finding
+    try:
+        jsonschema.validate(exchange.body, schema)
+    except jsonschema.ValidationError as exc:
+        body = _short(exchange.body)
+        return f"{exchange.status} body {body} does not match its declared schema: {exc.message}"
+    return None
+
+
+@semantic_property(_succeeded)
+def nsfw_is_boolean(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """Every media's `nsfw` is a boolean ("Whether the media was flagged as NSFW by the safety
+    check", openapi.yaml Media.nsfw)."""
+    values = [m.get("nsfw") if isinstance(m, dict) else None for m in exchange.media]
+    wrong = [v for v in values if not isinstance(v, bool)]
+    return f"nsfw values {wrong!r} are not booleans" if wrong else None
+
+
+def _repeated(exchange: Exchange) -> bool:
+    """Whether a request with a seed was sent twice and both answers succeeded."""
+    repeat = exchange.repeat
+    return (
+        _has_seeds(exchange)
+        and "seed" in exchange.params
+        and repeat is not None
+        and _succeeded(repeat)
+    )
+
+
+@semantic_property(_repeated)
+def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """The same request with the same seed returns the same seeds ("Seed for random number
+    generation", openapi.yaml Seed)."""
+    assert exchange.repeat is not None
+    first, second = exchange.seeds(), exchange.repeat.seeds()
+    return None if first == second else f"same request twice: seeds {first} then {second}"
+
+
+@semantic_property(_repeated, "strict")
+def same_seed_same_pixels(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+    """The same request with the same seed returns the same pixels ("Seed for random number
+    generation", openapi.yaml Seed)."""
+    assert exchange.repeat is not None
+    first, second = _images(exchange), _images(exchange.repeat)
+    for index, (a, b) in enumerate(zip(first, second, strict=False)):
+        if a.size != b.size or ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox():
+            return f"same request twice: image {index} differs"
+    return None
+
+
+def _sizes(sizes: list[Any]) -> str:
+    return ", ".join(f"{w}x{h}" for w, h in sizes)
+
+
+def _short(body: Any) -> str:
+    text = repr(body)
+    return text if len(text) <= 80 else text[:77] + "..."

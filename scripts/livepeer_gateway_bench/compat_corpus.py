@@ -1,0 +1,139 @@
+"""The labelled corpus of spec edits: loading cases, applying their edits, scoring a checker."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec, pointer_tokens
+
+#: Where the cases live: one YAML file per case.
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "compat" / "corpus"
+
+#: A case's expected verdict: "breaking", "behaviour" or "compatible".
+Label = str
+FindingKey = tuple[str, str]  # (severity, JSON pointer)
+
+
+@dataclass(frozen=True)
+class CorpusCase:
+    """One labelled edit of the real spec: what it is, how to make it, what a checker should say."""
+
+    name: str
+    description: str
+    category: str
+    base: tuple[dict[str, Any], ...]
+    edits: tuple[dict[str, Any], ...]
+    verdict: Label
+    findings: frozenset[FindingKey]
+
+    def documents(
+        self, spec: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(old, new): the spec with `base` applied, and that with `edits` applied on top."""
+        old = apply_edits(spec if spec is not None else load_spec(DEFAULT_SPEC_PATH), self.base)
+        return old, apply_edits(old, self.edits)
+
+
+def load_cases(directory: Path = CORPUS_DIR) -> list[CorpusCase]:
+    """Every case in `directory`, in file-name order."""
+    cases = []
+    for path in sorted(directory.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        cases.append(
+            CorpusCase(
+                name=path.stem,
+                description=raw["description"],
+                category=raw["category"],
+                base=tuple(raw.get("base") or ()),
+                edits=tuple(raw["edits"]),
+                verdict=raw["verdict"],
+                findings=frozenset(
+                    (f["severity"], f["pointer"]) for f in raw.get("findings") or ()
+                ),
+            )
+        )
+    return cases
+
+
+def apply_edits(document: dict[str, Any], edits: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """A copy of `document` with JSON-pointer edits applied: `set`, `remove`, `move`."""
+    result = copy.deepcopy(document)
+    for edit in edits:
+        operation = edit["op"]
+        if operation == "set":
+            parent, key = _parent(result, edit["path"])
+            _assign(parent, key, copy.deepcopy(edit["value"]))
+        elif operation == "remove":
+            parent, key = _parent(result, edit["path"])
+            del parent[int(key) if isinstance(parent, list) else key]
+        elif operation == "move":
+            source_parent, source_key = _parent(result, edit["from"])
+            value = source_parent.pop(
+                int(source_key) if isinstance(source_parent, list) else source_key
+            )
+            parent, key = _parent(result, edit["path"])
+            _assign(parent, key, value)
+        else:
+            raise ValueError(f"unknown edit operation {operation!r}")
+    return result
+
+
+def _parent(document: Any, pointer: str) -> tuple[Any, str]:
+    """The container holding the last token of `pointer`, and that token."""
+    tokens = pointer_tokens(pointer)
+    node = document
+    for token in tokens[:-1]:
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node, tokens[-1]
+
+
+def _assign(parent: Any, key: str, value: Any) -> None:
+    """Set `parent[key]`; for a list, `-` appends and an index inserts."""
+    if isinstance(parent, list):
+        if key == "-":
+            parent.append(value)
+        else:
+            parent.insert(int(key), value)
+    else:
+        parent[key] = value
+
+
+@dataclass(frozen=True)
+class Score:
+    """Precision and recall of a checker over the corpus, for verdicts and for findings."""
+
+    verdict_precision: float
+    verdict_recall: float
+    finding_precision: float | None
+    finding_recall: float | None
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    """numerator / denominator, 1.0 when there is nothing to count."""
+    return numerator / denominator if denominator else 1.0
+
+
+def score(
+    cases: Sequence[CorpusCase],
+    verdicts: Sequence[Label],
+    findings: Sequence[frozenset[FindingKey]] | None = None,
+) -> Score:
+    """Precision and recall of predicted verdicts (breaking is the positive class) and findings."""
+    predicted = [v == "breaking" for v in verdicts]
+    expected = [case.verdict == "breaking" for case in cases]
+    true_positive = sum(p and e for p, e in zip(predicted, expected, strict=True))
+    verdict_precision = _ratio(true_positive, sum(predicted))
+    verdict_recall = _ratio(true_positive, sum(expected))
+    if findings is None:
+        return Score(verdict_precision, verdict_recall, None, None)
+    matched = sum(len(f & c.findings) for f, c in zip(findings, cases, strict=True))
+    produced = sum(len(f) for f in findings)
+    wanted = sum(len(c.findings) for c in cases)
+    return Score(
+        verdict_precision, verdict_recall, _ratio(matched, produced), _ratio(matched, wanted)
+    )

@@ -1,0 +1,91 @@
+"""Turning the walker's changes into findings: classified, located in the source, merged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from livepeer_gateway_spec import pointer as json_pointer
+from livepeer_gateway_spec import pointer_tokens, resolve_pointer
+
+from livepeer_gateway_compat.diff import diff_documents
+from livepeer_gateway_compat.rules import Severity, classify
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One classified difference between two spec versions."""
+
+    severity: Severity
+    #: JSON pointer of the change in the new document (in the old one for removals).
+    pointer: str
+    #: What changed and who it breaks, on one line.
+    reason: str
+    #: The operations and messages the change reaches, e.g. `POST /upscale request`.
+    where: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The findings between two labelled spec versions, most severe first."""
+
+    old_label: str
+    new_label: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def breaking(self) -> bool:
+        """Whether any finding breaks clients or gateways."""
+        return any(finding.severity.breaking for finding in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        """`breaking`, `behaviour` or `compatible`: the most severe class present."""
+        if self.breaking:
+            return "breaking"
+        if any(f.severity is Severity.BEHAVIOUR for f in self.findings):
+            return "behaviour"
+        return "compatible"
+
+    def count(self, severity: Severity) -> int:
+        """How many findings have `severity`."""
+        return sum(1 for finding in self.findings if finding.severity is severity)
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[Finding, ...]:
+    """Every difference between two parsed spec documents, classified and located."""
+    merged: dict[tuple[Severity, str, str], list[str]] = {}
+    for change in diff_documents(old, new):
+        severity, consequence = classify(change)
+        pointer = source_pointer(old if change.in_old else new, change.location)
+        reason = f"{change.detail}: {consequence}"
+        where = merged.setdefault((severity, pointer, reason), [])
+        if change.where not in where:
+            where.append(change.where)
+    order = list(Severity)
+    findings = [
+        Finding(severity, pointer, reason, tuple(where))
+        for (severity, pointer, reason), where in merged.items()
+    ]
+    findings.sort(key=lambda finding: order.index(finding.severity))
+    return tuple(findings)
+
+
+def source_pointer(document: dict[str, Any], location: tuple[str, ...]) -> str:
+    """The JSON pointer, in the document as written, of a location in its `$ref`-inlined form."""
+    node: Any = document
+    pointer: list[str] = []
+    for part in location:
+        # Step through references until the key is found, as inlining merges siblings over targets.
+        while isinstance(node, dict) and "$ref" in node and part not in node:
+            ref = node["$ref"]
+            node = resolve_pointer(document, ref)
+            pointer = pointer_tokens(ref)
+        if isinstance(node, list):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            node = None
+        pointer.append(part)
+    return json_pointer(*pointer)

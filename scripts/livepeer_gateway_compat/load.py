@@ -1,0 +1,62 @@
+"""Reading one version of the spec: a file on disk, or a file at a git ref of the repository."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from livepeer_gateway_spec import SpecError, inline_refs, parse_spec
+
+#: The spec's path inside the repository, used when a git ref names no path (`main`, `HEAD~1`).
+DEFAULT_SPEC_IN_REPO = "openapi.yaml"
+
+
+@dataclass(frozen=True)
+class SpecVersion:
+    """One version of the spec: where it came from and its parsed document."""
+
+    label: str
+    document: dict[str, Any]
+
+
+def load_version(source: str, repository: Path | None = None) -> SpecVersion:
+    """The spec named by `source`: an existing file, else a git `REF` or `REF:path`."""
+    candidate = Path(source)
+    if candidate.is_file():
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpecError(f"cannot read spec {source}: {exc}") from None
+        label = source
+    else:
+        ref, _, path = source.partition(":")
+        label = f"{ref}:{path or DEFAULT_SPEC_IN_REPO}"
+        text = _git_show(source, label, repository or Path.cwd())
+    document = parse_spec(text, label)
+    _check_refs_resolve(document)
+    return SpecVersion(label, document)
+
+
+def _git_show(source: str, object_name: str, repository: Path) -> str:
+    """The text of `object_name` (`REF:path`) in the git repository at `repository`."""
+    try:
+        completed = subprocess.run(
+            ["git", "show", object_name],
+            cwd=repository,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise SpecError(f"{source}: no such file, and git cannot run: {exc}") from None
+    if completed.returncode != 0:
+        reason = (completed.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise SpecError(f"{source}: no such file, and git cannot read {object_name} ({reason})")
+    return completed.stdout
+
+
+def _check_refs_resolve(document: dict[str, Any]) -> None:
+    """Raise `SpecError` when a `$ref` anywhere in the document names nothing."""
+    inline_refs(document, document)

@@ -1,0 +1,62 @@
+"""Walking a spec: its operations, request bodies and response schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .errors import SpecError
+from .pointers import inline_refs
+
+#: The methods an OpenAPI path item may hold an operation under.
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(path, method, operation object) for every operation in the document, in its order."""
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method, op in item.items():
+            if method in HTTP_METHODS and isinstance(op, dict):
+                yield path, method, op
+
+
+def image_operations(document: dict[str, Any]) -> dict[str, str]:
+    """operationId -> path, for every POST operation in the spec: the image endpoints."""
+    return {
+        op["operationId"]: path
+        for path, method, op in iter_operations(document)
+        if method == "post" and "operationId" in op
+    }
+
+
+def operation(document: dict[str, Any], path: str, method: str = "post") -> dict[str, Any]:
+    """The operation object at `path`/`method`, with every `$ref` inlined."""
+    try:
+        op = document["paths"][path][method]
+    except (KeyError, TypeError):
+        raise SpecError(f"the spec has no operation {method.upper()} {path}") from None
+    return inline_refs(document, op)
+
+
+def request_body(
+    document: dict[str, Any], path: str, method: str = "post"
+) -> tuple[str, dict[str, Any]]:
+    """(media type, schema) of the operation's request body, `$ref`s inlined."""
+    content = operation(document, path, method).get("requestBody", {}).get("content", {})
+    if not content:
+        raise SpecError(f"{method.upper()} {path} declares no request body")
+    media_type, media = next(iter(content.items()))
+    return media_type, media.get("schema", {})
+
+
+def response_schema(
+    document: dict[str, Any], path: str, status: int | str, method: str = "post"
+) -> dict[str, Any] | None:
+    """The JSON schema of a declared response's body, or None when the status is not declared."""
+    responses = operation(document, path, method).get("responses", {})
+    response = responses.get(str(status))
+    if response is None:
+        return None
+    return response.get("content", {}).get("application/json", {}).get("schema")
