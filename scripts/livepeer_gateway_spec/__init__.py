@@ -21,6 +21,16 @@ from .pointers import (
     resolve_pointer,
     unescape_token,
 )
+from .sources import (
+    CONSTRAINT_KEYWORDS,
+    SOURCE_KEY,
+    SOURCE_KINDS,
+    Source,
+    SourceKind,
+    constraint_sources,
+    parse_source,
+    unsourced_constraints,
+)
 from .walk import (
     HTTP_METHODS,
     image_operations,
@@ -31,6 +41,14 @@ from .walk import (
 )
 
 __all__ = [
+    "CONSTRAINT_KEYWORDS",
+    "SOURCE_KEY",
+    "SOURCE_KINDS",
+    "Source",
+    "SourceKind",
+    "constraint_sources",
+    "parse_source",
+    "unsourced_constraints",
     "CHEAP",
     "DEFAULT_SPEC_PATH",
     "HTTP_METHODS",
