@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 REPORT_DIR ?= reports
 NEW ?= openapi.yaml
+CHANGELOG ?= CHANGELOG.md
 
 # A token given as TOKEN=... travels in the environment, never on a command line make echoes.
 ifdef TOKEN
@@ -41,9 +42,9 @@ compat: venv            ## breaking changes between OLD (git ref or file) and NE
 	@test -n "$(OLD)" || { echo "usage: make compat OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
 	$(PY) -m livepeer_gateway_compat "$(OLD)" "$(NEW)" $(ARGS)
 
-release-notes: venv     ## prepend to CHANGELOG.md what changed for clients since OLD (a git ref or file)
+release-notes: venv     ## prepend to $(CHANGELOG) what changed for clients since OLD (a git ref or file)
 	@test -n "$(OLD)" || { echo "usage: make release-notes OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
-	$(PY) -m livepeer_gateway_tools.release_notes "$(OLD)" "$(NEW)" --changelog CHANGELOG.md $(ARGS)
+	$(PY) -m livepeer_gateway_tools.release_notes "$(OLD)" "$(NEW)" --changelog "$(CHANGELOG)" $(ARGS)
 
 release-check: venv     ## fail when the spec breaks clients since OLD but info.version's major was not raised
 	@test -n "$(OLD)" || { echo "usage: make release-check OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
