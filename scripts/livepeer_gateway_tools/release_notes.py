@@ -180,6 +180,7 @@ def write_changelog(path: Path, entry: str) -> None:
     body = text[len(CHANGELOG_TITLE) :].lstrip("\n")
     entries = _split_entries(body)
     kept = [e for e in entries if e.splitlines()[0].rsplit(" (", 1)[0] != version_heading]
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(CHANGELOG_TITLE + "\n" + "\n".join([entry, *kept]), encoding="utf-8")
 
 
