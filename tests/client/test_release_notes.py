@@ -63,7 +63,7 @@ def test_notes_on_this_repository_history(
     version = load_spec(SPEC)["info"]["version"]
     assert text.startswith(f"# Changelog\n\n## livepeer-gateway-client {version} (2026-01-02)\n")
     assert "### Behaviour changes" in text
-    assert "`upscale` (413 response): status 413 added" in text
+    assert "- `upscale` (413 response): " in text  # the 413 status added since the first spec
     entry = text.removeprefix("# Changelog\n\n")
     assert capsys.readouterr().out.startswith(entry)
 
@@ -84,8 +84,8 @@ def test_sections_group_breaking_behaviour_and_compatible(tmp_path: Path) -> Non
     assert (
         "`text_to_image`, `image_to_image`, `upscale` (200 response, `images[].seed`)" in breaking
     )
-    assert "type [integer] -> [string]" in breaking
-    assert "summary edited" in rest and "`upscale`" in rest
+    assert "(`/components/schemas/Media/properties/seed/type`)" in breaking
+    assert "- `upscale`: " in rest and "(`/paths/~1upscale/post/summary`)" in rest
     assert "major version was not raised" not in entry
 
 
