@@ -92,13 +92,23 @@ def _schema_roots(node: Any, location: tuple[object, ...] = ()) -> Iterator[tupl
         return
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "schema" and isinstance(value, dict | bool) and location[:1] != ("info",):
+            if key == "schema" and isinstance(value, dict | bool):
                 yield (*location, key)
             else:
                 yield from _schema_roots(value, (*location, key))
     elif isinstance(node, list):
         for index, item in enumerate(node):
             yield from _schema_roots(item, (*location, index))
+
+
+#: Longest reason printed: validator messages can embed whole objects.
+MAX_REASON = 200
+
+
+def _short(text: str) -> str:
+    """`text` on one line, at most MAX_REASON characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
 
 
 def _node_at(document: Any, parts: tuple[object, ...]) -> Any:
@@ -153,14 +163,13 @@ def openapi_spec_valid(document: Document) -> Iterator[LintProblem]:
     try:
         errors = list(OpenAPIV31SpecValidator(document).iter_errors())
     except Exception as exc:  # the validator gives up on some malformed documents
-        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
-        yield LintProblem("openapi-spec-valid", "", reason)
+        yield LintProblem("openapi-spec-valid", "", _short(f"{type(exc).__name__}: {exc}"))
         return
     seen: set[tuple[str, str]] = set()
     for error in errors:
         if isinstance(error, DuplicateOperationIDError):
             continue  # operation-id-unique reports it, with the location of the second one
-        message = str(getattr(error, "message", error)).splitlines()[0]
+        message = _short(str(getattr(error, "message", error)).splitlines()[0])
         location = _validator_location(document, error, {where for where, _ in seen})
         if (location, message) not in seen:
             seen.add((location, message))
