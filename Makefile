@@ -9,20 +9,24 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 REPORT_DIR ?= reports
 NEW ?= openapi.yaml
+CHANGELOG ?= CHANGELOG.md
 
 # A token given as TOKEN=... travels in the environment, never on a command line make echoes.
 ifdef TOKEN
 export LIVEPEER_GATEWAY_TOKEN := $(TOKEN)
 endif
 
-.PHONY: venv generate check-generated lint-spec compat serve conformance test faults bench clean
+.PHONY: venv generate check-generated lint-spec compat release-notes release-check serve conformance test faults bench clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The client (generated/) and the toolkit are two distributions, both installed editable; the
+# maintainers-only benchmarks (scripts/livepeer_gateway_bench, not in the wheel) go on the path.
+$(STAMP): pyproject.toml generated/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ./generated -e '.[dev]'
+	$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "livepeer-maintainers.pth").write_text(str(pathlib.Path("scripts").resolve()) + "\n")'
 	@touch $(STAMP)
 
 generate: venv          ## regenerate generated/ from openapi.yaml
@@ -37,6 +41,14 @@ lint-spec: venv         ## validate openapi.yaml and the project's own rules
 compat: venv            ## breaking changes between OLD (git ref or file) and NEW
 	@test -n "$(OLD)" || { echo "usage: make compat OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
 	$(PY) -m livepeer_gateway_compat "$(OLD)" "$(NEW)" $(ARGS)
+
+release-notes: venv     ## prepend to $(CHANGELOG) what changed for clients since OLD (a git ref or file)
+	@test -n "$(OLD)" || { echo "usage: make release-notes OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
+	$(PY) -m livepeer_gateway_tools.release_notes "$(OLD)" "$(NEW)" --changelog "$(CHANGELOG)" $(ARGS)
+
+release-check: venv     ## fail when the spec breaks clients since OLD but info.version's major was not raised
+	@test -n "$(OLD)" || { echo "usage: make release-check OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }
+	$(PY) -m livepeer_gateway_tools.release_notes "$(OLD)" "$(NEW)" --check $(ARGS)
 
 serve: venv             ## run the reference gateway on 127.0.0.1:$(PORT)
 	$(PY) -m livepeer_reference_gateway --port $(PORT) $(ARGS)

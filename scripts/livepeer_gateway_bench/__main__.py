@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 import time
 from pathlib import Path
+
+from livepeer_gateway_spec.cli import OneLineParser
 
 from livepeer_gateway_bench.common import Section, machine_description
 
 #: Section modules, in report order; each exposes `run() -> Section`.
 SECTIONS = ("client_cost", "regeneration", "gateway_load", "conformance_cost")
 
-REPORT = Path(__file__).resolve().parents[3] / "docs" / "benchmarks.md"
+REPORT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser = OneLineParser(prog="make bench", description=__doc__)
     parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these sections")
     parser.add_argument("--output", type=Path, default=REPORT, help="Markdown report path")
     args = parser.parse_args(argv)

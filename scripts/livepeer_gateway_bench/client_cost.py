@@ -7,7 +7,6 @@ columns is the client's own work: building the body, encoding it, parsing the an
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import random
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 
 import httpx
 import livepeer_gateway_spec as spec
+from livepeer_gateway_spec.cli import OneLineParser
 
 from livepeer_gateway_bench.common import Section, Spread
 
@@ -304,7 +304,9 @@ def run() -> Section:
 
 def main(argv: list[str] | None = None) -> int:
     """`--serve` runs the benchmark server (used by fast_server); otherwise print the section."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = OneLineParser(
+        prog="python -m livepeer_gateway_bench.client_cost", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--serve", action="store_true", help="run the fast server")
     args = parser.parse_args(argv)
     if args.serve:

@@ -7,7 +7,6 @@ is run with several seeds to count false positives. At most two runs go at a tim
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -18,9 +17,10 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from livepeer_conformance.report import JSON_FILE
+from livepeer_gateway_spec.cli import OneLineParser
 from livepeer_reference_gateway import FAULTS, Fault
 
 #: The seed of every catalogue run, so that the table is the same from one run to the next.
@@ -322,16 +322,9 @@ def document(summary: Summary) -> str:
     return f"{intro}\n{detection_table(summary)}{DETERMINISM}"
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the catalogue, print the table, write docs/faults.md; exit 1 on a miss or false alarm."""
-    parser = _Parser(prog="make faults", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="make faults", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=REPORT, help="Markdown report path")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of every fault's run")
     args = parser.parse_args(argv)

@@ -6,7 +6,6 @@ needs nothing external, and this comparison is not part of `make test`.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -20,6 +19,7 @@ from typing import Any
 import yaml
 from livepeer_gateway_compat import Comparison, compare
 from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec
+from livepeer_gateway_spec.cli import OneLineParser
 
 from livepeer_gateway_bench.compat_corpus import CorpusCase, Score, load_cases, score
 
@@ -138,7 +138,7 @@ def write_section(report: Path, section: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Score both tools over the corpus, print the table, and rewrite the comparison section."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m livepeer_gateway_bench.optic_compare", description=__doc__
     )
     parser.add_argument("--optic", type=Path, default=Path(os.environ.get("OPTIC", DEFAULT_OPTIC)))

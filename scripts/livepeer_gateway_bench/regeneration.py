@@ -8,8 +8,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from livepeer_gateway_tools.generate import PACKAGE_NAME
-
 from livepeer_gateway_bench.common import Section, Spread
 
 RUNS = 5
@@ -27,7 +25,7 @@ def run() -> Section:
     generate_times, check_times = [], []
     with tempfile.TemporaryDirectory(prefix="livepeer-bench-generate-") as workdir:
         for index in range(RUNS):
-            output = Path(workdir) / str(index) / PACKAGE_NAME
+            output = Path(workdir) / str(index) / "generated"
             generate_times.append(
                 time_command(["livepeer_gateway_tools.generate", "--output", str(output)])
             )

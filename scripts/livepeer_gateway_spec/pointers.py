@@ -93,3 +93,27 @@ def reachable_refs(document: dict[str, Any], roots: Iterable[Any]) -> set[str]:
         except SpecError:
             continue
     return reached
+
+
+def ref_sites(node: Any, location: tuple[object, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(JSON pointer of the object holding it, the `$ref` string) for every `$ref` in `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield pointer(*location), value
+            else:
+                yield from ref_sites(value, (*location, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from ref_sites(item, (*location, index))
+
+
+def dangling_refs(document: dict[str, Any]) -> list[tuple[str, str]]:
+    """(JSON pointer of the object holding it, the `$ref`) for every `$ref` naming nothing."""
+    dangling = []
+    for where, ref in ref_sites(document):
+        try:
+            resolve_pointer(document, ref)
+        except SpecError:
+            dangling.append((where, ref))
+    return dangling

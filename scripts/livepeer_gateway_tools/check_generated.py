@@ -1,8 +1,9 @@
 """`make check-generated`: fail with a diff when generated/ is not what openapi.yaml produces.
 
-Exit 0 when the committed client is exactly what the spec produces, 1 when it differs (the spec
+Covers the whole client project: the package and its pyproject.toml, README.md and .gitignore.
+Exit 0 when the committed project is exactly what the spec produces, 1 when it differs (the spec
 was edited without regenerating, or the generated code was edited by hand), 2 when the
-generator cannot run.
+generator cannot run or would leave part of the spec out.
 """
 
 from __future__ import annotations
@@ -14,20 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from livepeer_gateway_spec import spec_path
-from livepeer_gateway_spec.cli import OneLineParser
-
-from livepeer_gateway_tools.generate import (
-    DEFAULT_OUTPUT,
-    PACKAGE_NAME,
-    GenerationError,
-    display_path,
-    render_client,
-)
-
-# Written by Python and tools when the package is used, never by the generator.
-IGNORED_PARTS = frozenset({"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"})
-IGNORED_SUFFIXES = frozenset({".pyc", ".pyo"})
+from livepeer_gateway_tools import cli
+from livepeer_gateway_tools.errors import GeneratedDrift
+from livepeer_gateway_tools.generate import render_client, tree_files
 
 
 @dataclass(frozen=True)
@@ -47,19 +37,6 @@ class TreeDifference:
             f"{len(self.changed)} changed, {len(self.missing)} missing, "
             f"{len(self.unexpected)} not produced by the spec"
         )
-
-
-def tree_files(root: Path) -> dict[str, bytes]:
-    """Relative POSIX path -> bytes of every file under `root`, caches left out."""
-    if not root.is_dir():
-        return {}
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-        and not IGNORED_PARTS.intersection(path.relative_to(root).parts)
-        and path.suffix not in IGNORED_SUFFIXES
-    }
 
 
 def compare_trees(expected: dict[str, bytes], actual: dict[str, bytes]) -> TreeDifference:
@@ -93,43 +70,34 @@ def unified_diff(expected: dict[str, bytes], actual: dict[str, bytes], label: st
 def check(spec: Path, committed: Path) -> tuple[TreeDifference, list[str]]:
     """Regenerate from `spec` into a temporary folder and compare it with `committed`."""
     with tempfile.TemporaryDirectory(prefix="livepeer-check-generated-") as workdir:
-        fresh = Path(workdir) / PACKAGE_NAME
+        fresh = Path(workdir) / "generated"
         render_client(spec, fresh)
         expected = tree_files(fresh)
     actual = tree_files(committed)
-    diff = list(unified_diff(expected, actual, display_path(committed)))
+    diff = list(unified_diff(expected, actual, cli.display_path(committed)))
     return compare_trees(expected, actual), diff
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 same, 1 differs, 2 when the generator cannot run."""
-    parser = OneLineParser(prog="make check-generated", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--spec",
-        type=Path,
-        default=None,
-        help="OpenAPI document (default: $LIVEPEER_OPENAPI or openapi.yaml)",
-    )
-    parser.add_argument(
-        "--output", type=Path, default=DEFAULT_OUTPUT, help="committed package folder to check"
-    )
+    parser = cli.parser("make check-generated", __doc__)
+    cli.add_generation_arguments(parser)
     args = parser.parse_args(argv)
-    args.spec = args.spec or spec_path()
-    try:
-        difference, diff = check(args.spec, args.output)
-    except GenerationError as exc:
-        print(f"check-generated: cannot regenerate: {exc}", file=sys.stderr)
-        return 2
-    if difference.is_empty:
-        print(f"check-generated: {display_path(args.output)} matches {display_path(args.spec)}")
-        return 0
-    sys.stdout.writelines(diff)
-    print(
-        f"check-generated: {display_path(args.output)} differs from what {display_path(args.spec)} "
-        f"produces ({difference.summary()}); run `make generate` and never edit it by hand",
-        file=sys.stderr,
-    )
-    return 1
+    spec = cli.chosen_spec(args.spec)
+    output, source = cli.display_path(args.output), cli.display_path(spec)
+
+    def action() -> int:
+        difference, diff = check(spec, args.output)
+        if not difference.is_empty:
+            sys.stdout.writelines(diff)
+            raise GeneratedDrift(
+                f"{output} differs from what {source} produces ({difference.summary()}); "
+                "run `make generate` and never edit it by hand"
+            )
+        print(f"check-generated: {output} matches {source}")
+        return cli.EXIT_OK
+
+    return cli.run("check-generated", action)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,28 @@
-"""`make generate`: regenerate generated/livepeer_gateway_client from openapi.yaml."""
+"""`make generate`: regenerate the client's project (generated/) from openapi.yaml.
+
+The project is the package `livepeer_gateway_client` and what makes it a distribution of its own
+(`pyproject.toml`, `README.md`, `.gitignore`), all written by openapi-python-client from the
+templates beside this module. Exit 0 when written, 2 when the generator cannot run or would leave
+part of the spec out (a `$ref` naming nothing, any warning of the generator).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import io
-import shutil
+import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from livepeer_gateway_spec import spec_path
-from livepeer_gateway_spec.cli import OneLineParser
+from livepeer_gateway_spec import load_spec
+from livepeer_gateway_spec.pointers import dangling_refs
+
+from livepeer_gateway_tools import cli
+from livepeer_gateway_tools.errors import GenerationError
 
 PACKAGE_NAME = "livepeer_gateway_client"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_OUTPUT = REPO_ROOT / "generated" / PACKAGE_NAME
 GENERATOR_DIR = Path(__file__).resolve().parent / "generator"
 CONFIG_PATH = GENERATOR_DIR / "config.yaml"
 TEMPLATES_DIR = GENERATOR_DIR / "templates"
@@ -26,20 +33,59 @@ RUFF_COMMON = ("--isolated", "--no-cache", "--line-length=100", "--target-versio
 RUFF_FIX = ("check", "--fix-only", "--extend-select=I", "--exit-zero", "--quiet")
 PEP_561_MARKER = "# Marker file for PEP 561\n"
 
+# Written when the client is used or built, never by the generator (generated/.gitignore).
+IGNORED_PARTS = frozenset({"__pycache__", ".ruff_cache", ".mypy_cache", ".pytest_cache"})
+IGNORED_TOP = frozenset({"build", "dist"})
+IGNORED_SUFFIXES = frozenset({".pyc", ".pyo"})
 
-class GenerationError(Exception):
-    """The client cannot be generated; the message is one line."""
+# The generator's messages carry reprs of its own string wrapper; they say nothing to a reader.
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>")
+
+
+def is_generated_path(relative: Path) -> bool:
+    """Whether a path under the project folder is the generator's (not a cache or a build)."""
+    parts = relative.parts
+    return not (
+        IGNORED_PARTS.intersection(parts)
+        or (parts and parts[0] in IGNORED_TOP)
+        or any(part.endswith(".egg-info") for part in parts)
+        or relative.suffix in IGNORED_SUFFIXES
+    )
+
+
+def tree_files(root: Path) -> dict[str, bytes]:
+    """Relative POSIX path -> bytes of every generated file under `root`."""
+    if not root.is_dir():
+        return {}
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and is_generated_path(path.relative_to(root))
+    }
 
 
 def render_client(spec: Path, destination: Path) -> None:
-    """Generate the formatted client package for `spec` into `destination`, a new folder."""
+    """Generate the client's project for `spec` into `destination`, a new folder."""
     if destination.exists():
         raise GenerationError(f"{destination} already exists")
     if not spec.is_file():
         raise GenerationError(f"cannot read spec {spec}: no such file")
+    _refuse_dangling_refs(spec)
     _run_generator(spec, destination)
-    (destination / "py.typed").write_text(PEP_561_MARKER, encoding="utf-8")
-    _format(destination)
+    package = destination / PACKAGE_NAME
+    (package / "py.typed").write_text(PEP_561_MARKER, encoding="utf-8")
+    _format(package)
+
+
+def _refuse_dangling_refs(spec: Path) -> None:
+    # The generator drops a response or a field whose $ref names nothing, with only a warning.
+    dangling = dangling_refs(load_spec(spec))
+    if dangling:
+        where, ref = dangling[0]
+        more = f" (and {len(dangling) - 1} more)" if len(dangling) > 1 else ""
+        raise GenerationError(
+            f"{cli.display_path(spec)}: $ref {ref!r} at {where} names nothing{more}"
+        )
 
 
 def _run_generator(spec: Path, destination: Path) -> None:
@@ -51,25 +97,31 @@ def _run_generator(spec: Path, destination: Path) -> None:
     try:
         config = Config.from_sources(
             ConfigFile.load_from_path(CONFIG_PATH),
-            MetaType.NONE,
+            # Any meta type but `none` makes the generator write pyproject.toml, README.md and
+            # .gitignore beside the package; templates/pyproject.toml.jinja replaces the
+            # backend-specific pyproject with the project's own (setuptools), whatever the type.
+            MetaType.PDM,
             spec,
             "utf-8",
             overwrite=False,
             output_path=destination,
         )
-        # The generator prints progress on stdout; only its returned errors matter here.
+        # The generator prints progress on stdout; only its returned problems matter here.
         with contextlib.redirect_stdout(io.StringIO()):
             problems = generate(config=config, custom_template_path=TEMPLATES_DIR)
     except Exception as exc:  # the generator's own failures (templates, parser) end here
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())
         raise GenerationError(f"openapi-python-client failed: {reason}") from None
     if problems:
-        details = "; ".join(
-            " ".join(str(part) for part in (p.level.value, p.header, p.detail) if part)
-            for p in problems
+        # A warning means part of the spec was skipped: the client would silently lack it.
+        first = problems[0]
+        text = " ".join(str(part) for part in (first.header, first.detail) if part)
+        text = " ".join(_OBJECT_REPR.sub("a value", text).split())
+        raise GenerationError(
+            f"openapi-python-client would leave part of the spec out "
+            f"({len(problems)} problem(s)); first: {text}"
         )
-        raise GenerationError(f"openapi-python-client reported: {' '.join(details.split())}")
-    if not (destination / "__init__.py").is_file():
+    if not (destination / PACKAGE_NAME / "__init__.py").is_file():
         raise GenerationError(f"openapi-python-client wrote no package into {destination}")
 
 
@@ -88,46 +140,44 @@ def _format(package_dir: Path) -> None:
             raise GenerationError(f"ruff {arguments[0]} failed: {reason[-1]}")
 
 
+def _sync(staged: Path, output: Path) -> None:
+    """Make the generated files under `output` those of `staged`; caches and builds stay."""
+    expected, present = tree_files(staged), tree_files(output)
+    for name in sorted(present.keys() - expected.keys()):
+        (output / name).unlink()
+    for name, content in expected.items():
+        if present.get(name) != content:
+            target = output / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    folders = sorted((p for p in output.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
+    for folder in folders:
+        if is_generated_path(folder.relative_to(output)) and not any(folder.iterdir()):
+            folder.rmdir()
+
+
 def regenerate(spec: Path, output: Path) -> None:
-    """Replace `output` with the client generated from `spec`; on failure `output` is untouched."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+    """Make `output` the project generated from `spec`; on failure `output` is untouched."""
     with tempfile.TemporaryDirectory(prefix="livepeer-generate-") as workdir:
-        staged = Path(workdir) / PACKAGE_NAME
+        staged = Path(workdir) / "generated"
         render_client(spec, staged)
-        if output.exists():
-            shutil.rmtree(output)
-        shutil.copytree(staged, output)
+        output.mkdir(parents=True, exist_ok=True)
+        _sync(staged, output)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 when regenerated, 2 when the generator cannot run."""
-    parser = OneLineParser(prog="make generate", description=__doc__)
-    parser.add_argument(
-        "--spec",
-        type=Path,
-        default=None,
-        help="OpenAPI document (default: $LIVEPEER_OPENAPI or openapi.yaml)",
-    )
-    parser.add_argument(
-        "--output", type=Path, default=DEFAULT_OUTPUT, help="package folder to write"
-    )
+    parser = cli.parser("make generate", __doc__)
+    cli.add_generation_arguments(parser)
     args = parser.parse_args(argv)
-    args.spec = args.spec or spec_path()
-    try:
-        regenerate(args.spec, args.output)
-    except GenerationError as exc:
-        print(f"generate: {exc}", file=sys.stderr)
-        return 2
-    print(f"generate: wrote {display_path(args.output)} from {display_path(args.spec)}")
-    return 0
+    spec = cli.chosen_spec(args.spec)
 
+    def action() -> int:
+        regenerate(spec, args.output)
+        print(f"generate: wrote {cli.display_path(args.output)} from {cli.display_path(spec)}")
+        return cli.EXIT_OK
 
-def display_path(path: Path) -> str:
-    """`path` relative to the working directory when it is inside it, for messages."""
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+    return cli.run("generate", action)
 
 
 if __name__ == "__main__":

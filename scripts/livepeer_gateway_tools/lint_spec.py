@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from jsonschema.exceptions import UnknownType
 from livepeer_gateway_spec import (
     SpecError,
     inline_refs,
@@ -21,12 +22,13 @@ from livepeer_gateway_spec import (
     pointer,
     reachable_refs,
     resolve_pointer,
-    spec_path,
 )
-from livepeer_gateway_spec.cli import OneLineParser
+from livepeer_gateway_spec.pointers import dangling_refs
 from openapi_spec_validator import OpenAPIV31SpecValidator
+from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
 
-from livepeer_gateway_tools.generate import display_path
+from livepeer_gateway_tools import cli
+from livepeer_gateway_tools.errors import LintFailed
 
 # HTTP forbids a body on these, so they are exempt from `response-body-schema`.
 BODYLESS_STATUSES = frozenset({"204", "304"})
@@ -81,6 +83,67 @@ def _resolved(document: Document, node: Any) -> Any:
     return node
 
 
+def _schema_roots(node: Any, location: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
+    """Where each schema object the validator checks on its own sits: every `schema` of a media
+    type, parameter or header, and every `components/schemas` entry (not their subschemas)."""
+    if location == ("components", "schemas") and isinstance(node, dict):
+        for name in node:
+            yield (*location, name)
+        return
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "schema" and isinstance(value, dict | bool):
+                yield (*location, key)
+            else:
+                yield from _schema_roots(value, (*location, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _schema_roots(item, (*location, index))
+
+
+#: Longest reason printed: validator messages can embed whole objects.
+MAX_REASON = 200
+
+
+def _short(text: str) -> str:
+    """`text` on one line, at most MAX_REASON characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _node_at(document: Any, parts: tuple[object, ...]) -> Any:
+    node = document
+    for part in parts:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            raise LookupError(part)
+    return node
+
+
+def _validator_location(document: Document, error: Any, taken: set[str]) -> str:
+    """The JSON pointer of a validator error's node in the document.
+
+    Errors in a schema are located relative to the schema object the validator checked, so
+    the schema is found among the document's schema roots by the offending value.
+    """
+    parts = tuple(getattr(error, "absolute_path", None) or ())
+    if parts and parts[0] in document:
+        return pointer(*parts)
+    candidates = []
+    for root in _schema_roots(document):
+        try:
+            found = _node_at(document, (*root, *parts))
+        except LookupError:
+            continue
+        if found == getattr(error, "instance", object()):
+            candidates.append(pointer(*root, *parts))
+    fresh = [candidate for candidate in candidates if candidate not in taken]
+    return (fresh or candidates or [pointer(*parts)])[0]
+
+
 @rule("openapi-spec-valid")
 def openapi_spec_valid(document: Document) -> Iterator[LintProblem]:
     """The document is a valid OpenAPI 3.1 description (openapi-spec-validator)."""
@@ -90,19 +153,27 @@ def openapi_spec_valid(document: Document) -> Iterator[LintProblem]:
             "openapi-spec-valid", "/openapi", f"expected OpenAPI 3.1.x, got {version!r}"
         )
         return
+    # The validator reports a $ref naming nothing with the whole document in its message and
+    # no location: it is reported here, at the object holding the $ref, and the validator not run.
+    dangling = dangling_refs(document)
+    for where, ref in dangling:
+        yield LintProblem("openapi-spec-valid", where, f"$ref {ref!r} names nothing")
+    if dangling:
+        return
     try:
         errors = list(OpenAPIV31SpecValidator(document).iter_errors())
     except Exception as exc:  # the validator gives up on some malformed documents
-        yield LintProblem("openapi-spec-valid", "", f"{type(exc).__name__}: {exc}")
+        yield LintProblem("openapi-spec-valid", "", _short(f"{type(exc).__name__}: {exc}"))
         return
+    seen: set[tuple[str, str]] = set()
     for error in errors:
-        parts = tuple(getattr(error, "absolute_path", None) or ())
-        location = pointer(*parts)
-        first_line = str(getattr(error, "message", error)).splitlines()[0]
-        if parts and parts[0] not in document:
-            # Schema errors are located relative to the schema object that holds them.
-            first_line += " (location relative to the schema object)"
-        yield LintProblem("openapi-spec-valid", location, first_line)
+        if isinstance(error, DuplicateOperationIDError):
+            continue  # operation-id-unique reports it, with the location of the second one
+        message = _short(str(getattr(error, "message", error)).splitlines()[0])
+        location = _validator_location(document, error, {where for where, _ in seen})
+        if (location, message) not in seen:
+            seen.add((location, message))
+            yield LintProblem("openapi-spec-valid", location, message)
 
 
 @rule("operation-id-present")
@@ -227,8 +298,9 @@ def example_valid(document: Document) -> Iterator[LintProblem]:
             error = jsonschema.exceptions.best_match(
                 jsonschema.Draft202012Validator(resolved).iter_errors(value)
             )
-        except (SpecError, jsonschema.exceptions.SchemaError) as exc:
-            yield LintProblem("example-valid", pointer(*location), f"cannot check: {exc}")
+        except (SpecError, jsonschema.exceptions.SchemaError, UnknownType) as exc:
+            reason = str(exc).strip().splitlines()[0]
+            yield LintProblem("example-valid", pointer(*location), f"cannot check: {reason}")
             continue
         if error is not None:
             where = pointer(*error.absolute_path) or "the example"
@@ -298,25 +370,24 @@ def lint(document: Document) -> list[LintProblem]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 clean, 1 when a rule is broken, 2 when unreadable."""
-    parser = OneLineParser(prog="make lint-spec", description=__doc__.splitlines()[0])
+    parser = cli.parser("make lint-spec", __doc__)
     parser.add_argument("spec", nargs="?", type=Path, default=None)
     args = parser.parse_args(argv)
-    args.spec = args.spec or spec_path()
-    source = display_path(args.spec)
-    try:
-        document = load_spec(args.spec)
-    except SpecError as exc:
-        print(f"lint-spec: {exc}", file=sys.stderr)
-        return 2
-    findings = lint(document)
-    for finding in findings:
-        print(f"{source}: {finding.rule}: {finding.pointer or '/'}: {finding.message}")
-    if findings:
-        print(f"lint-spec: {len(findings)} problem(s) in {source}", file=sys.stderr)
-        return 1
-    count = sum(1 for _ in operations(document))
-    print(f"lint-spec: {source} is valid; {count} operations pass {len(RULES)} rules")
-    return 0
+    spec = cli.chosen_spec(args.spec)
+    source = cli.display_path(spec)
+
+    def action() -> int:
+        document = load_spec(spec)
+        findings = lint(document)
+        for finding in findings:
+            print(f"{source}: {finding.rule}: {finding.pointer or '/'}: {finding.message}")
+        if findings:
+            raise LintFailed(f"{len(findings)} problem(s) in {source}")
+        count = sum(1 for _ in operations(document))
+        print(f"lint-spec: {source} is valid; {count} operations pass {len(RULES)} rules")
+        return cli.EXIT_OK
+
+    return cli.run("lint-spec", action)
 
 
 if __name__ == "__main__":

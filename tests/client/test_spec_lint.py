@@ -51,6 +51,16 @@ def _break_openapi_structure(document: Document) -> None:
     document["components"]["schemas"]["Media"]["properties"]["seed"]["type"] = "integr"
 
 
+def _break_parameter_location(document: Document) -> None:
+    parameter = {"name": "q", "in": "body", "schema": {"type": "string"}}
+    document["paths"]["/upscale"]["post"]["parameters"] = [parameter]
+
+
+def _dangle_ref(document: Document) -> None:
+    content = document["components"]["responses"]["ValidationFailed"]["content"]
+    content["application/json"]["schema"] = {"$ref": "#/components/schemas/Gone"}
+
+
 @pytest.fixture(scope="module")
 def spec_document() -> Document:
     """The checkout's spec, parsed."""
@@ -76,7 +86,21 @@ def test_checkout_spec_passes(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (_add_unused_component, "component-used", "/components/schemas/Orphan"),
         (_declare_status_without_body, "response-body-schema", f"{TEXT_TO_IMAGE}/responses/409"),
-        (_break_openapi_structure, "openapi-spec-valid", "/properties/seed/type"),
+        (
+            _break_openapi_structure,
+            "openapi-spec-valid",
+            "/components/schemas/Media/properties/seed/type",
+        ),
+        (
+            _break_parameter_location,
+            "openapi-spec-valid",
+            "/paths/~1upscale/post/parameters/0/in",
+        ),
+        (
+            _dangle_ref,
+            "openapi-spec-valid",
+            "/components/responses/ValidationFailed/content/application~1json/schema",
+        ),
     ],
 )
 def test_each_rule_names_itself_and_the_location(
@@ -176,3 +200,63 @@ def test_malformed_document_is_reported_not_crashed_on(
     assert lint_spec.main([str(path)]) == 1
     out = capsys.readouterr().out
     assert ": openapi-spec-valid: " in out and ": response-body-schema: " in out
+
+
+def _lint_lines(
+    document: Document, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> list[str]:
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    assert lint_spec.main([str(path)]) == 1
+    return capsys.readouterr().out.splitlines()
+
+
+def test_duplicate_operation_id_is_reported_once(
+    spec_document: Document, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The validator's own duplicate report (at `/`) gives way to the rule's, which has a place."""
+    broken = copy.deepcopy(spec_document)
+    _duplicate_operation_id(broken)
+    lines = _lint_lines(broken, tmp_path, capsys)
+    assert len([line for line in lines if "textToImage" in line]) == 1, lines
+    assert not any(": /: " in line for line in lines), lines
+
+
+def test_dangling_ref_is_one_short_line(
+    spec_document: Document, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A $ref naming nothing: its place and the ref, not the validator's dump of the document."""
+    broken = copy.deepcopy(spec_document)
+    _dangle_ref(broken)
+    lines = [line for line in _lint_lines(broken, tmp_path, capsys) if "openapi-spec-valid" in line]
+    assert len(lines) == 1 and "'#/components/schemas/Gone' names nothing" in lines[0]
+    assert len(lines[0]) < 300
+
+
+def test_every_validator_error_has_a_pointer(
+    spec_document: Document, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two schema errors in two places: each line names its own node, none the document root."""
+    broken = copy.deepcopy(spec_document)
+    broken["components"]["schemas"]["Seed"]["minimum"] = "zero"
+    _break_openapi_structure(broken)
+    lines = [
+        line for line in _lint_lines(broken, tmp_path, capsys) if ": openapi-spec-valid: " in line
+    ]
+    pointers = {line.split(": ")[2] for line in lines}
+    assert pointers == {
+        "/components/schemas/Seed/minimum",
+        "/components/schemas/Media/properties/seed/type",
+    }, lines
+
+
+def test_yaml_error_names_line_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Broken YAML is one line with where the parser stopped."""
+    path = tmp_path / "openapi.yaml"
+    path.write_text("openapi: 3.1.0\npaths:\n  /x: {post: [\n", encoding="utf-8")
+    assert lint_spec.main([str(path)]) == 2
+    error = capsys.readouterr().err
+    assert len(error.strip().splitlines()) == 1
+    assert "(line 4, column 1)" in error

@@ -1,0 +1,256 @@
+"""`make release-notes` and `make release-check`: what changed for the client's users since OLD.
+
+The entry is written from the compat findings between OLD (the last release: a git ref or a
+file) and NEW, grouped as breaking, behaviour and compatible changes, each named by the client
+functions it reaches. The client's version is the spec's `info.version`, so `--check` fails
+(exit 1) when the changes break clients or requests but `info.version`'s major part was not
+raised; exit 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from livepeer_gateway_compat import Comparison, Finding, Severity, compare, load_version
+from livepeer_gateway_spec import iter_operations
+
+from livepeer_gateway_tools import cli
+from livepeer_gateway_tools.errors import BadInput, VersionNotRaised
+
+#: The distribution whose version follows `info.version` (generated/pyproject.toml).
+CLIENT_DISTRIBUTION = "livepeer-gateway-client"
+CHANGELOG_TITLE = "# Changelog\n"
+
+#: Section title and what it means for someone who calls the client, in report order.
+SECTIONS: tuple[tuple[str, frozenset[Severity], str], ...] = (
+    (
+        "Breaking changes",
+        frozenset({Severity.BREAKING_CLIENT, Severity.BREAKING_GATEWAY}),
+        "Code that works with the previous version can fail with this one: a response it reads "
+        "changed, or a request it sends can now be refused. Check each item before upgrading.",
+    ),
+    (
+        "Behaviour changes",
+        frozenset({Severity.BEHAVIOUR}),
+        "Nothing stops working, but what a gateway may answer or what a field means changed. "
+        "Review these.",
+    ),
+    (
+        "Compatible changes",
+        frozenset({Severity.COMPATIBLE}),
+        "Nothing to change in your code.",
+    ),
+)
+
+_WHERE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>/\S*)(?: (?P<rest>.*))?$")
+_FIELD = re.compile(r"field '([^']*)'|(items)")
+
+
+@dataclass(frozen=True)
+class Release:
+    """The comparison between the last release and now, with both versions."""
+
+    comparison: Comparison
+    old_version: str
+    new_version: str
+    functions: dict[tuple[str, str], str]
+
+    @property
+    def major_raised(self) -> bool:
+        return major(self.new_version) > major(self.old_version)
+
+
+def major(version: str) -> int:
+    """The major part of a `MAJOR.MINOR.PATCH` version; `BadInput` when there is none."""
+    match = re.match(r"^\s*v?(\d+)(?:\.\d+)*", version)
+    if match is None:
+        raise BadInput(f"info.version {version!r} does not start with a major number")
+    return int(match.group(1))
+
+
+def _version(document: dict[str, Any], label: str) -> str:
+    info = document.get("info")
+    version = info.get("version") if isinstance(info, dict) else None
+    if not isinstance(version, str) or not version.strip():
+        raise BadInput(f"{label} has no info.version")
+    return version.strip()
+
+
+def _snake_case(operation_id: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).replace("-", "_").lower()
+
+
+def client_functions(document: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(METHOD, path) -> the client module that calls it (`text_to_image`), from operationIds."""
+    return {
+        (method.upper(), path): _snake_case(str(operation["operationId"]))
+        for path, method, operation in iter_operations(document)
+        if operation.get("operationId")
+    }
+
+
+def load_release(old: str, new: str) -> Release:
+    """Compare the spec at `old` (a git ref, `REF:path` or a file) with the one at `new`."""
+    before, after = load_version(old), load_version(new)
+    comparison = Comparison(before.label, after.label, compare(before.document, after.document))
+    functions = client_functions(before.document) | client_functions(after.document)
+    versions = _version(before.document, before.label), _version(after.document, after.label)
+    for version in versions:
+        major(version)  # refuse a version without a major part before writing anything
+    return Release(comparison, *versions, functions)
+
+
+def _field_path(rest: str) -> str:
+    """`200 response field 'images' items field 'seed'` -> `200 response, images[].seed`."""
+    head, _, fields = rest.partition(" field ")
+    if not fields:
+        return rest
+    path = ""
+    for name, items in _FIELD.findall("field " + fields):
+        path += "[]" if items else (f".{name}" if path else name)
+    return f"{head}, `{path}`"
+
+
+def _places(finding: Finding, functions: dict[tuple[str, str], str]) -> str:
+    """Where a finding reaches, in the client's terms: functions, then what in their messages."""
+    by_part: dict[str, list[str]] = {}
+    for where in finding.where:
+        match = _WHERE.match(where)
+        function = match and functions.get((match["method"], match["path"]))
+        if function:
+            part = _field_path(match["rest"] or "")
+            by_part.setdefault(part, [])
+            if function not in by_part[part]:
+                by_part[part].append(function)
+        else:
+            by_part.setdefault("the API description" if where == "document" else where, [])
+    phrases = []
+    for part, names in by_part.items():
+        called = ", ".join(f"`{name}`" for name in names)
+        phrases.append(f"{called} ({part})" if names and part else called or part)
+    return "; ".join(phrases)
+
+
+def _sentence(text: str) -> str:
+    return text.strip().rstrip(".") + "."
+
+
+def render_entry(release: Release, date: datetime.date) -> str:
+    """The CHANGELOG entry: a heading with the version, the verdict, one list per section."""
+    comparison = release.comparison
+    lines = [
+        f"## {CLIENT_DISTRIBUTION} {release.new_version} ({date.isoformat()})",
+        "",
+        f"API description {release.old_version} → {release.new_version}, compared "
+        f"`{comparison.old_label}` → `{comparison.new_label}`: "
+        f"**{comparison.verdict}**.",
+    ]
+    if comparison.breaking and not release.major_raised:
+        lines += [
+            "",
+            f"**The major version was not raised** ({release.old_version} → "
+            f"{release.new_version}) although these changes break existing code.",
+        ]
+    if not comparison.findings:
+        lines += ["", "No change a client can see."]
+    for title, severities, meaning in SECTIONS:
+        findings = [f for f in comparison.findings if f.severity in severities]
+        if not findings:
+            continue
+        lines += ["", f"### {title}", "", meaning, ""]
+        for finding in findings:
+            places = _places(finding, release.functions)
+            lines.append(f"- {places}: {_sentence(finding.reason)} (`{finding.pointer}`)")
+    return "\n".join(lines) + "\n"
+
+
+def write_changelog(path: Path, entry: str) -> None:
+    """Put `entry` at the top of `path`, replacing an entry with the same heading."""
+    heading = entry.splitlines()[0]
+    version_heading = heading.rsplit(" (", 1)[0]
+    text = path.read_text(encoding="utf-8") if path.exists() else CHANGELOG_TITLE
+    if not text.startswith(CHANGELOG_TITLE):
+        text = CHANGELOG_TITLE + "\n" + text
+    body = text[len(CHANGELOG_TITLE) :].lstrip("\n")
+    entries = _split_entries(body)
+    kept = [e for e in entries if e.splitlines()[0].rsplit(" (", 1)[0] != version_heading]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CHANGELOG_TITLE + "\n" + "\n".join([entry, *kept]), encoding="utf-8")
+
+
+def _split_entries(body: str) -> list[str]:
+    entries: list[str] = []
+    for line in body.splitlines(keepends=True):
+        if line.startswith("## ") or not entries:
+            entries.append(line)
+        else:
+            entries[-1] += line
+    return [entry.rstrip("\n") + "\n" for entry in entries if entry.strip()]
+
+
+def check_version(release: Release) -> None:
+    """`VersionNotRaised` when the changes are breaking and the major part stayed."""
+    if release.comparison.breaking and not release.major_raised:
+        counts = sum(1 for f in release.comparison.findings if f.severity.breaking)
+        raise VersionNotRaised(
+            f"{counts} breaking change(s) since {release.comparison.old_label}, but info.version "
+            f"went {release.old_version} -> {release.new_version}: raise its major part"
+        )
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    """Command-line entry point: print the entry, write it with --changelog, gate with --check."""
+    parser = cli.parser("make release-notes", __doc__)
+    parser.add_argument("old", help="the last release: a git ref, REF:path or a file")
+    parser.add_argument(
+        "new",
+        nargs="?",
+        default="",
+        help="the spec now (same forms; default $LIVEPEER_OPENAPI or the bundled openapi.yaml)",
+    )
+    parser.add_argument("--changelog", type=Path, help="prepend the entry to this file")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when the changes are breaking but info.version's major part was not raised",
+    )
+    parser.add_argument(
+        "--date",
+        type=datetime.date.fromisoformat,
+        default=None,
+        help="the entry's date, YYYY-MM-DD (default: today, UTC)",
+    )
+    args = parser.parse_args(None if argv is None else list(argv))
+    new = args.new or str(cli.chosen_spec(None))
+
+    def action() -> int:
+        release = load_release(args.old, new)
+        date = args.date or datetime.datetime.now(datetime.UTC).date()
+        entry = render_entry(release, date)
+        if args.check:
+            check_version(release)
+            print(
+                f"release-check: {release.comparison.verdict} since {release.comparison.old_label};"
+                f" info.version {release.old_version} -> {release.new_version} is fine"
+            )
+            return cli.EXIT_OK
+        print(entry, end="")
+        if args.changelog is not None:
+            try:
+                write_changelog(args.changelog, entry)
+            except OSError as exc:
+                raise BadInput(f"cannot write {args.changelog}: {exc.strerror or exc}") from None
+            print(f"release-notes: wrote the entry to {cli.display_path(args.changelog)}")
+        return cli.EXIT_OK
+
+    return cli.run("release-notes", action)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
