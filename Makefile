@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 REPORT_DIR ?= reports
 NEW ?= openapi.yaml
-CHANGELOG ?= CHANGELOG.md
+CHANGELOG ?= docs/CHANGELOG.md
 
 # A token given as TOKEN=... travels in the environment, never on a command line make echoes.
 ifdef TOKEN
