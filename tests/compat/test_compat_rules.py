@@ -161,10 +161,26 @@ def test_path_level_parameter_and_security() -> None:
 
 
 def test_unknown_schema_key_is_flagged_not_dropped() -> None:
-    """A change this checker does not model is a `behaviour` finding, never silence."""
+    """A keyword this checker does not know may narrow a request (breaking), and is reviewed
+    in a response; it is never silence."""
+    old_schema = {"type": "string"}
+    new_schema = {"type": "string", "maxGraphemes": 8}
+    plain = {"type": "object"}
+    assert _one(_spec(_field(old_schema), plain), _spec(_field(new_schema), plain)) == (
+        "breaking-gateway",
+        f"{REQ_V}/maxGraphemes",
+    )
+    assert _one(_spec(plain, _field(old_schema)), _spec(plain, _field(new_schema))) == (
+        "behaviour",
+        f"{RES_V}/maxGraphemes",
+    )
+
+
+def test_contains_is_compared_recursively() -> None:
+    """`contains` is a known applicator: its schema is compared like any other."""
     old = _spec(_field({"type": "array", "contains": {"type": "string"}}), {})
     new = _spec(_field({"type": "array", "contains": {"type": "integer"}}), {})
-    assert _one(old, new) == ("behaviour", f"{REQ_V}/contains")
+    assert _one(old, new) == ("breaking-gateway", f"{REQ_V}/contains/type")
 
 
 def test_recursive_ref_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
