@@ -29,16 +29,23 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every difference between two spec documents that matters to a client or a gateway."""
     walk = Walk(inline_refs(old, old), inline_refs(new, new))
     _diff_operations(walk, _operations(walk.old), _operations(walk.new))
+    old_paths, new_paths = walk.old.get("paths") or {}, walk.new.get("paths") or {}
+    for path in ordered_union(old_paths, new_paths):
+        if path in old_paths and path in new_paths:
+            old_item, new_item = old_paths[path] or {}, new_paths[path] or {}
+            for key in ("summary", "description"):
+                diff_documentation(
+                    walk, ("paths", path, key), path, key, old_item.get(key), new_item.get(key)
+                )
+            diff_extensions(walk, old_item, new_item, ("paths", path), path)
+    for key in ("openapi", "jsonSchemaDialect"):
+        if walk.old.get(key) != walk.new.get(key):
+            detail = f"{key} {fmt(walk.old.get(key))} -> {fmt(walk.new.get(key))}"
+            walk.add(Kind.DIALECT, (key,), "document", detail, in_old=key not in walk.new)
     _diff_operations(walk, _webhooks(walk.old), _webhooks(walk.new), callee=True)
     _diff_security_schemes(walk)
     _diff_unused_components(walk, old, new)
     _diff_servers(walk, walk.old.get("servers"), walk.new.get("servers"), ("servers",), "document")
-    if walk.old.get("jsonSchemaDialect") != walk.new.get("jsonSchemaDialect"):
-        detail = (
-            f"jsonSchemaDialect {fmt(walk.old.get('jsonSchemaDialect'))} -> "
-            f"{fmt(walk.new.get('jsonSchemaDialect'))}"
-        )
-        walk.add(Kind.DIALECT, ("jsonSchemaDialect",), "document", detail)
     old_info, new_info = walk.old.get("info") or {}, walk.new.get("info") or {}
     for key in ordered_union(old_info, new_info):
         diff_documentation(
@@ -521,6 +528,7 @@ def _diff_request_body(
         old.get("description"),
         new.get("description"),
     )
+    diff_extensions(walk, old, new, at, where)
     _diff_content(
         walk, old.get("content") or {}, new.get("content") or {},
         (*at, "content"), (*at, "content"), where, side,
@@ -612,9 +620,17 @@ def _diff_media(
     for key in ("example", "examples"):
         diff_documentation(walk, (*at, key), where, key, old.get(key), new.get(key))
     diff_extensions(walk, old, new, at, where)
+    for key in ordered_union(old, new):
+        # Fields of later OpenAPI versions (3.2's itemSchema, ...) are reported, not dropped.
+        if key not in _MEDIA_FIELDS and not key.startswith("x-") and old.get(key) != new.get(key):
+            detail = f"{key} {fmt(old.get(key))} -> {fmt(new.get(key))}"
+            walk.add(Kind.OTHER, (*at, key), where, detail, in_old=key not in new)
     _diff_encodings(
         walk, old.get("encoding") or {}, new.get("encoding") or {}, (*at, "encoding"), where, side
     )
+
+
+_MEDIA_FIELDS = frozenset({"schema", "example", "examples", "encoding"})
 
 
 def _diff_encodings(
@@ -644,6 +660,7 @@ def _diff_encodings(
                 )  # fmt: skip
         if part in old and part in new:
             label = f"part {part!r}"
+            diff_extensions(walk, old_part, new_part, (*at, part), where)
             _diff_serialization(walk, old_part, new_part, (*at, part), where, label, side, None)
             _diff_headers(
                 walk, old_part.get("headers") or {}, new_part.get("headers") or {},

@@ -253,7 +253,7 @@ _FIXED: dict[Kind, tuple[Severity, str]] = {
     ),
     Kind.DIALECT: (
         Severity.BEHAVIOUR,
-        "every schema is now read under another JSON Schema dialect; review what it changes",
+        "the OpenAPI version or JSON Schema dialect every schema is read under changed; review it",
     ),
 }
 
