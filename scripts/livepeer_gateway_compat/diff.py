@@ -143,15 +143,18 @@ def _diff_operation(
     )
     _diff_operations(walk, _callbacks(old, old_at), _callbacks(new, location), callee=True)
     if location[0] == "paths":
-        path_at = location[:2]
-        old_servers = _servers_of(walk.old, old_at) if old_at[0] == "paths" else None
-        _diff_servers(walk, old_servers, _servers_of(walk.new, location), path_at, where)
+        old_servers, _ = _servers_of(walk.old, old_at)
+        new_servers, servers_at = _servers_of(walk.new, location)
+        _diff_servers(walk, old_servers, new_servers, servers_at, where)
 
 
-def _servers_of(document: dict[str, Any], location: Location) -> Any:
-    """The servers an operation declares for itself (its own, else its path item's)."""
+def _servers_of(document: dict[str, Any], location: Location) -> tuple[Any, Location]:
+    """The servers an operation declares for itself (its own, else its path item's), and
+    the location of the object declaring them."""
     item = document["paths"][location[1]]
-    return item[location[2]].get("servers", item.get("servers"))
+    if "servers" in item[location[2]]:
+        return item[location[2]]["servers"], location
+    return item.get("servers"), location[:2]
 
 
 def _diff_security(

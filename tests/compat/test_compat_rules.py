@@ -8,8 +8,19 @@ from typing import Any
 
 import pytest
 import yaml
-from livepeer_gateway_compat import compare, main
+from livepeer_gateway_compat import (
+    CompatError,
+    ReportNotWritten,
+    VersionNotFound,
+    compare,
+    keywords,
+    load_version,
+    main,
+)
+from livepeer_gateway_compat.errors import exit_status
 from livepeer_gateway_compat.findings import source_pointer
+from livepeer_gateway_compat.rules import Effect
+from livepeer_gateway_compat.schemas import multiple_of_effect
 from livepeer_gateway_spec import SpecError
 
 
@@ -211,3 +222,67 @@ def test_security_made_optional_and_unused_scheme() -> None:
         ("behaviour", "/paths/~1run/post/security"),
         ("compatible", "/components/securitySchemes/spare"),
     }
+
+
+#: JSON Schema 2020-12's keywords (core, applicator, unevaluated, validation, meta-data,
+#: format-annotation, content vocabularies) and OpenAPI 3.1's schema keywords.
+JSON_SCHEMA_2020_12 = (
+    "$schema $id $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs "
+    "prefixItems items contains additionalProperties properties patternProperties "
+    "dependentSchemas propertyNames if then else allOf anyOf oneOf not "
+    "unevaluatedItems unevaluatedProperties "
+    "type enum const multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength "
+    "minLength pattern maxItems minItems uniqueItems maxContains minContains maxProperties "
+    "minProperties required dependentRequired "
+    "title description default deprecated readOnly writeOnly examples "
+    "format contentEncoding contentMediaType contentSchema"
+).split()
+OPENAPI_3_1 = ("discriminator", "xml", "externalDocs", "example")
+
+
+def test_every_keyword_is_compared_or_ignored_and_documented() -> None:
+    """Each keyword has a rule or a reason, and docs/compat.md names it."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "compat.md").read_text("utf-8")
+    for keyword in (*JSON_SCHEMA_2020_12, *OPENAPI_3_1):
+        assert (keyword in keywords.COMPARED) != (keyword in keywords.IGNORED), keyword
+        assert f"`{keyword}`" in docs, keyword
+
+
+@pytest.mark.parametrize(
+    ("old_step", "new_step", "effect"),
+    [
+        (0.1, 0.3, Effect.NARROWED),  # 0.3 / 0.1 is 2.9999999999999996 in binary floats
+        (0.3, 0.1, Effect.WIDENED),
+        (0.2, 0.3, Effect.CHANGED),
+        (0.01, 0.07, Effect.NARROWED),
+        (8, 4, Effect.WIDENED),
+    ],
+)
+def test_multiple_of_in_exact_decimals(old_step: float, new_step: float, effect: Effect) -> None:
+    """multipleOf is compared as the decimals written, not as binary floating point."""
+    assert multiple_of_effect(old_step, new_step) is effect
+
+
+def test_errors_map_to_exit_statuses_in_one_place(tmp_path: Path) -> None:
+    """A missing version is a CompatError, an invalid spec a SpecError; both exit 2."""
+    with pytest.raises(VersionNotFound) as missing:
+        load_version(str(tmp_path / "absent.yaml"), repository=tmp_path)
+    assert isinstance(missing.value, CompatError)
+    assert exit_status(missing.value) == 2
+    assert exit_status(SpecError("not a spec")) == 2
+    assert exit_status(ReportNotWritten("disk full")) == 2
+
+
+def test_header_parameter_names_ignore_case() -> None:
+    """A header parameter respelt in another case is the same parameter; a query one is not."""
+    old = _spec({}, {})
+    old["paths"]["/run"]["post"]["parameters"] = [
+        {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "string"}}
+    ]
+    new = copy.deepcopy(old)
+    new["paths"]["/run"]["post"]["parameters"][0]["name"] = "x-trace"
+    assert compare(old, new) == ()
+    for parameter in (old, new):
+        parameter["paths"]["/run"]["post"]["parameters"][0]["in"] = "query"
+    severities = {str(f.severity) for f in compare(old, new)}
+    assert severities == {"breaking-gateway"}  # removed, and a required one added
