@@ -218,20 +218,44 @@ def _diff_security_schemes(walk: Walk) -> None:
         if name not in old_schemes or name not in new_schemes:
             continue  # a used scheme added or removed shows as a security change on operations
         old_scheme, new_scheme = old_schemes[name] or {}, new_schemes[name] or {}
+        scheme_walk = _Fanout(walk, _scheme_users(walk.old, name) | _scheme_users(walk.new, name))
         for key in ordered_union(old_scheme, new_scheme):
             old_value, new_value = old_scheme.get(key), new_scheme.get(key)
             if _same_scheme_value(key, old_scheme, old_value, new_value):
                 continue
+            fan: Any = scheme_walk
             if key == "description" or key in DOCUMENTATION_KEYS or key == "bearerFormat":
-                diff_documentation(walk, (*location, key), name, key, old_value, new_value)
+                diff_documentation(fan, (*location, key), name, key, old_value, new_value)
             elif key.startswith("x-"):
-                diff_extensions(walk, {key: old_value}, {key: new_value}, location, name)
+                diff_extensions(fan, {key: old_value}, {key: new_value}, location, name)
             elif key == "flows" and isinstance(old_value, dict) and isinstance(new_value, dict):
-                _diff_flows(walk, old_value, new_value, (*location, "flows"), name)
+                _diff_flows(fan, old_value, new_value, (*location, "flows"), name)
             else:
                 detail = f"{name}.{key} {old_value!r} -> {new_value!r}"
                 in_old = new_value is None
-                walk.add(Kind.SECURITY_SCHEME, (*location, key), name, detail, in_old=in_old)
+                fan.add(Kind.SECURITY_SCHEME, (*location, key), name, detail, in_old=in_old)
+
+
+class _Fanout:
+    """A `Walk` stand-in that records each change once per operation it reaches."""
+
+    def __init__(self, walk: Walk, wheres: set[str]) -> None:
+        self.walk, self.wheres = walk, sorted(wheres)
+
+    def add(self, kind: Kind, location: Location, where: str, detail: str, **extra: Any) -> None:
+        """Record the change under every operation (or under `where` when none uses it)."""
+        for each in self.wheres or [where]:
+            self.walk.add(kind, location, each, detail, **extra)
+
+
+def _scheme_users(document: dict[str, Any], name: str) -> set[str]:
+    """`METHOD /path` of every operation whose effective security names scheme `name`."""
+    return {
+        f"{method.upper()} {path}"
+        for (path, method), (_, operation) in _operations(document).items()
+        for requirement in operation.get("security", document.get("security")) or []
+        if name in requirement
+    }
 
 
 def _same_scheme_value(key: str, scheme: dict[str, Any], old: Any, new: Any) -> bool:
