@@ -640,15 +640,30 @@ def _diff_lifted_composition(pair: _Pair) -> bool:
                 continue
             if composed.constraints() != {keyword} or plain.constraints() & set(COMPOSITIONS):
                 continue
-            branches = [(plain.keys, plain.at)]
+            # The plain schema's values against the branches, its annotations against the wrapper's.
+            constraints = {k: v for k, v in plain.keys.items() if k in plain.constraints()}
+            branches = [(constraints, plain.at)]
             others = [
                 (branch, composed.branch(keyword, index))
                 for index, branch in enumerate(composed.keys[keyword])
             ]
             old_branches, new_branches = (branches, others) if plain_is_old else (others, branches)
             _diff_branches(pair, keyword, old_branches, new_branches)
+            _diff_annotations(pair)
             return True
     return False
+
+
+def _diff_annotations(pair: _Pair) -> None:
+    """Only the annotations and extensions of two schemas (their values compared elsewhere)."""
+    notes = ANNOTATIONS | {k for k in (*pair.old.keys, *pair.new.keys) if k.startswith("x-")}
+    old = Shape(
+        {k: v for k, v in pair.old.keys.items() if k in notes}, pair.old.at, pair.old.origin
+    )
+    new = Shape(
+        {k: v for k, v in pair.new.keys.items() if k in notes}, pair.new.at, pair.new.origin
+    )
+    _diff_keywords(_Pair(pair.walk, old, new, pair.where, pair.side, pair.field))
 
 
 def _diff_compositions(pair: _Pair) -> None:
@@ -677,13 +692,14 @@ def _diff_branches(
     new_left = list(range(len(new)))
     old_text = [canonical(branch) for branch, _ in old]
     new_text = [canonical(branch) for branch, _ in new]
+    pairs: list[tuple[int, int]] = []
     for i in list(old_left):
         for j in new_left:
             if old_text[i] == new_text[j]:
                 old_left.remove(i)
                 new_left.remove(j)
+                pairs.append((i, j))  # same values; compared for annotations (defaults, docs)
                 break
-    pairs: list[tuple[int, int]] = []
     while old_left and new_left:
         score, i, j = max(
             (_likeness(old[i][0], new[j][0]), i, j) for i in old_left for j in new_left

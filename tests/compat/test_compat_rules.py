@@ -286,3 +286,14 @@ def test_header_parameter_names_ignore_case() -> None:
         parameter["paths"]["/run"]["post"]["parameters"][0]["in"] = "query"
     severities = {str(f.severity) for f in compare(old, new)}
     assert severities == {"breaking-gateway"}  # removed, and a required one added
+
+
+def test_annotations_in_matched_branches_are_compared() -> None:
+    """Branches matched by content still have their defaults and descriptions compared."""
+    branches = [{"type": "string"}, {"type": "integer"}]
+    old = _spec(_field({"anyOf": branches}), {})
+    new = copy.deepcopy(old)
+    moved = new["components"]["schemas"]["Req"]["properties"]["v"]["anyOf"]
+    moved.reverse()
+    moved[0]["default"] = 3
+    assert _one(old, new) == ("behaviour", f"{REQ_V}/anyOf/0/default")
