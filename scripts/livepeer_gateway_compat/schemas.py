@@ -499,13 +499,16 @@ def _diff_properties(pair: _Pair) -> None:
             pair.new.prop(name),
             _child(pair.field, name),
         )
-    # Newly required names with no property schema (an object's required list only).
-    for name in sorted((new_required - old_required) - set(new_props) - set(old_props)):
+    # Names required without a property schema (an object's required list only).
+    described = set(new_props) | set(old_props)
+    for name in sorted((new_required ^ old_required) - described):
+        now = name in new_required
         pair.add(
             Kind.REQUIRED,
             "required",
-            f"field {_child(pair.field, name)!r} now required",
-            effect=Effect.NARROWED,
+            f"field {_child(pair.field, name)!r} now {'required' if now else 'optional'}",
+            in_old=not new_required,
+            effect=Effect.NARROWED if now else Effect.WIDENED,
         )
 
 
