@@ -74,8 +74,7 @@ def normalise(schema: Any, at: Location) -> Shape:
         {key: (*at, key) for key in schema},
         {
             name: (*at, "properties", name)
-            for name in (schema.get("properties") or {})
-            if isinstance(schema.get("properties"), dict)
+            for name in (schema["properties"] if isinstance(schema.get("properties"), dict) else {})
         },
         {
             key: [(*at, key, str(i)) for i in range(len(schema[key]))]
@@ -166,7 +165,8 @@ def merge(base: Shape, branch: Shape) -> Shape:
                 keys[keyword] = combined
                 if from_branch:
                     origin[keyword] = branch.loc(keyword)
-    for name in branch.keys.get("properties") or {}:
+    properties = branch.keys.get("properties")
+    for name in properties if isinstance(properties, dict) else {}:
         property_at.setdefault(name, branch.prop(name))
     return Shape(keys, base.at, origin, property_at, branch_at)
 
@@ -199,7 +199,11 @@ def _combine(keyword: str, first: Any, second: Any) -> tuple[Any, bool] | None:
 
 def _types(value: Any) -> set[str]:
     """A `type` value as a set."""
-    return {value} if isinstance(value, str) else set(value or [])
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {str(item) for item in value}
+    return set() if value is None else {json.dumps(value)}
 
 
 def exact(value: Any) -> Fraction | None:

@@ -288,9 +288,13 @@ def classify(change: Change) -> tuple[Severity, str]:
         if change.side is Side.REQUEST and not change.in_old:
             return (
                 Severity.BREAKING_GATEWAY,
-                "a keyword this checker does not know may refuse requests existing callers send",
+                "a keyword this checker does not know (or cannot read) may refuse requests"
+                " existing callers send",
             )
-        return Severity.BEHAVIOUR, "a keyword this checker does not know changed; review it"
+        return (
+            Severity.BEHAVIOUR,
+            "a keyword this checker does not know (or cannot read) changed; review it",
+        )
     if change.kind is Kind.CONTENT_TYPE_RANGE:
         return _schema_rule(change)
     if change.kind is Kind.SECURITY_FLOW:

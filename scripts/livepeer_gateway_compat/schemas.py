@@ -159,15 +159,54 @@ def _diff_keywords(pair: _Pair) -> None:
     _diff_applicators(pair)
     _diff_compositions(pair)
     for key in ordered_union(old, new):
-        if key in _HANDLED or is_known(key) or old.get(key) == new.get(key):
+        if old.get(key) == new.get(key):
             continue
+        if key in _HANDLED or is_known(key):
+            if _well_formed(key, old.get(key)) and _well_formed(key, new.get(key)):
+                continue
+            label = f"{key} (a value of the wrong shape)"
+        else:
+            label = f"unknown keyword {key}"
         pair.add(
             Kind.UNKNOWN_KEYWORD,
             key,
-            f"unknown keyword {key} {fmt(old.get(key))} -> {fmt(new.get(key))}",
+            f"{label} {fmt(old.get(key))} -> {fmt(new.get(key))}",
             in_old=key not in new,
             effect=Effect.UNDECIDED,
         )
+
+
+_NUMERIC = frozenset(
+    {"minimum", "maximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems",
+     "minProperties", "maxProperties", "minContains", "maxContains"}
+)  # fmt: skip
+_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas", "dependentRequired"})
+_LISTS = frozenset({"required", "prefixItems", "allOf", "anyOf", "oneOf", "enum"})
+_SCHEMAS = frozenset(
+    {"items", "contains", "not", "if", "then", "else", "propertyNames", "contentSchema",
+     "additionalProperties", "unevaluatedProperties", "unevaluatedItems"}
+)  # fmt: skip
+
+
+def _well_formed(keyword: str, value: Any) -> bool:
+    """Whether a keyword's value has the shape its rule reads (absent counts as well formed)."""
+    if value is None:
+        return True
+    if keyword in _NUMERIC or keyword in ("exclusiveMinimum", "exclusiveMaximum"):
+        return exact(value) is not None or (
+            keyword.startswith("exclusive") and isinstance(value, bool)
+        )
+    if keyword == "dependentRequired":
+        return isinstance(value, dict) and all(isinstance(v, list) for v in value.values())
+    if keyword in _MAPS:
+        return isinstance(value, dict)
+    if keyword in _LISTS:
+        return isinstance(value, list)
+    if keyword in _SCHEMAS:
+        return isinstance(value, dict | bool)
+    if keyword == "type":
+        return isinstance(value, str | list)
+    return True
 
 
 def _diff_extensions(pair: _Pair) -> None:
@@ -191,7 +230,12 @@ def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     declared = schema.get("type")
     if declared is None:
         return None
-    types = {declared} if isinstance(declared, str) else set(declared)
+    if isinstance(declared, str):
+        types = {declared}
+    elif isinstance(declared, list):
+        types = {str(t) for t in declared}
+    else:
+        types = {json.dumps(declared)}  # malformed: compared as an opaque type name
     if schema.get("nullable") is True:
         types.add("null")
     return frozenset(types)
@@ -243,7 +287,8 @@ def _enum_set(schema: dict[str, Any]) -> frozenset[str] | None:
     if "const" in schema:
         return frozenset({json.dumps(schema["const"], sort_keys=True)})
     if "enum" in schema:
-        return frozenset(json.dumps(value, sort_keys=True) for value in schema["enum"])
+        values = schema["enum"] if isinstance(schema["enum"], list) else [schema["enum"]]
+        return frozenset(json.dumps(value, sort_keys=True) for value in values)
     return None
 
 
@@ -323,12 +368,16 @@ def _diff_size_bound(pair: _Pair, keyword: str, larger_is_tighter: bool) -> None
     old_value, new_value = pair.old.keys.get(keyword), pair.new.keys.get(keyword)
     if old_value == new_value:
         return
+    old_number, new_number = exact(old_value), exact(new_value)
     if new_value is None:
         effect = Effect.WIDENED
     elif old_value is None:
         effect = Effect.NARROWED
+    elif old_number is None or new_number is None:
+        effect = Effect.UNDECIDED  # not a number: the document is malformed here
     else:
-        effect = Effect.NARROWED if (new_value > old_value) == larger_is_tighter else Effect.WIDENED
+        tighter = (new_number > old_number) == larger_is_tighter
+        effect = Effect.NARROWED if tighter else Effect.WIDENED
     detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
     pair.add(Kind.BOUND, keyword, detail, in_old=new_value is None, effect=effect)
 
@@ -386,7 +435,7 @@ def _diff_dependent_required(pair: _Pair) -> None:
     if old == new or not isinstance(old, dict) or not isinstance(new, dict):
         return
     for trigger in ordered_union(old, new):
-        old_names, new_names = set(old.get(trigger) or []), set(new.get(trigger) or [])
+        old_names, new_names = _names(old.get(trigger)), _names(new.get(trigger))
         if old_names == new_names:
             continue
         if old_names <= new_names:
@@ -445,6 +494,21 @@ def _diff_closed(pair: _Pair, keyword: str) -> None:
 # ---------------------------------------------------------------- fields and subschemas
 
 
+def _items(value: Any) -> list[Any]:
+    """A keyword's value if it is a list, else an empty one (a malformed document)."""
+    return value if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A keyword's value if it is a map, else an empty one (a malformed document)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> set[str]:
+    """A `required`-style list of names as a set."""
+    return {str(name) for name in value} if isinstance(value, list) else set()
+
+
 def _child(field: str, name: str) -> str:
     """The client-visible path of field `name` inside `field` (`images[].seed`)."""
     return f"{field}.{name}" if field else name
@@ -453,8 +517,8 @@ def _child(field: str, name: str) -> str:
 def _diff_properties(pair: _Pair) -> None:
     """Object properties: removed (with a rename hint), added, requiredness, and recursion."""
     old, new = pair.old.keys, pair.new.keys
-    old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
-    old_required, new_required = set(old.get("required") or []), set(new.get("required") or [])
+    old_props, new_props = _mapping(old.get("properties")), _mapping(new.get("properties"))
+    old_required, new_required = _names(old.get("required")), _names(new.get("required"))
     removed = [name for name in old_props if name not in new_props]
     added = [name for name in new_props if name not in old_props]
     for name in removed:
@@ -523,7 +587,7 @@ def _diff_subschemas(pair: _Pair) -> None:
                 old.get("items"), new.get("items"), pair.old.loc("items"), pair.new.loc("items"),
                 f"{pair.field}[]",
             )  # fmt: skip
-    old_tuple, new_tuple = old.get("prefixItems") or [], new.get("prefixItems") or []
+    old_tuple, new_tuple = _items(old.get("prefixItems")), _items(new.get("prefixItems"))
     for index in range(min(len(old_tuple), len(new_tuple))):
         pair.recurse(
             old_tuple[index],
@@ -648,7 +712,7 @@ def _diff_lifted_composition(pair: _Pair) -> bool:
             branches = [(constraints, plain.at)]
             others = [
                 (branch, composed.branch(keyword, index))
-                for index, branch in enumerate(composed.keys[keyword])
+                for index, branch in enumerate(_items(composed.keys[keyword]))
             ]
             old_branches, new_branches = (branches, others) if plain_is_old else (others, branches)
             _diff_branches(pair, keyword, old_branches, new_branches)
@@ -672,8 +736,8 @@ def _diff_annotations(pair: _Pair) -> None:
 def _diff_compositions(pair: _Pair) -> None:
     """allOf/anyOf/oneOf present on both sides (or on one), their branches matched by content."""
     for keyword in COMPOSITIONS:
-        old_list = pair.old.keys.get(keyword) or []
-        new_list = pair.new.keys.get(keyword) or []
+        old_list = _items(pair.old.keys.get(keyword))
+        new_list = _items(pair.new.keys.get(keyword))
         if not old_list and not new_list:
             continue
         _diff_branches(

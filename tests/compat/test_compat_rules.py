@@ -297,3 +297,20 @@ def test_annotations_in_matched_branches_are_compared() -> None:
     moved.reverse()
     moved[0]["default"] = 3
     assert _one(old, new) == ("behaviour", f"{REQ_V}/anyOf/0/default")
+
+
+@pytest.mark.parametrize("value", [True, 0.5, "x", {"a": 1}])
+def test_malformed_keyword_values_are_judged_not_crashed_on(value: object) -> None:
+    """A keyword holding a value of the wrong shape gives findings, never an exception."""
+    names = (
+        "type enum minimum maxLength multipleOf properties required prefixItems allOf anyOf "
+        "oneOf not dependentRequired patternProperties contains if additionalProperties"
+    ).split()
+    old = _spec(_field({"type": "integer"}), _field({"type": "integer"}))
+    for name in names:
+        new = copy.deepcopy(old)
+        for schema in ("Req", "Res"):
+            new["components"]["schemas"][schema]["properties"]["v"][name] = value
+        findings = compare(old, new), compare(new, old)
+        # `additionalProperties: true` is the default: the one edit here that changes nothing.
+        assert all(findings) or (name, value) == ("additionalProperties", True), name
