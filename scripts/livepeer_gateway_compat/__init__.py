@@ -5,6 +5,7 @@ Exit status: 0 compatible (behaviour changes are listed but do not fail), 1 brea
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -12,14 +13,32 @@ from pathlib import Path
 from livepeer_gateway_spec import SPEC_ENV, SpecError
 from livepeer_gateway_spec.cli import OneLineParser
 
+from livepeer_gateway_compat.errors import (
+    CompatError,
+    ReportNotWritten,
+    VersionNotFound,
+    exit_status,
+)
 from livepeer_gateway_compat.findings import Comparison, Finding, compare
 from livepeer_gateway_compat.load import DEFAULT_SPEC_IN_REPO, SpecVersion, load_version
 from livepeer_gateway_compat.render import render_markdown, render_text
 from livepeer_gateway_compat.rules import Severity
 
-__all__ = ["Comparison", "Finding", "Severity", "SpecVersion", "compare", "load_version", "main"]
+__all__ = [
+    "CompatError",
+    "Comparison",
+    "Finding",
+    "ReportNotWritten",
+    "Severity",
+    "SpecError",
+    "SpecVersion",
+    "VersionNotFound",
+    "compare",
+    "load_version",
+    "main",
+]
 
-EXIT_COMPATIBLE, EXIT_BREAKING, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_COMPATIBLE, EXIT_BREAKING = 0, 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,12 +68,16 @@ def main(argv: list[str] | None = None) -> int:
     args.new = args.new or os.environ.get(SPEC_ENV) or DEFAULT_SPEC_IN_REPO
 
     try:
-        old, new = load_version(args.old), load_version(args.new)
-        comparison = Comparison(old.label, new.label, compare(old.document, new.document))
-    except SpecError as exc:
+        return _run(args)
+    except (SpecError, CompatError) as exc:
         print(f"livepeer-spec-compat: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return exit_status(exc)
 
+
+def _run(args: argparse.Namespace) -> int:
+    """Load, compare, report; errors are raised for `main` to map to an exit status."""
+    old, new = load_version(args.old), load_version(args.new)
+    comparison = Comparison(old.label, new.label, compare(old.document, new.document))
     report = render_markdown(comparison) if args.format == "markdown" else render_text(comparison)
     print(report, end="")
     try:
@@ -65,6 +88,5 @@ def main(argv: list[str] | None = None) -> int:
             with args.summary.open("a", encoding="utf-8") as summary:
                 summary.write(render_markdown(comparison))
     except OSError as exc:
-        print(f"livepeer-spec-compat: cannot write report: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise ReportNotWritten(f"cannot write report: {exc}") from None
     return EXIT_BREAKING if comparison.breaking else EXIT_COMPATIBLE

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from livepeer_gateway_spec import inline_refs, iter_operations, reachable_refs
+from livepeer_gateway_spec import HTTP_METHODS, inline_refs, iter_operations, reachable_refs
 
+from livepeer_gateway_compat import media
 from livepeer_gateway_compat.rules import Change, Effect, Kind, Side
 from livepeer_gateway_compat.schemas import diff_schema
 from livepeer_gateway_compat.walk import (
@@ -14,55 +15,114 @@ from livepeer_gateway_compat.walk import (
     Walk,
     diff_documentation,
     diff_extensions,
+    fmt,
     fmt_set,
     ordered_union,
     set_effect,
 )
 
+#: Default `style` of a parameter by its location (OpenAPI 3.1 §4.8.12.4).
+_DEFAULT_STYLE = {"query": "form", "path": "simple", "header": "simple", "cookie": "form"}
+
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every difference between two spec documents that matters to a client or a gateway."""
     walk = Walk(inline_refs(old, old), inline_refs(new, new))
-    _diff_operations(walk)
+    _diff_operations(walk, _operations(walk.old), _operations(walk.new))
+    old_paths, new_paths = walk.old.get("paths") or {}, walk.new.get("paths") or {}
+    for path in ordered_union(old_paths, new_paths):
+        if path in old_paths and path in new_paths:
+            old_item, new_item = old_paths[path] or {}, new_paths[path] or {}
+            for key in ("summary", "description"):
+                diff_documentation(
+                    walk, ("paths", path, key), path, key, old_item.get(key), new_item.get(key)
+                )
+            diff_extensions(walk, old_item, new_item, ("paths", path), path)
+    for key in ("openapi", "jsonSchemaDialect"):
+        if walk.old.get(key) != walk.new.get(key):
+            detail = f"{key} {fmt(walk.old.get(key))} -> {fmt(walk.new.get(key))}"
+            walk.add(Kind.DIALECT, (key,), "document", detail, in_old=key not in walk.new)
+    _diff_operations(walk, _webhooks(walk.old), _webhooks(walk.new), callee=True)
     _diff_security_schemes(walk)
     _diff_unused_components(walk, old, new)
-    if walk.old.get("servers") != walk.new.get("servers"):
-        walk.add(Kind.SERVERS, ("servers",), "document", "servers changed")
+    _diff_servers(walk, walk.old.get("servers"), walk.new.get("servers"), ("servers",), "document")
     old_info, new_info = walk.old.get("info") or {}, walk.new.get("info") or {}
     for key in ordered_union(old_info, new_info):
         diff_documentation(
             walk, ("info", key), "document", key, old_info.get(key), new_info.get(key)
         )
+    for key in ("tags", "externalDocs"):
+        diff_documentation(walk, (key,), "document", key, walk.old.get(key), walk.new.get(key))
     return walk.changes
 
 
 # ---------------------------------------------------------------- operations
 
-
-def _operations(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """(path, method) -> operation object, for every operation in an inlined document."""
-    return {(path, method): op for path, method, op in iter_operations(document)}
+#: (path or webhook name, method) -> (location of the operation, operation).
+Operations = dict[tuple[str, str], tuple[Location, dict[str, Any]]]
 
 
-def _diff_operations(walk: Walk) -> None:
-    """Operations removed, added, or changed."""
-    old_ops, new_ops = _operations(walk.old), _operations(walk.new)
+def _operations(document: dict[str, Any]) -> Operations:
+    """Every operation under `paths`, with its location."""
+    return {
+        (path, method): (("paths", path, method), op)
+        for path, method, op in iter_operations(document)
+    }
+
+
+def _webhooks(document: dict[str, Any]) -> Operations:
+    """Every operation under `webhooks` (OpenAPI 3.1): requests the API sends to its clients."""
+    found: Operations = {}
+    for name, item in (document.get("webhooks") or {}).items():
+        for method in HTTP_METHODS:
+            if isinstance((item or {}).get(method), dict):
+                found[(f"webhook {name}", method)] = (("webhooks", name, method), item[method])
+    return found
+
+
+def _callbacks(operation: dict[str, Any], location: Location) -> Operations:
+    """Every operation of an operation's callbacks, keyed by callback name and expression."""
+    found: Operations = {}
+    for name, callback in (operation.get("callbacks") or {}).items():
+        for expression, item in (callback or {}).items():
+            for method in HTTP_METHODS:
+                if isinstance((item or {}).get(method), dict):
+                    key = (f"callback {name} {expression}", method)
+                    found[key] = ((*location, "callbacks", name, expression, method), item[method])
+    return found
+
+
+def _diff_operations(
+    walk: Walk, old_ops: Operations, new_ops: Operations, *, callee: bool = False
+) -> None:
+    """Operations removed, added, or changed; `callee` for webhooks and callbacks, which the
+    API sends and clients answer, so their requests and responses swap sides."""
     for key in ordered_union(old_ops, new_ops):
         path, method = key
-        location = ("paths", path, method)
         where = f"{method.upper()} {path}"
         if key not in new_ops:
-            walk.add(Kind.OPERATION_REMOVED, location, where, "operation removed", in_old=True)
+            kind = Kind.WEBHOOK_REMOVED if callee else Kind.OPERATION_REMOVED
+            walk.add(kind, old_ops[key][0], where, "operation removed", in_old=True)
         elif key not in old_ops:
-            walk.add(Kind.OPERATION_ADDED, location, where, "operation added")
+            kind = Kind.WEBHOOK_ADDED if callee else Kind.OPERATION_ADDED
+            walk.add(kind, new_ops[key][0], where, "operation added")
         else:
-            _diff_operation(walk, old_ops[key], new_ops[key], location, where)
+            (old_at, old), (new_at, new) = old_ops[key], new_ops[key]
+            _diff_operation(walk, old, new, old_at, new_at, where, callee)
 
 
 def _diff_operation(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], location: Location, where: str
+    walk: Walk,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_at: Location,
+    location: Location,
+    where: str,
+    callee: bool,
 ) -> None:
     """One operation present in both versions."""
+    request_side = Side.RESPONSE if callee else Side.REQUEST
+    response_side = Side.REQUEST if callee else Side.RESPONSE
     if old.get("operationId") != new.get("operationId"):
         detail = f"operationId {old.get('operationId')!r} -> {new.get('operationId')!r}"
         walk.add(Kind.OPERATION_ID, (*location, "operationId"), where, detail)
@@ -72,10 +132,29 @@ def _diff_operation(
         detail = f"deprecated {bool(old.get('deprecated'))} -> {bool(new.get('deprecated'))}"
         walk.add(Kind.DEPRECATION, (*location, "deprecated"), where, detail)
     diff_extensions(walk, old, new, location, where)
-    _diff_security(walk, old, new, location, where)
-    _diff_parameters(walk, location, where)
-    _diff_request_body(walk, old.get("requestBody"), new.get("requestBody"), location, where)
-    _diff_responses(walk, old.get("responses") or {}, new.get("responses") or {}, location, where)
+    if not callee:
+        _diff_security(walk, old, new, location, where)
+    _diff_parameters(walk, old_at, location, where, request_side)
+    _diff_request_body(
+        walk, old.get("requestBody"), new.get("requestBody"), location, where, request_side
+    )
+    _diff_responses(
+        walk, old.get("responses") or {}, new.get("responses") or {}, location, where, response_side
+    )
+    _diff_operations(walk, _callbacks(old, old_at), _callbacks(new, location), callee=True)
+    if location[0] == "paths":
+        old_servers, _ = _servers_of(walk.old, old_at)
+        new_servers, servers_at = _servers_of(walk.new, location)
+        _diff_servers(walk, old_servers, new_servers, servers_at, where)
+
+
+def _servers_of(document: dict[str, Any], location: Location) -> tuple[Any, Location]:
+    """The servers an operation declares for itself (its own, else its path item's), and
+    the location of the object declaring them."""
+    item = document["paths"][location[1]]
+    if "servers" in item[location[2]]:
+        return item[location[2]]["servers"], location
+    return item.get("servers"), location[:2]
 
 
 def _diff_security(
@@ -113,6 +192,12 @@ def _security_alternatives(requirements: Any) -> frozenset[frozenset[tuple[str, 
     return frozenset(alternatives)
 
 
+# ---------------------------------------------------------------- security schemes
+
+#: Security scheme fields whose values compare case-insensitively (RFC 9110 §11.1: auth schemes).
+_CASELESS_SCHEME_FIELDS = frozenset({"scheme"})
+
+
 def _diff_security_schemes(walk: Walk) -> None:
     """Security schemes kept under the same name but checked differently."""
     old_schemes = walk.old.get("components", {}).get("securitySchemes", {})
@@ -132,61 +217,207 @@ def _diff_security_schemes(walk: Walk) -> None:
             continue
         if name not in old_schemes or name not in new_schemes:
             continue  # a used scheme added or removed shows as a security change on operations
-        for key in ordered_union(old_schemes[name], new_schemes[name]):
-            old_value, new_value = old_schemes[name].get(key), new_schemes[name].get(key)
-            if old_value == new_value:
+        old_scheme, new_scheme = old_schemes[name] or {}, new_schemes[name] or {}
+        scheme_walk = _Fanout(walk, _scheme_users(walk.old, name) | _scheme_users(walk.new, name))
+        for key in ordered_union(old_scheme, new_scheme):
+            old_value, new_value = old_scheme.get(key), new_scheme.get(key)
+            if _same_scheme_value(key, old_scheme, old_value, new_value):
                 continue
-            if key == "description" or key in DOCUMENTATION_KEYS:
-                diff_documentation(walk, (*location, key), name, key, old_value, new_value)
+            fan: Any = scheme_walk
+            if key == "description" or key in DOCUMENTATION_KEYS or key == "bearerFormat":
+                diff_documentation(fan, (*location, key), name, key, old_value, new_value)
+            elif key.startswith("x-"):
+                diff_extensions(fan, {key: old_value}, {key: new_value}, location, name)
+            elif key == "flows" and isinstance(old_value, dict) and isinstance(new_value, dict):
+                _diff_flows(fan, old_value, new_value, (*location, "flows"), name)
             else:
                 detail = f"{name}.{key} {old_value!r} -> {new_value!r}"
                 in_old = new_value is None
-                walk.add(Kind.SECURITY_SCHEME, (*location, key), name, detail, in_old=in_old)
+                fan.add(Kind.SECURITY_SCHEME, (*location, key), name, detail, in_old=in_old)
+
+
+class _Fanout:
+    """A `Walk` stand-in that records each change once per operation it reaches."""
+
+    def __init__(self, walk: Walk, wheres: set[str]) -> None:
+        self.walk, self.wheres = walk, sorted(wheres)
+
+    def add(self, kind: Kind, location: Location, where: str, detail: str, **extra: Any) -> None:
+        """Record the change under every operation (or under `where` when none uses it)."""
+        for each in self.wheres or [where]:
+            self.walk.add(kind, location, each, detail, **extra)
+
+
+def _scheme_users(document: dict[str, Any], name: str) -> set[str]:
+    """`METHOD /path` of every operation whose effective security names scheme `name`."""
+    return {
+        f"{method.upper()} {path}"
+        for (path, method), (_, operation) in _operations(document).items()
+        for requirement in operation.get("security", document.get("security")) or []
+        if name in requirement
+    }
+
+
+def _same_scheme_value(key: str, scheme: dict[str, Any], old: Any, new: Any) -> bool:
+    """Equal, or equal as the wire reads it: auth-scheme and header names ignore case."""
+    if old == new:
+        return True
+    if not isinstance(old, str) or not isinstance(new, str):
+        return False
+    if key in _CASELESS_SCHEME_FIELDS or (key == "name" and scheme.get("in") == "header"):
+        return old.lower() == new.lower()
+    return False
+
+
+def _diff_flows(
+    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str
+) -> None:
+    """OAuth flows: a flow or a scope removed breaks callers; URLs changed are reviewed."""
+    for flow in ordered_union(old, new):
+        flow_at = (*at, flow)
+        if flow not in new:
+            walk.add(
+                Kind.SECURITY_FLOW,
+                flow_at,
+                where,
+                f"flow {flow} removed",
+                in_old=True,
+                effect=Effect.NARROWED,
+            )
+            continue
+        if flow not in old:
+            walk.add(
+                Kind.SECURITY_FLOW, flow_at, where, f"flow {flow} added", effect=Effect.WIDENED
+            )
+            continue
+        old_flow, new_flow = old[flow] or {}, new[flow] or {}
+        for key in ("authorizationUrl", "tokenUrl", "refreshUrl"):
+            if old_flow.get(key) != new_flow.get(key):
+                detail = f"{flow}.{key} {fmt(old_flow.get(key))} -> {fmt(new_flow.get(key))}"
+                walk.add(
+                    Kind.SECURITY_FLOW, (*flow_at, key), where, detail,
+                    in_old=key not in new_flow, effect=Effect.UNDECIDED,
+                )  # fmt: skip
+        old_scopes, new_scopes = old_flow.get("scopes") or {}, new_flow.get("scopes") or {}
+        for scope in ordered_union(old_scopes, new_scopes):
+            scope_at = (*flow_at, "scopes", scope)
+            if scope not in new_scopes:
+                walk.add(
+                    Kind.SECURITY_FLOW, scope_at, where, f"{flow} scope {scope!r} removed",
+                    in_old=True, effect=Effect.NARROWED,
+                )  # fmt: skip
+            elif scope not in old_scopes:
+                walk.add(
+                    Kind.SECURITY_FLOW, scope_at, where, f"{flow} scope {scope!r} added",
+                    effect=Effect.WIDENED,
+                )  # fmt: skip
+            else:
+                label = f"{flow} scope {scope!r}"
+                diff_documentation(
+                    walk, scope_at, where, label, old_scopes[scope], new_scopes[scope]
+                )
 
 
 def _schemes_in_use(document: dict[str, Any]) -> set[str]:
     """Names of the security schemes some operation requires."""
     return {
         scheme
-        for operation in _operations(document).values()
+        for _, operation in _operations(document).values()
         for requirement in operation.get("security", document.get("security")) or []
         for scheme in requirement
     }
 
 
+# ---------------------------------------------------------------- servers
+
+
+def _diff_servers(walk: Walk, old: Any, new: Any, at: Location, where: str) -> None:
+    """Servers matched by URL: removed, added, and their variables' enums and defaults."""
+    if old == new:
+        return
+    old_list = [s for s in old or [] if isinstance(s, dict)]
+    new_list = [s for s in new or [] if isinstance(s, dict)]
+    old_by_url = {s.get("url"): (i, s) for i, s in enumerate(old_list)}
+    new_by_url = {s.get("url"): (i, s) for i, s in enumerate(new_list)}
+    for url in ordered_union(old_by_url, new_by_url):
+        if url not in new_by_url:
+            index = old_by_url[url][0]
+            detail = f"server {url} removed"
+            walk.add(Kind.SERVER_REMOVED, _server_at(at, index), where, detail, in_old=True)
+            continue
+        index, server = new_by_url[url]
+        if url not in old_by_url:
+            walk.add(Kind.SERVER_ADDED, _server_at(at, index), where, f"server {url} added")
+            continue
+        old_server = old_by_url[url][1]
+        server_at = _server_at(at, index)
+        diff_documentation(
+            walk, (*server_at, "description"), where, f"server {url} description",
+            old_server.get("description"), server.get("description"),
+        )  # fmt: skip
+        old_vars, new_vars = old_server.get("variables") or {}, server.get("variables") or {}
+        for name in ordered_union(old_vars, new_vars):
+            old_var, new_var = old_vars.get(name) or {}, new_vars.get(name) or {}
+            var_at = (*server_at, "variables", name)
+            for key in ("default", "enum"):
+                if old_var.get(key) != new_var.get(key):
+                    detail = (
+                        f"server {url} variable {name} {key} {fmt(old_var.get(key))} -> "
+                        f"{fmt(new_var.get(key))}"
+                    )
+                    kind = Kind.SERVER_REMOVED if key == "enum" else Kind.SERVERS
+                    if key == "enum":
+                        old_values = _value_set(old_var.get("enum"))
+                        new_values = _value_set(new_var.get("enum"))
+                        if set_effect(old_values, new_values) is Effect.WIDENED:
+                            kind = Kind.SERVER_ADDED
+                    walk.add(kind, (*var_at, key), where, detail, in_old=key not in new_var)
+            diff_documentation(
+                walk, (*var_at, "description"), where, f"server variable {name} description",
+                old_var.get("description"), new_var.get("description"),
+            )  # fmt: skip
+
+
+def _server_at(at: Location, index: int) -> Location:
+    """The location of server `index` in the `servers` list owned by `at`."""
+    return (*at, str(index)) if at[-1] == "servers" else (*at, "servers", str(index))
+
+
+def _value_set(values: Any) -> frozenset[str] | None:
+    """A list of values as a set of JSON texts; None when absent (any value)."""
+    return None if values is None else frozenset(fmt(v) for v in values)
+
+
 # ---------------------------------------------------------------- parameters and bodies
 
 
-def _diff_parameters(walk: Walk, location: Location, where: str) -> None:
+def _parameter_key(parameter: dict[str, Any]) -> tuple[str, str]:
+    """(in, name), header names lower-cased: HTTP field names ignore case."""
+    location, name = str(parameter.get("in")), str(parameter.get("name"))
+    return location, name.lower() if location == "header" else name
+
+
+def _diff_parameters(
+    walk: Walk, old_at: Location, location: Location, where: str, side: Side
+) -> None:
     """Parameters, path-level and operation-level, matched by (in, name)."""
-    old_params = _parameters(walk.old, location)
+    old_params = _parameters(walk.old, old_at)
     new_params = _parameters(walk.new, location)
     for key in ordered_union(old_params, new_params):
-        label = f"{key[0]} parameter {key[1]!r}"
         if key not in new_params:
-            at, _ = old_params[key]
-            walk.add(
-                Kind.PARAMETER_REMOVED,
-                at,
-                where,
-                f"{label} removed",
-                in_old=True,
-                side=Side.REQUEST,
-            )
+            at, old_param = old_params[key]
+            label = f"{key[0]} parameter {old_param.get('name')!r}"
+            walk.add(Kind.PARAMETER_REMOVED, at, where, f"{label} removed", in_old=True, side=side)
             continue
         at, new_param = new_params[key]
+        label = f"{key[0]} parameter {new_param.get('name')!r}"
         if key not in old_params:
             required = bool(new_param.get("required"))
             walk.add(
-                Kind.PARAMETER_ADDED,
-                at,
-                where,
-                f"{label} added",
-                side=Side.REQUEST,
-                required=required,
+                Kind.PARAMETER_ADDED, at, where, f"{label} added", side=side, required=required
             )
             continue
-        _, old_param = old_params[key]
+        previous_at, old_param = old_params[key]
         if bool(old_param.get("required")) != bool(new_param.get("required")):
             effect = Effect.NARROWED if new_param.get("required") else Effect.WIDENED
             walk.add(
@@ -194,40 +425,89 @@ def _diff_parameters(walk: Walk, location: Location, where: str) -> None:
                 (*at, "required"),
                 where,
                 f"{label} requiredness",
-                side=Side.REQUEST,
+                side=side,
                 effect=effect,
             )
-        diff_documentation(
-            walk,
-            (*at, "description"),
-            where,
-            f"{label} description",
-            old_param.get("description"),
-            new_param.get("description"),
-        )
-        context = f"{where} {label}"
+        if bool(old_param.get("deprecated")) != bool(new_param.get("deprecated")):
+            deprecated = bool(new_param.get("deprecated"))
+            detail = f"{label} deprecated {not deprecated} -> {deprecated}"
+            walk.add(Kind.DEPRECATION, (*at, "deprecated"), where, detail)
+        for doc_key in ("description", "example", "examples"):
+            diff_documentation(
+                walk, (*at, doc_key), where, f"{label} {doc_key}",
+                old_param.get(doc_key), new_param.get(doc_key),
+            )  # fmt: skip
+        diff_extensions(walk, old_param, new_param, at, where)
+        _diff_serialization(walk, old_param, new_param, at, where, label, side, key[0])
         diff_schema(
             walk,
             old_param.get("schema"),
             new_param.get("schema"),
             (*at, "schema"),
-            context,
-            Side.REQUEST,
+            where,
+            side,
+            field=label,
+            old_at=(*previous_at, "schema"),
         )
+        if "content" in old_param or "content" in new_param:
+            _diff_content(
+                walk, old_param.get("content") or {}, new_param.get("content") or {},
+                (*previous_at, "content"), (*at, "content"), where, side,
+            )  # fmt: skip
+
+
+def _diff_serialization(
+    walk: Walk,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    at: Location,
+    where: str,
+    label: str,
+    side: Side,
+    location: str | None,
+) -> None:
+    """style, explode, allowReserved and allowEmptyValue, with their defaults filled in."""
+    old_values, new_values = _serialization(old, location), _serialization(new, location)
+    for key in ("style", "explode", "allowReserved"):
+        if old_values[key] != new_values[key]:
+            detail = f"{label} {key} {fmt(old_values[key])} -> {fmt(new_values[key])}"
+            walk.add(
+                Kind.SERIALIZATION,
+                (*at, key),
+                where,
+                detail,
+                side=side,
+                in_old=key not in new and key in old,
+            )
+    if bool(old.get("allowEmptyValue")) != bool(new.get("allowEmptyValue")):
+        effect = Effect.WIDENED if new.get("allowEmptyValue") else Effect.NARROWED
+        allowed = bool(new.get("allowEmptyValue"))
+        detail = f"{label} allowEmptyValue {not allowed} -> {allowed}"
+        walk.add(Kind.CONSTRAINT, (*at, "allowEmptyValue"), where, detail, side=side, effect=effect)
+
+
+def _serialization(parameter: dict[str, Any], location: str | None) -> dict[str, Any]:
+    """A parameter's (or part encoding's) serialization, defaults applied."""
+    style = parameter.get("style", _DEFAULT_STYLE.get(location or "", "form"))
+    return {
+        "style": style,
+        "explode": parameter.get("explode", style == "form"),
+        "allowReserved": bool(parameter.get("allowReserved")),
+    }
 
 
 def _parameters(
     document: dict[str, Any], location: Location
 ) -> dict[tuple[str, str], tuple[Location, dict[str, Any]]]:
     """(in, name) -> (location, parameter) for an operation, operation-level ones winning."""
-    _, path, method = location
-    item = document["paths"][path]
+    item: dict[str, Any] = document
+    for part in location[:-1]:
+        item = item[part]
     found: dict[tuple[str, str], tuple[Location, dict[str, Any]]] = {}
-    for owner in (("paths", path), location):
-        container = item if owner == ("paths", path) else item[method]
+    for owner, container in ((location[:-1], item), (location, item[location[-1]])):
         for index, parameter in enumerate(container.get("parameters") or []):
-            key = (str(parameter.get("in")), str(parameter.get("name")))
-            found[key] = ((*owner, "parameters", str(index)), parameter)
+            if isinstance(parameter, dict):
+                found[_parameter_key(parameter)] = ((*owner, "parameters", str(index)), parameter)
     return found
 
 
@@ -237,6 +517,7 @@ def _diff_request_body(
     new: dict[str, Any] | None,
     location: Location,
     where: str,
+    side: Side,
 ) -> None:
     """The request body: requiredness, content types, schemas and multipart encodings."""
     at = (*location, "requestBody")
@@ -252,7 +533,7 @@ def _diff_request_body(
             where,
             "request body " + ("removed" if new is None else "added"),
             in_old=new is None,
-            side=Side.REQUEST,
+            side=side,
             required=required,
         )
         return
@@ -263,7 +544,7 @@ def _diff_request_body(
             (*at, "required"),
             where,
             "request body requiredness",
-            side=Side.REQUEST,
+            side=side,
             effect=effect,
         )
     diff_documentation(
@@ -274,73 +555,144 @@ def _diff_request_body(
         old.get("description"),
         new.get("description"),
     )
+    diff_extensions(walk, old, new, at, where)
     _diff_content(
-        walk,
-        old.get("content") or {},
-        new.get("content") or {},
-        (*at, "content"),
-        where,
-        Side.REQUEST,
-    )
+        walk, old.get("content") or {}, new.get("content") or {},
+        (*at, "content"), (*at, "content"), where, side,
+    )  # fmt: skip
 
 
 def _diff_content(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
+    walk: Walk,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_at: Location,
+    at: Location,
+    where: str,
+    side: Side,
 ) -> None:
-    """Media types of a body: removed, added, or compared schema by schema."""
-    for media_type in ordered_union(old, new):
-        media_at = (*at, media_type)
-        if media_type not in new:
+    """Media types of a body, matched by the media-type rules (case, parameters, ranges)."""
+    matched: set[str] = set()
+    for media_type in old:
+        new_key, effect = media.find(media.parse(media_type), new)
+        if new_key is None:
             walk.add(
                 Kind.CONTENT_TYPE_REMOVED,
-                media_at,
-                where,
+                (*old_at, media_type),
+                f"{where} {media_type}",
                 f"{media_type} removed",
                 in_old=True,
                 side=side,
             )
-        elif media_type not in old:
-            walk.add(Kind.CONTENT_TYPE_ADDED, media_at, where, f"{media_type} added", side=side)
-        else:
-            old_media, new_media = old[media_type] or {}, new[media_type] or {}
-            diff_schema(
-                walk,
-                old_media.get("schema"),
-                new_media.get("schema"),
-                (*media_at, "schema"),
-                where,
-                side,
+            continue
+        matched.add(new_key)
+        media_where = f"{where} {media_type}"
+        if effect is not None:
+            verb = "widened to" if effect is Effect.WIDENED else "narrowed to"
+            walk.add(
+                Kind.CONTENT_TYPE_RANGE,
+                (*at, new_key),
+                media_where,
+                f"{media_type} {verb} {new_key}",
+                side=side,
+                effect=effect,
             )
-            for key in ("example", "examples"):
-                diff_documentation(
-                    walk, (*media_at, key), where, key, old_media.get(key), new_media.get(key)
-                )
-            _diff_encodings(
-                walk,
-                old_media.get("encoding") or {},
-                new_media.get("encoding") or {},
-                (*media_at, "encoding"),
-                where,
-                side,
+        elif new_key != media_type:
+            walk.add(
+                Kind.DOCUMENTATION,
+                (*at, new_key),
+                media_where,
+                f"{media_type} spelt {new_key}",
             )
+        _diff_media(
+            walk,
+            old[media_type] or {},
+            new[new_key] or {},
+            (*old_at, media_type),
+            (*at, new_key),
+            media_where,
+            side,
+        )
+    for media_type in new:
+        if media_type in matched or media.find(media.parse(media_type), old)[0] is not None:
+            continue
+        walk.add(
+            Kind.CONTENT_TYPE_ADDED,
+            (*at, media_type),
+            f"{where} {media_type}",
+            f"{media_type} added",
+            side=side,
+        )
+
+
+def _diff_media(
+    walk: Walk,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_at: Location,
+    at: Location,
+    where: str,
+    side: Side,
+) -> None:
+    """One media type object: schema, examples, and multipart encodings."""
+    diff_schema(
+        walk,
+        old.get("schema"),
+        new.get("schema"),
+        (*at, "schema"),
+        where,
+        side,
+        old_at=(*old_at, "schema"),
+    )
+    for key in ("example", "examples"):
+        diff_documentation(walk, (*at, key), where, key, old.get(key), new.get(key))
+    diff_extensions(walk, old, new, at, where)
+    for key in ordered_union(old, new):
+        # Fields of later OpenAPI versions (3.2's itemSchema, ...) are reported, not dropped.
+        if key not in _MEDIA_FIELDS and not key.startswith("x-") and old.get(key) != new.get(key):
+            detail = f"{key} {fmt(old.get(key))} -> {fmt(new.get(key))}"
+            walk.add(Kind.OTHER, (*at, key), where, detail, in_old=key not in new)
+    _diff_encodings(
+        walk, old.get("encoding") or {}, new.get("encoding") or {}, (*at, "encoding"), where, side
+    )
+
+
+_MEDIA_FIELDS = frozenset({"schema", "example", "examples", "encoding"})
 
 
 def _diff_encodings(
     walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
 ) -> None:
-    """Multipart parts' accepted content types, compared as sets."""
+    """Multipart parts: accepted content types (ranges understood), headers, serialization."""
     for part in ordered_union(old, new):
-        old_types = _media_types((old.get(part) or {}).get("contentType"))
-        new_types = _media_types((new.get(part) or {}).get("contentType"))
-        if old_types == new_types:
-            continue
-        effect = set_effect(old_types, new_types)
-        in_old = part not in new or "contentType" not in new[part]
-        part_at = (*at, part) if part not in new or part not in old else (*at, part, "contentType")
-        detail = f"part {part!r} content types {fmt_set(old_types)} -> {fmt_set(new_types)}"
-        walk.add(
-            Kind.PART_CONTENT_TYPES, part_at, where, detail, in_old=in_old, side=side, effect=effect
-        )
+        old_part, new_part = old.get(part) or {}, new.get(part) or {}
+        old_types = _media_types(old_part.get("contentType"))
+        new_types = _media_types(new_part.get("contentType"))
+        if old_types != new_types:
+            if old_types is None or new_types is None:
+                effect = set_effect(old_types, new_types)
+            else:
+                effect = media.list_effect(old_types, new_types)
+            in_old = part not in new or "contentType" not in new_part
+            part_at = (
+                (*at, part) if part not in new or part not in old else (*at, part, "contentType")
+            )
+            detail = f"part {part!r} content types {fmt_set(old_types)} -> {fmt_set(new_types)}"
+            if effect is None:
+                walk.add(Kind.DOCUMENTATION, part_at, where, detail, in_old=in_old)
+            else:
+                walk.add(
+                    Kind.PART_CONTENT_TYPES, part_at, where, detail, in_old=in_old, side=side,
+                    effect=effect,
+                )  # fmt: skip
+        if part in old and part in new:
+            label = f"part {part!r}"
+            diff_extensions(walk, old_part, new_part, (*at, part), where)
+            _diff_serialization(walk, old_part, new_part, (*at, part), where, label, side, None)
+            _diff_headers(
+                walk, old_part.get("headers") or {}, new_part.get("headers") or {},
+                (*at, part, "headers"), (*at, part, "headers"), where, side,
+            )  # fmt: skip
 
 
 def _media_types(value: Any) -> frozenset[str] | None:
@@ -351,7 +703,12 @@ def _media_types(value: Any) -> frozenset[str] | None:
 
 
 def _diff_responses(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], location: Location, where: str
+    walk: Walk,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    location: Location,
+    where: str,
+    side: Side,
 ) -> None:
     """Response statuses: removed, added, or compared header by header and body by body."""
     for status in ordered_union(old, new):
@@ -370,27 +727,78 @@ def _diff_responses(
         diff_documentation(
             walk, (*at, "description"), response_where, "description", old_text, new_text
         )
+        diff_extensions(walk, old_response, new_response, at, response_where)
         _diff_headers(
             walk,
             old_response.get("headers") or {},
             new_response.get("headers") or {},
             (*at, "headers"),
+            (*at, "headers"),
             response_where,
+            side,
         )
         _diff_content(
             walk,
             old_response.get("content") or {},
             new_response.get("content") or {},
             (*at, "content"),
+            (*at, "content"),
             response_where,
-            Side.RESPONSE,
+            side,
         )
+        _diff_links(
+            walk, old_response.get("links") or {}, new_response.get("links") or {},
+            (*at, "links"), response_where,
+        )  # fmt: skip
+
+
+def _diff_links(
+    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str
+) -> None:
+    """Response links: removed, added, or pointing elsewhere."""
+    for name in ordered_union(old, new):
+        link_at = (*at, name)
+        if name not in new:
+            walk.add(Kind.LINK_REMOVED, link_at, where, f"link {name} removed", in_old=True)
+        elif name not in old:
+            walk.add(Kind.LINK_ADDED, link_at, where, f"link {name} added")
+        else:
+            old_link, new_link = old[name] or {}, new[name] or {}
+            for key in ordered_union(old_link, new_link):
+                if old_link.get(key) == new_link.get(key):
+                    continue
+                if key == "description" or key.startswith("x-"):
+                    diff_documentation(
+                        walk,
+                        (*link_at, key),
+                        where,
+                        f"link {name} {key}",
+                        old_link.get(key),
+                        new_link.get(key),
+                    )
+                else:
+                    detail = (
+                        f"link {name} {key} {fmt(old_link.get(key))} -> {fmt(new_link.get(key))}"
+                    )
+                    walk.add(
+                        Kind.LINK_CHANGED,
+                        (*link_at, key),
+                        where,
+                        detail,
+                        in_old=key not in new_link,
+                    )
 
 
 def _diff_headers(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str
+    walk: Walk,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_at: Location,
+    at: Location,
+    where: str,
+    side: Side,
 ) -> None:
-    """Response headers, matched case-insensitively."""
+    """Response (or part) headers, matched case-insensitively."""
     old_by_name = {name.lower(): name for name in old}
     new_by_name = {name.lower(): name for name in new}
     for lowered in ordered_union(old_by_name, new_by_name):
@@ -398,11 +806,11 @@ def _diff_headers(
             name = old_by_name[lowered]
             walk.add(
                 Kind.HEADER_REMOVED,
-                (*at, name),
+                (*old_at, name),
                 where,
                 f"header {name} removed",
                 in_old=True,
-                side=Side.RESPONSE,
+                side=side,
             )
             continue
         name = new_by_name[lowered]
@@ -413,11 +821,12 @@ def _diff_headers(
                 (*at, name),
                 where,
                 f"header {name} added",
-                side=Side.RESPONSE,
+                side=side,
                 required=bool(new_header.get("required")),
             )
             continue
-        old_header = old[old_by_name[lowered]] or {}
+        old_name = old_by_name[lowered]
+        old_header = old[old_name] or {}
         if bool(old_header.get("required")) != bool(new_header.get("required")):
             effect = Effect.NARROWED if new_header.get("required") else Effect.WIDENED
             walk.add(
@@ -425,7 +834,7 @@ def _diff_headers(
                 (*at, name, "required"),
                 where,
                 f"header {name} requiredness",
-                side=Side.RESPONSE,
+                side=side,
                 effect=effect,
             )
         old_text, new_text = old_header.get("description"), new_header.get("description")
@@ -437,13 +846,22 @@ def _diff_headers(
             old_text,
             new_text,
         )
+        if bool(old_header.get("deprecated")) != bool(new_header.get("deprecated")):
+            walk.add(
+                Kind.DEPRECATION, (*at, name, "deprecated"), where, f"header {name} deprecated"
+            )
+        _diff_serialization(
+            walk, old_header, new_header, (*at, name), where, f"header {name}", side, "header"
+        )
         diff_schema(
             walk,
             old_header.get("schema"),
             new_header.get("schema"),
             (*at, name, "schema"),
-            f"{where} header {name}",
-            Side.RESPONSE,
+            where,
+            side,
+            field=f"header {name}",
+            old_at=(*old_at, old_name, "schema"),
         )
 
 
@@ -466,5 +884,5 @@ def _diff_unused_components(walk: Walk, old: dict[str, Any], new: dict[str, Any]
 
 
 def _referenced(document: dict[str, Any]) -> set[str]:
-    """Every `$ref` reachable from the document's paths, following references transitively."""
-    return reachable_refs(document, [document.get("paths") or {}])
+    """Every `$ref` reachable from the document's paths and webhooks, transitively."""
+    return reachable_refs(document, [document.get("paths") or {}, document.get("webhooks") or {}])

@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from livepeer_gateway_spec import (
+    SpecError,
+    inline_refs,
+    pointer_tokens,
+    reachable_refs,
+    resolve_pointer,
+)
 from livepeer_gateway_spec import pointer as json_pointer
-from livepeer_gateway_spec import pointer_tokens, resolve_pointer
 
 from livepeer_gateway_compat.diff import diff_documents
 from livepeer_gateway_compat.rules import Severity, classify
@@ -55,9 +61,14 @@ class Comparison:
 def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[Finding, ...]:
     """Every difference between two parsed spec documents, classified and located."""
     merged: dict[tuple[Severity, str, str], list[str]] = {}
-    for change in diff_documents(old, new):
+    changes = diff_documents(old, new)
+    relocate = _Relocation(old, new) if any(change.in_old for change in changes) else None
+    for change in changes:
         severity, consequence = classify(change)
-        pointer = source_pointer(old if change.in_old else new, change.location)
+        if change.in_old and relocate is not None:
+            pointer = relocate.pointer(change.location)
+        else:
+            pointer = source_pointer(new, change.location)
         reason = f"{change.detail}: {consequence}"
         where = merged.setdefault((severity, pointer, reason), [])
         if change.where not in where:
@@ -69,6 +80,48 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> tuple[Finding, ...]:
     ]
     findings.sort(key=lambda finding: order.index(finding.severity))
     return tuple(findings)
+
+
+class _Relocation:
+    """Where to report something gone from one message but still defined for others.
+
+    A field missing from one response because that response now points at another schema is
+    reported in the new document, at the schema that lacks it, not at the shared definition
+    that still has it (and that other operations still use unchanged).
+    """
+
+    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        self.old, self.new = old, new
+        self.inlined_new = inline_refs(new, new)
+        roots = [new.get("paths") or {}, new.get("webhooks") or {}]
+        self.used_in_new = reachable_refs(new, roots)
+
+    def pointer(self, location: tuple[str, ...]) -> str:
+        """The pointer of a location found in the old document."""
+        in_old = source_pointer(self.old, location)
+        tokens = pointer_tokens(in_old)
+        if len(tokens) < 3 or tokens[0] != "components":
+            return in_old
+        if "#" + json_pointer(*tokens[:3]) not in self.used_in_new:
+            return in_old
+        try:
+            ref = "#" + in_old
+            unchanged = resolve_pointer(self.new, ref) == resolve_pointer(self.old, ref)
+        except SpecError:
+            unchanged = False
+        if not unchanged:
+            return in_old
+        node: Any = self.inlined_new
+        depth = 0
+        for part in location:
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                break
+            depth += 1
+        return source_pointer(self.new, location[:depth])
 
 
 def source_pointer(document: dict[str, Any], location: tuple[str, ...]) -> str:

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livepeer_gateway_spec import SpecError, inline_refs, parse_spec
+from livepeer_gateway_spec import inline_refs, parse_spec
+
+from livepeer_gateway_compat.errors import VersionNotFound
 
 #: The spec's path inside the repository, used when a git ref names no path (`main`, `HEAD~1`).
 DEFAULT_SPEC_IN_REPO = "openapi.yaml"
@@ -22,13 +24,16 @@ class SpecVersion:
 
 
 def load_version(source: str, repository: Path | None = None) -> SpecVersion:
-    """The spec named by `source`: an existing file, else a git `REF` or `REF:path`."""
+    """The spec named by `source`: an existing file, else a git `REF` or `REF:path`.
+
+    Raises `VersionNotFound` when neither can be read, `SpecError` when the text is no spec.
+    """
     candidate = Path(source)
     if candidate.is_file():
         try:
             text = candidate.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SpecError(f"cannot read spec {source}: {exc}") from None
+            raise VersionNotFound(f"cannot read spec {source}: {exc}") from None
         label = source
     else:
         ref, _, path = source.partition(":")
@@ -50,10 +55,12 @@ def _git_show(source: str, object_name: str, repository: Path) -> str:
             check=False,
         )
     except OSError as exc:
-        raise SpecError(f"{source}: no such file, and git cannot run: {exc}") from None
+        raise VersionNotFound(f"{source}: no such file, and git cannot run: {exc}") from None
     if completed.returncode != 0:
         reason = (completed.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise SpecError(f"{source}: no such file, and git cannot read {object_name} ({reason})")
+        raise VersionNotFound(
+            f"{source}: no such file, and git cannot read {object_name} ({reason})"
+        )
     return completed.stdout
 
 

@@ -32,7 +32,10 @@ class Effect(StrEnum):
 
     WIDENED = "widened"
     NARROWED = "narrowed"
+    #: Provably neither wider nor narrower: some old values are refused, some new ones allowed.
     CHANGED = "changed"
+    #: The checker cannot decide; judged as narrowing a request and widening a response.
+    UNDECIDED = "undecided"
 
 
 class Kind(StrEnum):
@@ -71,6 +74,19 @@ class Kind(StrEnum):
     DEPRECATION = "deprecation"
     EXTENSION = "vendor extension"
     SERVERS = "servers"
+    SERVER_REMOVED = "server removed"
+    SERVER_ADDED = "server added"
+    SERIALIZATION = "parameter serialization"
+    CONTENT_TYPE_RANGE = "media type range"
+    WEBHOOK_REMOVED = "webhook or callback removed"
+    WEBHOOK_ADDED = "webhook or callback added"
+    LINK_REMOVED = "response link removed"
+    LINK_ADDED = "response link added"
+    LINK_CHANGED = "response link changed"
+    SECURITY_FLOW = "security scheme flow"
+    DISCRIMINATOR = "discriminator"
+    UNKNOWN_KEYWORD = "unknown keyword"
+    DIALECT = "schema dialect"
     UNUSED_COMPONENT = "unused component"
     OTHER = "unclassified"
 
@@ -98,14 +114,22 @@ _CLIENTS_BREAK = "clients built on the old spec can now receive what they do not
 _GATEWAYS_BREAK = "responses existing gateways send may no longer conform"
 
 
+_UNDECIDED_REQUEST = "cannot be decided, so judged as narrowing: " + _CALLERS_BREAK
+_UNDECIDED_RESPONSE = "cannot be decided, so judged as widening: " + _CLIENTS_BREAK
+
+
 def _schema_rule(change: Change) -> tuple[Severity, str]:
     """A schema constraint: widening a request or narrowing a response is safe for clients."""
     if change.side is Side.REQUEST:
         if change.effect is Effect.WIDENED:
             return Severity.COMPATIBLE, "gateways accept more; every existing request stays valid"
+        if change.effect is Effect.UNDECIDED:
+            return Severity.BREAKING_GATEWAY, _UNDECIDED_REQUEST
         return Severity.BREAKING_GATEWAY, _CALLERS_BREAK
     if change.effect is Effect.NARROWED:
         return Severity.BREAKING_GATEWAY, _GATEWAYS_BREAK
+    if change.effect is Effect.UNDECIDED:
+        return Severity.BREAKING_CLIENT, _UNDECIDED_RESPONSE
     if change.kind is Kind.ADDITIONAL_PROPERTIES:
         return Severity.BEHAVIOUR, "clients may meet fields they do not know (most ignore them)"
     return Severity.BREAKING_CLIENT, _CLIENTS_BREAK
@@ -195,6 +219,42 @@ _FIXED: dict[Kind, tuple[Severity, str]] = {
         "no operation references it, so nothing on the wire changes",
     ),
     Kind.OTHER: (Severity.BEHAVIOUR, "a change this checker does not classify; review it"),
+    Kind.SERVER_REMOVED: (
+        Severity.BEHAVIOUR,
+        "a documented server is gone; clients configured with its URL should move",
+    ),
+    Kind.SERVER_ADDED: (Severity.COMPATIBLE, "one more documented server; nothing existing moves"),
+    Kind.SERIALIZATION: (
+        Severity.BREAKING_GATEWAY,
+        "the same values are written differently on the wire; existing callers' encoding is refused"
+        " or misread",
+    ),
+    Kind.WEBHOOK_REMOVED: (
+        Severity.BREAKING_CLIENT,
+        "clients that receive it rely on it and will no longer be called",
+    ),
+    Kind.WEBHOOK_ADDED: (
+        Severity.BEHAVIOUR,
+        "gateways may now call clients with it; clients built on the old spec do not expect it",
+    ),
+    Kind.LINK_REMOVED: (
+        Severity.BREAKING_CLIENT,
+        "clients that follow the link to the next call no longer find it",
+    ),
+    Kind.LINK_ADDED: (Severity.COMPATIBLE, "a new link; nothing existing follows it"),
+    Kind.LINK_CHANGED: (
+        Severity.BEHAVIOUR,
+        "clients that follow the link now reach another operation or pass other values",
+    ),
+    Kind.DISCRIMINATOR: (
+        Severity.BEHAVIOUR,
+        "generated clients pick the branch of a union by it; values are unchanged but their"
+        " reading may not be",
+    ),
+    Kind.DIALECT: (
+        Severity.BEHAVIOUR,
+        "the OpenAPI version or JSON Schema dialect every schema is read under changed; review it",
+    ),
 }
 
 
@@ -223,6 +283,28 @@ def classify(change: Change) -> tuple[Severity, str]:
         return (
             Severity.BEHAVIOUR,
             "gateways may answer in it; clients that do not ask for it may get it",
+        )
+    if change.kind is Kind.UNKNOWN_KEYWORD:
+        if change.side is Side.REQUEST and not change.in_old:
+            return (
+                Severity.BREAKING_GATEWAY,
+                "a keyword this checker does not know (or cannot read) may refuse requests"
+                " existing callers send",
+            )
+        return (
+            Severity.BEHAVIOUR,
+            "a keyword this checker does not know (or cannot read) changed; review it",
+        )
+    if change.kind is Kind.CONTENT_TYPE_RANGE:
+        return _schema_rule(change)
+    if change.kind is Kind.SECURITY_FLOW:
+        if change.effect is Effect.WIDENED:
+            return Severity.COMPATIBLE, "callers may obtain credentials one more way"
+        if change.effect is Effect.UNDECIDED:
+            return Severity.BEHAVIOUR, "where callers obtain credentials changed; review it"
+        return (
+            Severity.BREAKING_GATEWAY,
+            "credentials existing callers obtain this way are no longer issued or accepted",
         )
     if change.kind is Kind.SECURITY:
         if change.effect is Effect.WIDENED:

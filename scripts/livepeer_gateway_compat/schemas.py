@@ -1,14 +1,27 @@
-"""Comparing two versions of one schema, for a message read by one side of the wire."""
+"""Comparing two versions of one schema, for a message read by one side of the wire.
+
+Both versions are normalised first (`normalise`); every keyword is then compared by its rule
+(`keywords.COMPARED`), skipped for its reason (`keywords.IGNORED`), or reported as unknown.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
+from livepeer_gateway_compat.keywords import ANNOTATIONS, IGNORED, is_known
+from livepeer_gateway_compat.normalise import (
+    COMPOSITIONS,
+    Location,
+    Shape,
+    canonical,
+    exact,
+    normalise,
+)
 from livepeer_gateway_compat.rules import Effect, Kind, Side
 from livepeer_gateway_compat.walk import (
-    DOCUMENTATION_KEYS,
-    Location,
     Walk,
     diff_documentation,
     diff_extensions,
@@ -18,17 +31,6 @@ from livepeer_gateway_compat.walk import (
     set_effect,
 )
 
-#: Schema keys the walker compares itself; any other differing key is reported as unclassified.
-_SCHEMA_KEYS = frozenset(
-    {
-        "type", "nullable", "enum", "const", "default", "description", "properties", "required",
-        "items", "prefixItems", "additionalProperties", "allOf", "anyOf", "oneOf", "not",
-        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
-        "minItems", "maxItems", "minProperties", "maxProperties", "multipleOf", "pattern",
-        "format", "uniqueItems", "contentMediaType", "deprecated",
-        "readOnly", "writeOnly",
-    }
-)  # fmt: skip
 #: (keyword, whether a larger value is tighter) for the size bounds.
 _SIZE_BOUNDS = (
     ("minLength", True),
@@ -37,53 +39,190 @@ _SIZE_BOUNDS = (
     ("maxItems", False),
     ("minProperties", True),
     ("maxProperties", False),
+    ("minContains", True),
+    ("maxContains", False),
 )
+#: Keywords compared by `_diff_presence`: added narrows, removed widens, both recursed.
+_RECURSED_PRESENCE = ("propertyNames", "contains", "contentSchema")
+#: Keywords this module compares itself, one rule each (the rest are in keywords.IGNORED).
+_HANDLED = frozenset(
+    {
+        "type", "nullable", "enum", "const", "default", "description", "properties", "required",
+        "items", "prefixItems", "additionalProperties", "unevaluatedProperties", "allOf", "anyOf",
+        "oneOf", "not", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
+        "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains",
+        "maxContains", "multipleOf", "pattern", "format", "uniqueItems", "contentMediaType",
+        "contentEncoding", "deprecated", "readOnly", "writeOnly", "dependentRequired",
+        "dependentSchemas", "patternProperties", "propertyNames", "contains", "contentSchema",
+        "unevaluatedItems", "if", "then", "else", "discriminator", "xml", "$dynamicRef", "$ref",
+    }
+)  # fmt: skip
 
 
-def diff_schema(walk: Walk, old: Any, new: Any, at: Location, where: str, side: Side) -> None:
-    """Two versions of one schema, in a message read by the other side of the wire."""
+@dataclass
+class _Pair:
+    """Two normalised versions of one schema and the context findings are reported in."""
+
+    walk: Walk
+    old: Shape
+    new: Shape
+    where: str
+    side: Side
+    field: str
+
+    def add(
+        self,
+        kind: Kind,
+        keyword: str,
+        detail: str,
+        *,
+        in_old: bool = False,
+        effect: Effect | None = None,
+        required: bool = False,
+        location: Location | None = None,
+        sided: bool = True,
+    ) -> None:
+        """Record a change of `keyword` (at its location in the new schema unless `in_old`)."""
+        if location is None:
+            location = (self.old if in_old else self.new).loc(keyword)
+        if self.field:
+            detail = f"{self.field}: {detail}"
+        self.walk.add(
+            kind,
+            location,
+            self.where,
+            detail,
+            in_old=in_old,
+            side=self.side if sided else None,
+            effect=effect,
+            required=required,
+        )
+
+    def recurse(self, old: Any, new: Any, old_at: Location, new_at: Location, field: str) -> None:
+        """Compare two subschemas in the same message."""
+        diff_schema(self.walk, old, new, new_at, self.where, self.side, field=field, old_at=old_at)
+
+
+def diff_schema(
+    walk: Walk,
+    old: Any,
+    new: Any,
+    at: Location,
+    where: str,
+    side: Side,
+    *,
+    field: str = "",
+    old_at: Location | None = None,
+) -> None:
+    """Two versions of one schema (at `old_at` and `at`), in a message read by one side."""
     if old is None and new is None:
         return
-    old = {} if old is None or old is True else old
-    new = {} if new is None or new is True else new
-    if not isinstance(old, dict) or not isinstance(new, dict):
-        if old != new:
-            walk.add(
-                Kind.TYPE, at, where, f"schema {old!r} -> {new!r}", side=side, effect=Effect.CHANGED
-            )
+    pair = _Pair(walk, normalise(old, old_at or at), normalise(new, at), where, side, field)
+    if _diff_lifted_composition(pair):
         return
-    _diff_types(walk, old, new, at, where, side)
-    _diff_enum(walk, old, new, at, where, side)
-    _diff_numeric_bounds(walk, old, new, at, where, side)
+    _diff_keywords(pair)
+
+
+def _diff_keywords(pair: _Pair) -> None:
+    """Every keyword of two normalised schemas, each by its rule."""
+    old, new = pair.old.keys, pair.new.keys
+    _diff_types(pair)
+    _diff_enum(pair)
+    _diff_numeric_bounds(pair)
     for keyword, larger_is_tighter in _SIZE_BOUNDS:
-        _diff_size_bound(walk, old, new, at, where, side, keyword, larger_is_tighter)
-    _diff_constraints(walk, old, new, at, where, side)
+        _diff_size_bound(pair, keyword, larger_is_tighter)
+    _diff_constraints(pair)
     if old.get("default") != new.get("default"):
         detail = f"default {fmt(old.get('default'))} -> {fmt(new.get('default'))}"
-        walk.add(Kind.DEFAULT, (*at, "default"), where, detail, in_old="default" not in new)
-    diff_documentation(
-        walk,
-        (*at, "description"),
-        where,
-        "description",
-        old.get("description"),
-        new.get("description"),
-    )
-    for key in sorted(DOCUMENTATION_KEYS & (set(old) | set(new))):
-        diff_documentation(walk, (*at, key), where, key, old.get(key), new.get(key))
+        pair.add(Kind.DEFAULT, "default", detail, in_old="default" not in new, sided=False)
+    for key in ordered_union(old, new):
+        if key in ANNOTATIONS and key in IGNORED or key == "description":
+            diff_documentation(
+                pair.walk,
+                (pair.old if key not in new else pair.new).loc(key),
+                pair.where,
+                f"{pair.field}: {key}" if pair.field else key,
+                old.get(key),
+                new.get(key),
+            )
     for key in ("deprecated", "readOnly", "writeOnly"):
         if bool(old.get(key)) != bool(new.get(key)):
             detail = f"{key} {bool(old.get(key))} -> {bool(new.get(key))}"
-            walk.add(
-                Kind.DEPRECATION if key == "deprecated" else Kind.OTHER, (*at, key), where, detail
-            )
-    diff_extensions(walk, old, new, at, where)
-    _diff_properties(walk, old, new, at, where, side)
-    _diff_subschemas(walk, old, new, at, where, side)
-    known = _SCHEMA_KEYS | DOCUMENTATION_KEYS
+            kind = Kind.DEPRECATION if key == "deprecated" else Kind.OTHER
+            pair.add(kind, key, detail, in_old=key not in new, sided=False)
+    for key, kind in (("discriminator", Kind.DISCRIMINATOR), ("xml", Kind.OTHER)):
+        if old.get(key) != new.get(key):
+            pair.add(kind, key, f"{key} changed", in_old=key not in new, sided=False)
+    _diff_extensions(pair)
+    _diff_properties(pair)
+    _diff_subschemas(pair)
+    _diff_applicators(pair)
+    _diff_compositions(pair)
     for key in ordered_union(old, new):
-        if key not in known and not key.startswith("x-") and old.get(key) != new.get(key):
-            walk.add(Kind.OTHER, (*at, key), where, f"{key} changed", in_old=key not in new)
+        if old.get(key) == new.get(key):
+            continue
+        if key in _HANDLED or is_known(key):
+            if _well_formed(key, old.get(key)) and _well_formed(key, new.get(key)):
+                continue
+            label = f"{key} (a value of the wrong shape)"
+        else:
+            label = f"unknown keyword {key}"
+        pair.add(
+            Kind.UNKNOWN_KEYWORD,
+            key,
+            f"{label} {fmt(old.get(key))} -> {fmt(new.get(key))}",
+            in_old=key not in new,
+            effect=Effect.UNDECIDED,
+        )
+
+
+_NUMERIC = frozenset(
+    {"minimum", "maximum", "multipleOf", "minLength", "maxLength", "minItems", "maxItems",
+     "minProperties", "maxProperties", "minContains", "maxContains"}
+)  # fmt: skip
+_MAPS = frozenset({"properties", "patternProperties", "dependentSchemas", "dependentRequired"})
+_LISTS = frozenset({"required", "prefixItems", "allOf", "anyOf", "oneOf", "enum"})
+_SCHEMAS = frozenset(
+    {"items", "contains", "not", "if", "then", "else", "propertyNames", "contentSchema",
+     "additionalProperties", "unevaluatedProperties", "unevaluatedItems"}
+)  # fmt: skip
+
+
+def _well_formed(keyword: str, value: Any) -> bool:
+    """Whether a keyword's value has the shape its rule reads (absent counts as well formed)."""
+    if value is None:
+        return True
+    if keyword in _NUMERIC or keyword in ("exclusiveMinimum", "exclusiveMaximum"):
+        return exact(value) is not None or (
+            keyword.startswith("exclusive") and isinstance(value, bool)
+        )
+    if keyword == "dependentRequired":
+        return isinstance(value, dict) and all(isinstance(v, list) for v in value.values())
+    if keyword in _MAPS:
+        return isinstance(value, dict)
+    if keyword in _LISTS:
+        return isinstance(value, list)
+    if keyword in _SCHEMAS:
+        return isinstance(value, dict | bool)
+    if keyword == "type":
+        return isinstance(value, str | list)
+    return True
+
+
+def _diff_extensions(pair: _Pair) -> None:
+    """`x-` keys, located where each is written."""
+    old = {k: v for k, v in pair.old.keys.items() if k.startswith("x-")}
+    new = {k: v for k, v in pair.new.keys.items() if k.startswith("x-")}
+    for key in ordered_union(old, new):
+        if old.get(key) != new.get(key):
+            in_old = key not in new
+            location = (pair.old if in_old else pair.new).loc(key)
+            diff_extensions(
+                pair.walk, {key: old.get(key)}, {key: new.get(key)}, location[:-1], pair.where
+            )
+
+
+# ---------------------------------------------------------------- types, values, bounds
 
 
 def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
@@ -91,7 +230,12 @@ def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     declared = schema.get("type")
     if declared is None:
         return None
-    types = {declared} if isinstance(declared, str) else set(declared)
+    if isinstance(declared, str):
+        types = {declared}
+    elif isinstance(declared, list):
+        types = {str(t) for t in declared}
+    else:
+        types = {json.dumps(declared)}  # malformed: compared as an opaque type name
     if schema.get("nullable") is True:
         types.add("null")
     return frozenset(types)
@@ -106,10 +250,9 @@ def _accepts(types: frozenset[str] | None, others: frozenset[str] | None) -> boo
     return all(t in types or (t == "integer" and "number" in types) for t in others)
 
 
-def _diff_types(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
-) -> None:
+def _diff_types(pair: _Pair) -> None:
     """The allowed types, nullability reported apart."""
+    old, new = pair.old.keys, pair.new.keys
     old_types, new_types = _type_set(old), _type_set(new)
     if old_types == new_types:
         return
@@ -123,26 +266,19 @@ def _diff_types(
     kind = Kind.NULLABILITY if only_null else Kind.TYPE
     key = "nullable" if only_null and old.get("type") == new.get("type") else "type"
     detail = f"type {fmt_set(old_types)} -> {fmt_set(new_types)}"
-    walk.add(kind, (*at, key), where, detail, in_old=key not in new, side=side, effect=effect)
+    pair.add(kind, key, detail, in_old=key not in new, effect=effect)
 
 
-def _diff_enum(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
-) -> None:
+def _diff_enum(pair: _Pair) -> None:
     """`enum` and `const`, compared as sets of allowed values."""
+    old, new = pair.old.keys, pair.new.keys
     old_values, new_values = _enum_set(old), _enum_set(new)
     if old_values == new_values:
         return
     key = "const" if "const" in (new if new_values is not None else old) else "enum"
     detail = f"{key} {fmt_set(old_values)} -> {fmt_set(new_values)}"
-    walk.add(
-        Kind.ENUM,
-        (*at, key),
-        where,
-        detail,
-        in_old=new_values is None,
-        side=side,
-        effect=set_effect(old_values, new_values),
+    pair.add(
+        Kind.ENUM, key, detail, in_old=new_values is None, effect=set_effect(old_values, new_values)
     )
 
 
@@ -151,14 +287,14 @@ def _enum_set(schema: dict[str, Any]) -> frozenset[str] | None:
     if "const" in schema:
         return frozenset({json.dumps(schema["const"], sort_keys=True)})
     if "enum" in schema:
-        return frozenset(json.dumps(value, sort_keys=True) for value in schema["enum"])
+        values = schema["enum"] if isinstance(schema["enum"], list) else [schema["enum"]]
+        return frozenset(json.dumps(value, sort_keys=True) for value in values)
     return None
 
 
-def _diff_numeric_bounds(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
-) -> None:
-    """The effective lower and upper numeric bounds (inclusive and exclusive keywords together)."""
+def _diff_numeric_bounds(pair: _Pair) -> None:
+    """The effective lower and upper numeric bounds, in exact decimal arithmetic."""
+    old, new = pair.old.keys, pair.new.keys
     for inclusive, exclusive, lower in (
         ("minimum", "exclusiveMinimum", True),
         ("maximum", "exclusiveMaximum", False),
@@ -179,28 +315,22 @@ def _diff_numeric_bounds(
         detail = f"{'lower' if lower else 'upper'} bound {_fmt_bound(old_bound, lower)} -> " + (
             _fmt_bound(new_bound, lower)
         )
-        walk.add(
-            Kind.BOUND,
-            (*at, key),
-            where,
-            detail,
-            in_old=new_bound is None,
-            side=side,
-            effect=effect,
-        )
+        pair.add(Kind.BOUND, key, detail, in_old=new_bound is None, effect=effect)
 
 
 def _numeric_bound(
     schema: dict[str, Any], inclusive: str, exclusive: str, lower: bool
-) -> tuple[float, bool] | None:
+) -> tuple[Fraction, bool] | None:
     """(value, exclusive) of the tightest bound a schema sets on one side; None when unbounded."""
-    candidates: list[tuple[float, bool]] = []
-    if isinstance(schema.get(inclusive), int | float):
-        candidates.append((schema[inclusive], False))
-    if isinstance(schema.get(exclusive), int | float) and not isinstance(schema[exclusive], bool):
-        candidates.append((schema[exclusive], True))
-    elif schema.get(exclusive) is True and inclusive in schema:
-        candidates = [(schema[inclusive], True)]  # OpenAPI 3.0 boolean form
+    candidates: list[tuple[Fraction, bool]] = []
+    value = exact(schema.get(inclusive))
+    if value is not None:
+        candidates.append((value, False))
+    excluded = exact(schema.get(exclusive))
+    if excluded is not None:
+        candidates.append((excluded, True))
+    elif schema.get(exclusive) is True and value is not None:
+        candidates = [(value, True)]  # OpenAPI 3.0 boolean form
     if not candidates:
         return None
     best = candidates[0]
@@ -210,58 +340,59 @@ def _numeric_bound(
     return best
 
 
-def _tighter(a: tuple[float, bool], b: tuple[float, bool], lower: bool) -> bool:
+def _tighter(a: tuple[Fraction, bool], b: tuple[Fraction, bool], lower: bool) -> bool:
     """Whether bound `a` allows strictly fewer values than bound `b` on the same side."""
     if a[0] != b[0]:
         return a[0] > b[0] if lower else a[0] < b[0]
     return a[1] and not b[1]
 
 
-def _fmt_bound(bound: tuple[float, bool] | None, lower: bool) -> str:
+def _fmt_number(value: Fraction) -> str:
+    """An exact number as its decimal spelling (`0.1`, `4294967295`)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    digits = value.numerator / value.denominator
+    return repr(digits)
+
+
+def _fmt_bound(bound: tuple[Fraction, bool] | None, lower: bool) -> str:
     """A bound as `>= 0`, `< 20` or `none`."""
     if bound is None:
         return "none"
     sign = (">" if lower else "<") + ("" if bound[1] else "=")
-    return f"{sign} {bound[0]}"
+    return f"{sign} {_fmt_number(bound[0])}"
 
 
-def _diff_size_bound(
-    walk: Walk,
-    old: dict[str, Any],
-    new: dict[str, Any],
-    at: Location,
-    where: str,
-    side: Side,
-    keyword: str,
-    larger_is_tighter: bool,
-) -> None:
-    """One length, item-count or property-count bound."""
-    old_value, new_value = old.get(keyword), new.get(keyword)
+def _diff_size_bound(pair: _Pair, keyword: str, larger_is_tighter: bool) -> None:
+    """One length, item-count, property-count or contains-count bound."""
+    old_value, new_value = pair.old.keys.get(keyword), pair.new.keys.get(keyword)
     if old_value == new_value:
         return
+    old_number, new_number = exact(old_value), exact(new_value)
     if new_value is None:
         effect = Effect.WIDENED
     elif old_value is None:
         effect = Effect.NARROWED
+    elif old_number is None or new_number is None:
+        effect = Effect.UNDECIDED  # not a number: the document is malformed here
     else:
-        effect = Effect.NARROWED if (new_value > old_value) == larger_is_tighter else Effect.WIDENED
+        tighter = (new_number > old_number) == larger_is_tighter
+        effect = Effect.NARROWED if tighter else Effect.WIDENED
     detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
-    walk.add(
-        Kind.BOUND,
-        (*at, keyword),
-        where,
-        detail,
-        in_old=new_value is None,
-        side=side,
-        effect=effect,
-    )
+    pair.add(Kind.BOUND, keyword, detail, in_old=new_value is None, effect=effect)
 
 
-def _diff_constraints(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
-) -> None:
-    """multipleOf, pattern, format, uniqueItems, content media type and additional properties."""
-    for keyword in ("multipleOf", "pattern", "format", "uniqueItems", "contentMediaType"):
+def _diff_constraints(pair: _Pair) -> None:
+    """multipleOf, pattern, format, uniqueItems, content keywords and dependentRequired."""
+    old, new = pair.old.keys, pair.new.keys
+    for keyword in (
+        "multipleOf",
+        "pattern",
+        "format",
+        "uniqueItems",
+        "contentMediaType",
+        "contentEncoding",
+    ):
         old_value, new_value = old.get(keyword), new.get(keyword)
         if old_value == new_value or (keyword == "uniqueItems" and not old_value and not new_value):
             continue
@@ -270,74 +401,147 @@ def _diff_constraints(
         elif not old_value:
             effect = Effect.NARROWED
         elif keyword == "multipleOf":
-            effect = _multiple_of_effect(old_value, new_value)
+            effect = multiple_of_effect(old_value, new_value)
         else:
             effect = Effect.CHANGED
+        if keyword.startswith("content") and effect is not Effect.CHANGED:
+            effect = Effect.CHANGED  # another media type or encoding is read differently
         detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
-        walk.add(
-            Kind.CONSTRAINT,
-            (*at, keyword),
-            where,
-            detail,
-            in_old=not new_value,
-            side=side,
-            effect=effect,
-        )
-    old_extra, new_extra = old.get("additionalProperties"), new.get("additionalProperties")
-    if isinstance(old_extra, dict) and isinstance(new_extra, dict):
-        diff_schema(walk, old_extra, new_extra, (*at, "additionalProperties"), where, side)
-    elif old_extra is not new_extra and (old_extra is False or new_extra is False):
-        effect = Effect.NARROWED if new_extra is False else Effect.WIDENED
-        detail = f"additionalProperties {fmt(old_extra)} -> {fmt(new_extra)}"
-        walk.add(
-            Kind.ADDITIONAL_PROPERTIES,
-            (*at, "additionalProperties"),
-            where,
-            detail,
-            in_old=new_extra is None,
-            side=side,
-            effect=effect,
-        )
+        pair.add(Kind.CONSTRAINT, keyword, detail, in_old=not new_value, effect=effect)
+    _diff_dependent_required(pair)
+    for keyword in ("additionalProperties", "unevaluatedProperties", "unevaluatedItems"):
+        _diff_closed(pair, keyword)
 
 
-def _multiple_of_effect(old: float, new: float) -> Effect:
-    """Whether a new `multipleOf` allows a subset, a superset or neither of the old values."""
-    if new % old == 0:
+def multiple_of_effect(old: Any, new: Any) -> Effect:
+    """Whether a new `multipleOf` allows a subset, a superset or neither of the old values.
+
+    Exact decimal arithmetic: 0.3 is a multiple of 0.1 here, though not in binary floating point.
+    """
+    old_step, new_step = exact(old), exact(new)
+    if old_step is None or new_step is None or old_step <= 0 or new_step <= 0:
+        return Effect.UNDECIDED
+    if (new_step / old_step).denominator == 1:
         return Effect.NARROWED
-    if old % new == 0:
+    if (old_step / new_step).denominator == 1:
         return Effect.WIDENED
     return Effect.CHANGED
 
 
-def _diff_properties(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
-) -> None:
+def _diff_dependent_required(pair: _Pair) -> None:
+    """dependentRequired: names required when a trigger field is present."""
+    old = pair.old.keys.get("dependentRequired") or {}
+    new = pair.new.keys.get("dependentRequired") or {}
+    if old == new or not isinstance(old, dict) or not isinstance(new, dict):
+        return
+    for trigger in ordered_union(old, new):
+        old_names, new_names = _names(old.get(trigger)), _names(new.get(trigger))
+        if old_names == new_names:
+            continue
+        if old_names <= new_names:
+            effect = Effect.NARROWED
+        elif new_names <= old_names:
+            effect = Effect.WIDENED
+        else:
+            effect = Effect.CHANGED
+        in_old = trigger not in new
+        location = (*(pair.old if in_old else pair.new).loc("dependentRequired"), trigger)
+        detail = (
+            f"with {trigger!r}, required {fmt_set(frozenset(old_names))} -> "
+            f"{fmt_set(frozenset(new_names))}"
+        )
+        pair.add(
+            Kind.CONSTRAINT, "dependentRequired", detail, in_old=in_old, effect=effect,
+            location=location,
+        )  # fmt: skip
+
+
+def _diff_closed(pair: _Pair, keyword: str) -> None:
+    """additionalProperties, unevaluatedProperties, unevaluatedItems: closed, open, or a schema."""
+    old_value, new_value = pair.old.keys.get(keyword), pair.new.keys.get(keyword)
+    if canonical(old_value) == canonical(new_value):
+        return
+    old_open = old_value is None or old_value is True or old_value == {}
+    new_open = new_value is None or new_value is True or new_value == {}
+    if (
+        isinstance(old_value, dict)
+        and isinstance(new_value, dict)
+        and not old_open
+        and not new_open
+    ):
+        label = {"additionalProperties": ".*", "unevaluatedProperties": ".*"}.get(keyword, "[]")
+        pair.recurse(
+            old_value, new_value, pair.old.loc(keyword), pair.new.loc(keyword), pair.field + label
+        )
+        return
+    if old_open and new_open:
+        return
+    if old_open:
+        effect = Effect.NARROWED
+    elif new_open:
+        effect = Effect.WIDENED
+    elif old_value is False:
+        effect = Effect.WIDENED
+    elif new_value is False:
+        effect = Effect.NARROWED
+    else:
+        effect = Effect.UNDECIDED
+    kind = Kind.ADDITIONAL_PROPERTIES if keyword != "unevaluatedItems" else Kind.CONSTRAINT
+    detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
+    pair.add(kind, keyword, detail, in_old=new_value is None, effect=effect)
+
+
+# ---------------------------------------------------------------- fields and subschemas
+
+
+def _items(value: Any) -> list[Any]:
+    """A keyword's value if it is a list, else an empty one (a malformed document)."""
+    return value if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A keyword's value if it is a map, else an empty one (a malformed document)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> set[str]:
+    """A `required`-style list of names as a set."""
+    return {str(name) for name in value} if isinstance(value, list) else set()
+
+
+def _child(field: str, name: str) -> str:
+    """The client-visible path of field `name` inside `field` (`images[].seed`)."""
+    return f"{field}.{name}" if field else name
+
+
+def _diff_properties(pair: _Pair) -> None:
     """Object properties: removed (with a rename hint), added, requiredness, and recursion."""
-    old_props, new_props = old.get("properties") or {}, new.get("properties") or {}
-    old_required, new_required = set(old.get("required") or []), set(new.get("required") or [])
+    old, new = pair.old.keys, pair.new.keys
+    old_props, new_props = _mapping(old.get("properties")), _mapping(new.get("properties"))
+    old_required, new_required = _names(old.get("required")), _names(new.get("required"))
     removed = [name for name in old_props if name not in new_props]
     added = [name for name in new_props if name not in old_props]
     for name in removed:
-        renamed_to = [other for other in added if new_props[other] == old_props[name]]
+        renamed_to = [
+            other for other in added if canonical(new_props[other]) == canonical(old_props[name])
+        ]
         hint = f" (renamed to {renamed_to[0]!r}?)" if renamed_to else ""
-        walk.add(
+        pair.add(
             Kind.PROPERTY_REMOVED,
-            (*at, "properties", name),
-            where,
-            f"field {name!r} removed{hint}",
+            "properties",
+            f"field {_child(pair.field, name)!r} removed{hint}",
             in_old=True,
-            side=side,
+            location=pair.old.prop(name),
         )
     for name in added:
         required = name in new_required
         label = "required" if required else "optional"
-        walk.add(
+        pair.add(
             Kind.PROPERTY_ADDED,
-            (*at, "properties", name),
-            where,
-            f"{label} field {name!r} added",
-            side=side,
+            "properties",
+            f"{label} field {_child(pair.field, name)!r} added",
             required=required,
+            location=pair.new.prop(name),
         )
     for name in ordered_union(old_props, new_props):
         if name not in old_props or name not in new_props:
@@ -345,67 +549,302 @@ def _diff_properties(
         if (name in old_required) != (name in new_required):
             effect = Effect.NARROWED if name in new_required else Effect.WIDENED
             state = "required" if name in new_required else "optional"
-            walk.add(
+            pair.add(
                 Kind.REQUIRED,
-                (*at, "required"),
-                where,
-                f"field {name!r} now {state}",
+                "required",
+                f"field {_child(pair.field, name)!r} now {state}",
                 in_old=not new_required,
-                side=side,
                 effect=effect,
             )
-        diff_schema(
-            walk,
+        pair.recurse(
             old_props[name],
             new_props[name],
-            (*at, "properties", name),
-            f"{where} field {name!r}",
-            side,
+            pair.old.prop(name),
+            pair.new.prop(name),
+            _child(pair.field, name),
+        )
+    # Names required without a property schema (an object's required list only).
+    described = set(new_props) | set(old_props)
+    for name in sorted((new_required ^ old_required) - described):
+        now = name in new_required
+        pair.add(
+            Kind.REQUIRED,
+            "required",
+            f"field {_child(pair.field, name)!r} now {'required' if now else 'optional'}",
+            in_old=not new_required,
+            effect=Effect.NARROWED if now else Effect.WIDENED,
         )
 
 
-def _diff_subschemas(
-    walk: Walk, old: dict[str, Any], new: dict[str, Any], at: Location, where: str, side: Side
-) -> None:
-    """items, prefixItems, not, and the allOf/anyOf/oneOf branches (matched by position)."""
+def _diff_subschemas(pair: _Pair) -> None:
+    """items, prefixItems (by position: a tuple is positional), and map-valued applicators."""
+    old, new = pair.old.keys, pair.new.keys
     if "items" in old or "items" in new:
-        diff_schema(
-            walk, old.get("items"), new.get("items"), (*at, "items"), f"{where} items", side
+        if old.get("items") is False or new.get("items") is False:
+            _diff_presence_of(pair, "items", closed=True)
+        else:
+            pair.recurse(
+                old.get("items"), new.get("items"), pair.old.loc("items"), pair.new.loc("items"),
+                f"{pair.field}[]",
+            )  # fmt: skip
+    old_tuple, new_tuple = _items(old.get("prefixItems")), _items(new.get("prefixItems"))
+    for index in range(min(len(old_tuple), len(new_tuple))):
+        pair.recurse(
+            old_tuple[index],
+            new_tuple[index],
+            (*pair.old.loc("prefixItems"), str(index)),
+            (*pair.new.loc("prefixItems"), str(index)),
+            f"{pair.field}[{index}]",
         )
-    if old.get("not") != new.get("not"):
-        walk.add(
+    if len(old_tuple) != len(new_tuple):
+        grew = len(new_tuple) > len(old_tuple)
+        longer = pair.new if grew else pair.old
+        pair.add(
             Kind.COMPOSITION,
-            (*at, "not"),
-            where,
-            "not changed",
-            in_old="not" not in new,
-            side=side,
-            effect=Effect.CHANGED,
-        )
-    for keyword in ("prefixItems", "allOf", "anyOf", "oneOf"):
-        old_branches, new_branches = old.get(keyword) or [], new.get(keyword) or []
-        for index in range(min(len(old_branches), len(new_branches))):
-            diff_schema(
-                walk,
-                old_branches[index],
-                new_branches[index],
-                (*at, keyword, str(index)),
-                where,
-                side,
-            )
-        if len(old_branches) == len(new_branches):
-            continue
-        grew = len(new_branches) > len(old_branches)
-        # More anyOf/oneOf branches allow more; more allOf members or prefixItems allow less.
-        widens = grew == (keyword in ("anyOf", "oneOf"))
-        longer = new_branches if grew else old_branches
-        detail = f"{keyword} {len(old_branches)} -> {len(new_branches)} entries"
-        walk.add(
-            Kind.COMPOSITION,
-            (*at, keyword, str(len(longer) - 1)),
-            where,
-            detail,
+            "prefixItems",
+            f"prefixItems {len(old_tuple)} -> {len(new_tuple)} entries",
             in_old=not grew,
-            side=side,
-            effect=Effect.WIDENED if widens else Effect.NARROWED,
+            effect=Effect.NARROWED if grew else Effect.WIDENED,
+            location=(*longer.loc("prefixItems"), str(max(len(old_tuple), len(new_tuple)) - 1)),
         )
+    for keyword, label in (("patternProperties", "pattern"), ("dependentSchemas", "with")):
+        _diff_schema_map(pair, keyword, label)
+
+
+def _diff_schema_map(pair: _Pair, keyword: str, label: str) -> None:
+    """A map of subschemas: an entry added narrows, removed widens, kept is compared."""
+    old = pair.old.keys.get(keyword) or {}
+    new = pair.new.keys.get(keyword) or {}
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return
+    for name in ordered_union(old, new):
+        old_at = (*pair.old.loc(keyword), name)
+        new_at = (*pair.new.loc(keyword), name)
+        if name in old and name in new:
+            pair.recurse(old[name], new[name], old_at, new_at, f"{pair.field}({label} {name})")
+            continue
+        in_old = name not in new
+        pair.add(
+            Kind.CONSTRAINT,
+            keyword,
+            f"{keyword} {name!r} {'removed' if in_old else 'added'}",
+            in_old=in_old,
+            effect=Effect.WIDENED if in_old else Effect.NARROWED,
+            location=old_at if in_old else new_at,
+        )
+
+
+def _diff_presence_of(pair: _Pair, keyword: str, *, closed: bool = False) -> bool:
+    """A keyword that constrains when present: added narrows, removed widens (True if reported)."""
+    in_old_only = keyword in pair.old.keys and keyword not in pair.new.keys
+    in_new_only = keyword in pair.new.keys and keyword not in pair.old.keys
+    if not (in_old_only or in_new_only or closed):
+        return False
+    if closed:
+        effect = Effect.NARROWED if pair.new.keys.get(keyword) is False else Effect.WIDENED
+    else:
+        effect = Effect.WIDENED if in_old_only else Effect.NARROWED
+    detail = f"{keyword} {fmt(pair.old.keys.get(keyword))} -> {fmt(pair.new.keys.get(keyword))}"
+    pair.add(Kind.CONSTRAINT, keyword, detail, in_old=in_old_only, effect=effect)
+    return True
+
+
+def _diff_applicators(pair: _Pair) -> None:
+    """propertyNames, contains, contentSchema, not, if/then/else and $dynamicRef."""
+    old, new = pair.old.keys, pair.new.keys
+    for keyword in _RECURSED_PRESENCE:
+        if canonical(old.get(keyword)) == canonical(new.get(keyword)):
+            continue
+        if not _diff_presence_of(pair, keyword):
+            label = {"propertyNames": "(names)", "contains": "[contains]"}.get(keyword, "(content)")
+            pair.recurse(
+                old[keyword], new[keyword], pair.old.loc(keyword), pair.new.loc(keyword),
+                pair.field + label,
+            )  # fmt: skip
+    if canonical(old.get("not")) != canonical(new.get("not")):
+        if not _diff_presence_of(pair, "not"):
+            # Widening inside `not` narrows the schema and the other way round: not decided here.
+            pair.add(Kind.COMPOSITION, "not", "not changed", effect=Effect.UNDECIDED)
+    conditional = ("if", "then", "else")
+    if any(canonical(old.get(k)) != canonical(new.get(k)) for k in conditional):
+        if canonical(old.get("if")) != canonical(new.get("if")):
+            in_old = "if" not in new
+            if "if" not in old or in_old:
+                effect = Effect.WIDENED if in_old else Effect.NARROWED
+            else:
+                effect = Effect.UNDECIDED
+            pair.add(Kind.COMPOSITION, "if", "if/then/else changed", in_old=in_old, effect=effect)
+        else:
+            for keyword in ("then", "else"):
+                if canonical(old.get(keyword)) != canonical(new.get(keyword)):
+                    if not _diff_presence_of(pair, keyword):
+                        pair.recurse(
+                            old[keyword], new[keyword], pair.old.loc(keyword),
+                            pair.new.loc(keyword), f"{pair.field}({keyword})",
+                        )  # fmt: skip
+    if old.get("$dynamicRef") != new.get("$dynamicRef"):
+        detail = f"$dynamicRef {fmt(old.get('$dynamicRef'))} -> {fmt(new.get('$dynamicRef'))}"
+        pair.add(
+            Kind.COMPOSITION, "$dynamicRef", detail, in_old="$dynamicRef" not in new,
+            effect=Effect.UNDECIDED,
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------- compositions
+
+
+def _diff_lifted_composition(pair: _Pair) -> bool:
+    """A plain schema against a bare `anyOf`/`oneOf`/`allOf` of branches: matched as branches.
+
+    `S` -> `oneOf: [S, T]` is one branch added, not every keyword of S removed. True if handled.
+    """
+    for keyword in COMPOSITIONS:
+        for plain, composed, plain_is_old in (
+            (pair.old, pair.new, True),
+            (pair.new, pair.old, False),
+        ):
+            if keyword not in composed.keys or keyword in plain.keys:
+                continue
+            if composed.constraints() != {keyword} or plain.constraints() & set(COMPOSITIONS):
+                continue
+            # The plain schema's values against the branches, its annotations against the wrapper's.
+            constraints = {k: v for k, v in plain.keys.items() if k in plain.constraints()}
+            branches = [(constraints, plain.at)]
+            others = [
+                (branch, composed.branch(keyword, index))
+                for index, branch in enumerate(_items(composed.keys[keyword]))
+            ]
+            old_branches, new_branches = (branches, others) if plain_is_old else (others, branches)
+            _diff_branches(pair, keyword, old_branches, new_branches)
+            _diff_annotations(pair)
+            return True
+    return False
+
+
+def _diff_annotations(pair: _Pair) -> None:
+    """Only the annotations and extensions of two schemas (their values compared elsewhere)."""
+    notes = ANNOTATIONS | {k for k in (*pair.old.keys, *pair.new.keys) if k.startswith("x-")}
+    old = Shape(
+        {k: v for k, v in pair.old.keys.items() if k in notes}, pair.old.at, pair.old.origin
+    )
+    new = Shape(
+        {k: v for k, v in pair.new.keys.items() if k in notes}, pair.new.at, pair.new.origin
+    )
+    _diff_keywords(_Pair(pair.walk, old, new, pair.where, pair.side, pair.field))
+
+
+def _diff_compositions(pair: _Pair) -> None:
+    """allOf/anyOf/oneOf present on both sides (or on one), their branches matched by content."""
+    for keyword in COMPOSITIONS:
+        old_list = _items(pair.old.keys.get(keyword))
+        new_list = _items(pair.new.keys.get(keyword))
+        if not old_list and not new_list:
+            continue
+        _diff_branches(
+            pair,
+            keyword,
+            [(branch, pair.old.branch(keyword, i)) for i, branch in enumerate(old_list)],
+            [(branch, pair.new.branch(keyword, i)) for i, branch in enumerate(new_list)],
+        )
+
+
+def _diff_branches(
+    pair: _Pair,
+    keyword: str,
+    old: list[tuple[Any, Location]],
+    new: list[tuple[Any, Location]],
+) -> None:
+    """Branches paired by content: equal first, then the most alike; the rest added or removed."""
+    old_left = list(range(len(old)))
+    new_left = list(range(len(new)))
+    old_text = [canonical(branch) for branch, _ in old]
+    new_text = [canonical(branch) for branch, _ in new]
+    pairs: list[tuple[int, int]] = []
+    for i in list(old_left):
+        for j in new_left:
+            if old_text[i] == new_text[j]:
+                old_left.remove(i)
+                new_left.remove(j)
+                pairs.append((i, j))  # same values; compared for annotations (defaults, docs)
+                break
+    while old_left and new_left:
+        score, i, j = max(
+            (_likeness(old[i][0], new[j][0]), i, j) for i in old_left for j in new_left
+        )
+        if score <= 0:
+            break
+        pairs.append((i, j))
+        old_left.remove(i)
+        new_left.remove(j)
+    for i, j in pairs:
+        pair.recurse(old[i][0], new[j][0], old[i][1], new[j][1], pair.field)
+    others_new = [branch for branch, _ in new]
+    others_old = [branch for branch, _ in old]
+    for j in new_left:
+        effect = _branch_effect(keyword, added=True, branch=new[j][0], others=others_new)
+        pair.add(
+            Kind.COMPOSITION,
+            keyword,
+            f"{keyword} branch added ({len(old)} -> {len(new)} branches)",
+            effect=effect,
+            location=new[j][1],
+        )
+    for i in old_left:
+        effect = _branch_effect(keyword, added=False, branch=old[i][0], others=others_old)
+        pair.add(
+            Kind.COMPOSITION,
+            keyword,
+            f"{keyword} branch removed ({len(old)} -> {len(new)} branches)",
+            in_old=True,
+            effect=effect,
+            location=old[i][1],
+        )
+
+
+def _branch_effect(keyword: str, *, added: bool, branch: Any, others: list[Any]) -> Effect:
+    """What one branch added or removed does to the values a composition accepts."""
+    if keyword == "allOf":
+        return Effect.NARROWED if added else Effect.WIDENED
+    if keyword == "anyOf":
+        return Effect.WIDENED if added else Effect.NARROWED
+    # oneOf: a value matching two branches is refused, so only a disjoint branch is decided.
+    rest = [other for other in others if other is not branch]
+    if all(disjoint(branch, other) for other in rest):
+        return Effect.WIDENED if added else Effect.NARROWED
+    return Effect.UNDECIDED
+
+
+def _likeness(old: Any, new: Any) -> int:
+    """How alike two branches are: shared type, shared property names, shared keywords."""
+    a, b = normalise(old, ()).keys, normalise(new, ()).keys
+    score = 0
+    if _type_set(a) is not None and _type_set(a) == _type_set(b):
+        score += 4
+    score += 2 * len(set(a.get("properties") or {}) & set(b.get("properties") or {}))
+    score += len((set(a) & set(b)) - ANNOTATIONS)
+    return score
+
+
+def disjoint(first: Any, second: Any) -> bool:
+    """Whether no value can match both schemas (decided for types, enums and tag properties)."""
+    a, b = normalise(first, ()).keys, normalise(second, ()).keys
+    types_a, types_b = _type_set(a), _type_set(b)
+    if types_a is not None and types_b is not None and not _overlap(types_a, types_b):
+        return True
+    values_a, values_b = _enum_set(a), _enum_set(b)
+    if values_a is not None and values_b is not None and not values_a & values_b:
+        return True
+    required_a, required_b = set(a.get("required") or []), set(b.get("required") or [])
+    props_a, props_b = a.get("properties") or {}, b.get("properties") or {}
+    for name in required_a & required_b:
+        if name in props_a and name in props_b:
+            tags_a = _enum_set(normalise(props_a[name], ()).keys)
+            tags_b = _enum_set(normalise(props_b[name], ()).keys)
+            if tags_a is not None and tags_b is not None and not tags_a & tags_b:
+                return True
+    return False
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two type sets share a value (integer values are numbers)."""
+    return bool(a & b) or ("integer" in a and "number" in b) or ("number" in a and "integer" in b)

@@ -8,8 +8,19 @@ from typing import Any
 
 import pytest
 import yaml
-from livepeer_gateway_compat import compare, main
+from livepeer_gateway_compat import (
+    CompatError,
+    ReportNotWritten,
+    VersionNotFound,
+    compare,
+    keywords,
+    load_version,
+    main,
+)
+from livepeer_gateway_compat.errors import exit_status
 from livepeer_gateway_compat.findings import source_pointer
+from livepeer_gateway_compat.rules import Effect
+from livepeer_gateway_compat.schemas import multiple_of_effect
 from livepeer_gateway_spec import SpecError
 
 
@@ -161,10 +172,26 @@ def test_path_level_parameter_and_security() -> None:
 
 
 def test_unknown_schema_key_is_flagged_not_dropped() -> None:
-    """A change this checker does not model is a `behaviour` finding, never silence."""
+    """A keyword this checker does not know may narrow a request (breaking), and is reviewed
+    in a response; it is never silence."""
+    old_schema = {"type": "string"}
+    new_schema = {"type": "string", "maxGraphemes": 8}
+    plain = {"type": "object"}
+    assert _one(_spec(_field(old_schema), plain), _spec(_field(new_schema), plain)) == (
+        "breaking-gateway",
+        f"{REQ_V}/maxGraphemes",
+    )
+    assert _one(_spec(plain, _field(old_schema)), _spec(plain, _field(new_schema))) == (
+        "behaviour",
+        f"{RES_V}/maxGraphemes",
+    )
+
+
+def test_contains_is_compared_recursively() -> None:
+    """`contains` is a known applicator: its schema is compared like any other."""
     old = _spec(_field({"type": "array", "contains": {"type": "string"}}), {})
     new = _spec(_field({"type": "array", "contains": {"type": "integer"}}), {})
-    assert _one(old, new) == ("behaviour", f"{REQ_V}/contains")
+    assert _one(old, new) == ("breaking-gateway", f"{REQ_V}/contains/type")
 
 
 def test_recursive_ref_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -195,3 +222,95 @@ def test_security_made_optional_and_unused_scheme() -> None:
         ("behaviour", "/paths/~1run/post/security"),
         ("compatible", "/components/securitySchemes/spare"),
     }
+
+
+#: JSON Schema 2020-12's keywords (core, applicator, unevaluated, validation, meta-data,
+#: format-annotation, content vocabularies) and OpenAPI 3.1's schema keywords.
+JSON_SCHEMA_2020_12 = (
+    "$schema $id $ref $anchor $dynamicRef $dynamicAnchor $vocabulary $comment $defs "
+    "prefixItems items contains additionalProperties properties patternProperties "
+    "dependentSchemas propertyNames if then else allOf anyOf oneOf not "
+    "unevaluatedItems unevaluatedProperties "
+    "type enum const multipleOf maximum exclusiveMaximum minimum exclusiveMinimum maxLength "
+    "minLength pattern maxItems minItems uniqueItems maxContains minContains maxProperties "
+    "minProperties required dependentRequired "
+    "title description default deprecated readOnly writeOnly examples "
+    "format contentEncoding contentMediaType contentSchema"
+).split()
+OPENAPI_3_1 = ("discriminator", "xml", "externalDocs", "example")
+
+
+def test_every_keyword_is_compared_or_ignored_and_documented() -> None:
+    """Each keyword has a rule or a reason, and docs/compat.md names it."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "compat.md").read_text("utf-8")
+    for keyword in (*JSON_SCHEMA_2020_12, *OPENAPI_3_1):
+        assert (keyword in keywords.COMPARED) != (keyword in keywords.IGNORED), keyword
+        assert f"`{keyword}`" in docs, keyword
+
+
+@pytest.mark.parametrize(
+    ("old_step", "new_step", "effect"),
+    [
+        (0.1, 0.3, Effect.NARROWED),  # 0.3 / 0.1 is 2.9999999999999996 in binary floats
+        (0.3, 0.1, Effect.WIDENED),
+        (0.2, 0.3, Effect.CHANGED),
+        (0.01, 0.07, Effect.NARROWED),
+        (8, 4, Effect.WIDENED),
+    ],
+)
+def test_multiple_of_in_exact_decimals(old_step: float, new_step: float, effect: Effect) -> None:
+    """multipleOf is compared as the decimals written, not as binary floating point."""
+    assert multiple_of_effect(old_step, new_step) is effect
+
+
+def test_errors_map_to_exit_statuses_in_one_place(tmp_path: Path) -> None:
+    """A missing version is a CompatError, an invalid spec a SpecError; both exit 2."""
+    with pytest.raises(VersionNotFound) as missing:
+        load_version(str(tmp_path / "absent.yaml"), repository=tmp_path)
+    assert isinstance(missing.value, CompatError)
+    assert exit_status(missing.value) == 2
+    assert exit_status(SpecError("not a spec")) == 2
+    assert exit_status(ReportNotWritten("disk full")) == 2
+
+
+def test_header_parameter_names_ignore_case() -> None:
+    """A header parameter respelt in another case is the same parameter; a query one is not."""
+    old = _spec({}, {})
+    old["paths"]["/run"]["post"]["parameters"] = [
+        {"name": "X-Trace", "in": "header", "required": True, "schema": {"type": "string"}}
+    ]
+    new = copy.deepcopy(old)
+    new["paths"]["/run"]["post"]["parameters"][0]["name"] = "x-trace"
+    assert compare(old, new) == ()
+    for parameter in (old, new):
+        parameter["paths"]["/run"]["post"]["parameters"][0]["in"] = "query"
+    severities = {str(f.severity) for f in compare(old, new)}
+    assert severities == {"breaking-gateway"}  # removed, and a required one added
+
+
+def test_annotations_in_matched_branches_are_compared() -> None:
+    """Branches matched by content still have their defaults and descriptions compared."""
+    branches = [{"type": "string"}, {"type": "integer"}]
+    old = _spec(_field({"anyOf": branches}), {})
+    new = copy.deepcopy(old)
+    moved = new["components"]["schemas"]["Req"]["properties"]["v"]["anyOf"]
+    moved.reverse()
+    moved[0]["default"] = 3
+    assert _one(old, new) == ("behaviour", f"{REQ_V}/anyOf/0/default")
+
+
+@pytest.mark.parametrize("value", [True, 0.5, "x", {"a": 1}])
+def test_malformed_keyword_values_are_judged_not_crashed_on(value: object) -> None:
+    """A keyword holding a value of the wrong shape gives findings, never an exception."""
+    names = (
+        "type enum minimum maxLength multipleOf properties required prefixItems allOf anyOf "
+        "oneOf not dependentRequired patternProperties contains if additionalProperties"
+    ).split()
+    old = _spec(_field({"type": "integer"}), _field({"type": "integer"}))
+    for name in names:
+        new = copy.deepcopy(old)
+        for schema in ("Req", "Res"):
+            new["components"]["schemas"][schema]["properties"]["v"][name] = value
+        findings = compare(old, new), compare(new, old)
+        # `additionalProperties: true` is the default: the one edit here that changes nothing.
+        assert all(findings) or (name, value) == ("additionalProperties", True), name
