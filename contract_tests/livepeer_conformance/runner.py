@@ -20,6 +20,7 @@ from livepeer_conformance.property_phase import run_properties
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.report import Verdict
 from livepeer_conformance.results import Moment, RunResults
+from livepeer_conformance.sources import split_by_source
 from livepeer_conformance.spec_checks import run_spec_checks
 
 #: Requests per operation the property phase needs beyond its drawn examples: two explicit
@@ -136,7 +137,7 @@ def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
                 run_properties(live, live.base_url, budget, results, progress)
         finally:
             progress.close()
-    departures = results.sorted_departures()
+    departures, advisories = split_by_source(results.sorted_departures(), config.profile)
     if config.write_baseline:
         write_baseline(config.write_baseline, departures)
     new, accepted = split_by_baseline(departures, known)
@@ -149,4 +150,5 @@ def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
         requests_sent=budget.spent,
         request_budget=budget.limit,
         elapsed_seconds=time.monotonic() - started,
+        advisories=advisories,
     )
