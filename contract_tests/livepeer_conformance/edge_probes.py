@@ -21,6 +21,7 @@ token must not come back.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shlex
@@ -73,6 +74,7 @@ _IMAGE = Source("documented", f"{PAGE_I2I}: image file required Uploaded image t
 _ENCODING = Source(
     "recommended", "openapi.yaml's `image` encoding lists it; the pages say only `file`"
 )
+_NOT_IMAGE = ("image/png", b"this is not an image")
 #: Pillow format of each media type the spec's encoding may list.
 _FORMATS = {
     "image/png": "PNG",
@@ -87,14 +89,16 @@ class Probe:
     """One edge request: what it sends, what the spec says of it, and why."""
 
     family: str
-    #: The edge probed, e.g. `num_inference_steps=151 (maximum + 1)`: the departure's cause.
-    cause: str
+    #: The edge probed, e.g. `num_inference_steps=151 (maximum + 1)`, quoted in each reason.
+    edge: str
     params: dict[str, Any]
+    expect: Expect = "either"
+    #: The rule deciding `expect` (e.g. `num_inference_steps.maximum`): the cause of a
+    #: departure from it, whose source is `source`.
+    rule: str = ""
+    source: Source | None = None
     #: (media type, bytes) of the file part; None sends no file part (or a JSON body).
     image: tuple[str, bytes] | None = None
-    expect: Expect = "either"
-    #: The rule deciding `expect`: its source is the departure's when the answer breaks it.
-    source: Source | None = None
     #: Send the multipart body without the boundary parameter in its Content-Type.
     drop_boundary: bool = False
 
@@ -149,21 +153,21 @@ def _numeric_probes(name: str, schema: dict[str, Any], base: dict[str, Any]) -> 
     for keyword, sign in (("minimum", -1), ("maximum", 1)):
         if keyword not in schema:
             continue
-        bound = schema[keyword]
+        bound, rule = schema[keyword], f"{name}.{keyword}"
         source = field_bound_source(schema, keyword)
         past = round(bound + sign * step, 6)
-        probes.append(
-            Probe("numeric", f"{name}={bound} ({keyword})", {**base, name: bound}, "accept", source)
-        )
-        probes.append(
+        edge = f"{name}={past} ({keyword} {'+' if sign > 0 else '-'} {step})"
+        probes += [
             Probe(
                 "numeric",
-                f"{name}={past} ({keyword} {'+' if sign > 0 else '-'} {step})",
-                {**base, name: past},
-                "refuse",
+                f"{name}={bound} ({keyword})",
+                {**base, name: bound},
+                "accept",
+                rule,
                 source,
-            )
-        )
+            ),
+            Probe("numeric", edge, {**base, name: past}, "refuse", rule, source),
+        ]
     if "multipleOf" in schema and schema.get("type") == "integer":
         value = int(schema.get("minimum", 0)) + int(schema["multipleOf"]) // 2
         probes.append(
@@ -172,6 +176,7 @@ def _numeric_probes(name: str, schema: dict[str, Any], base: dict[str, Any]) -> 
                 f"{name}={value} (not a multiple of {schema['multipleOf']})",
                 {**base, name: value},
                 "refuse",
+                f"{name}.multipleOf",
                 field_bound_source(schema, "multipleOf"),
             )
         )
@@ -182,25 +187,28 @@ def _seed_probes(schema: dict[str, Any], base: dict[str, Any]) -> list[Probe]:
     low, high = schema.get("minimum"), schema.get("maximum")
     probes = []
     for seed in (*EDGE_SEEDS, -1):
+        expect: Expect = "accept"
         if low is not None and seed < low:
-            expect, source = "refuse", field_bound_source(schema, "minimum")
+            expect, keyword = "refuse", "minimum"
         elif high is not None and seed > high:
-            expect, source = "refuse", field_bound_source(schema, "maximum")
+            expect, keyword = "refuse", "maximum"
         else:
-            keyword = "minimum" if seed == low or high is None else "maximum"
-            expect, source = "accept", field_bound_source(schema, keyword)
-        probes.append(Probe("seed", f"seed={seed}", {**base, "seed": seed}, expect, source))
+            keyword = "minimum" if high is None or seed - (low or 0) < high - seed else "maximum"
+        source = field_bound_source(schema, keyword)
+        params = {**base, "seed": seed}
+        probes.append(Probe("seed", f"seed={seed}", params, expect, f"seed.{keyword}", source))
     return probes
 
 
 def _prompt_probes(schema: dict[str, Any], base: dict[str, Any]) -> list[Probe]:
-    empty_expect: Expect = "refuse" if schema.get("minLength", 0) > 0 else "either"
+    bounded = schema.get("minLength", 0) > 0
     empty = Probe(
         "prompt",
         'prompt="" (empty)',
         {**base, "prompt": ""},
-        empty_expect,
-        field_bound_source(schema, "minLength") if empty_expect == "refuse" else None,
+        "refuse" if bounded else "either",
+        "prompt.minLength" if bounded else "",
+        field_bound_source(schema, "minLength") if bounded else None,
     )
     long_prompt = ("a lighthouse on a cliff " * LONG_PROMPT_CHARACTERS)[:LONG_PROMPT_CHARACTERS]
     others = [
@@ -229,36 +237,22 @@ def _png(side: int = UPLOAD_SIDE) -> bytes:
 
 
 def _upload_probes(document: dict[str, Any], path: str, base: dict[str, Any]) -> list[Probe]:
-    required = spec.request_body(document, path)[1]
+    required = spec.constraint_sources(spec.request_body(document, path)[1]).get("required")
     png = ("image/png", _png())
+    truncated = ("image/png", png[1][: len(png[1]) // 2])
+    boundary = "multipart boundary"
     probes = [
-        Probe("multipart", "no boundary", base, png, "refuse", _BOUNDARY, drop_boundary=True),
-        Probe(
-            "multipart",
-            "no file part",
-            base,
-            None,
-            "refuse",
-            spec.constraint_sources(required).get("required", _IMAGE),
-        ),
-        Probe(
-            "upload", "not an image", base, ("image/png", b"this is not an image"), "refuse", _IMAGE
-        ),
-        Probe(
-            "upload",
-            "truncated PNG",
-            base,
-            ("image/png", png[1][: len(png[1]) // 2]),
-            "refuse",
-            _IMAGE,
-        ),
+        Probe("multipart", "no boundary", base, "refuse", boundary, _BOUNDARY, png, True),
+        Probe("multipart", "no file part", base, "refuse", "image.required", required or _IMAGE),
+        Probe("upload", "not an image", base, "refuse", "image decodes", _IMAGE, _NOT_IMAGE),
+        Probe("upload", "truncated PNG", base, "refuse", "image decodes", _IMAGE, truncated),
     ]
     for media_type in encoding_media_types(document, path):
         fmt = _FORMATS.get(media_type)
         if fmt is None:
             continue
-        data = encode_image(UPLOAD_SIDE, UPLOAD_SIDE, (200, 120, 40), fmt)
-        probes.append(Probe("upload", media_type, base, (media_type, data), "accept", _ENCODING))
+        image = (media_type, encode_image(UPLOAD_SIDE, UPLOAD_SIDE, (200, 120, 40), fmt))
+        probes.append(Probe("upload", media_type, base, "accept", "image type", _ENCODING, image))
     return probes
 
 
@@ -289,7 +283,7 @@ def probes_for(document: dict[str, Any], path: str, config: RunConfig) -> list[P
         probes += _prompt_probes(properties["prompt"], base)
     if LORAS in properties:
         probes += _loras_probes(base)
-    probes = [Probe(p.family, p.cause, p.params, image, p.expect, p.source) for p in probes]
+    probes = [dataclasses.replace(probe, image=image) for probe in probes]
     if multipart:
         probes += _upload_probes(document, path, base)
     return probes
@@ -380,7 +374,7 @@ class EdgeProber:
     def _probe(self, path: str, probe: Probe) -> None:
         self._spend()
         operation = f"POST {path}"
-        self.progress(f"edge probes: {operation} {probe.cause[:40]}")
+        self.progress(f"edge probes: {operation} {probe.edge[:40]}")
         request = self._request(path, probe)
         reproducer = self._reproducer(path, probe, request)
         try:
@@ -452,7 +446,7 @@ class EdgeProber:
                 operation,
                 REFUSES_INVALID,
                 "Invalid request served",
-                f"answered {status} to {probe.cause}, which the spec refuses",
+                f"answered {status} to {probe.edge}, which the spec refuses",
                 reproducer,
                 probe,
                 probe.source,
@@ -462,7 +456,7 @@ class EdgeProber:
                 operation,
                 SERVES_VALID,
                 "Valid request refused",
-                f"answered {answer.shown()} to {probe.cause}, which the spec allows",
+                f"answered {answer.shown()} to {probe.edge}, which the spec allows",
                 reproducer,
                 probe,
                 probe.source,
@@ -526,10 +520,12 @@ class EdgeProber:
             operation,
             check,
             title,
-            redact(f"edge probe {probe.cause}: {reason}", self.config.secrets),
+            redact(f"edge probe {probe.edge}: {reason}", self.config.secrets),
             reproducer,
             source=source or source_of_check(check),
-            cause=f"{probe.family}: {probe.cause}",
+            # A broken bound is its own cause; any other check is one cause per check, the
+            # one that fuzzing and the properties may report too.
+            cause=probe.rule if source is not None else "",
         )
 
     def _reproducer(self, path: str, probe: Probe, request: httpx.Request) -> str:
