@@ -59,7 +59,7 @@ CHECK_SOURCES: dict[str, Source] = {
     "responds_within_timeout": Source("protocol", "HTTP: a request gets an answer"),
     "gateway_reachable": Source("protocol", "HTTP: a request gets an answer"),
     "token_not_echoed": Source(
-        "protocol", "security: a bearer credential is never sent back, in any form"
+        "protocol", "security: the caller's credential is never sent back, in any form"
     ),
     # the semantic properties
     "images_count_matches_request": Source(

@@ -71,4 +71,4 @@ def sent_token(request_headers: Mapping[str, str]) -> str | None:
 
 def echo_reason(where: str) -> str:
     """The one-line reason of a departure, which never quotes the token itself."""
-    return f"the caller's bearer token comes back in the answer ({where})"
+    return f"the caller's token comes back in the answer ({where})"
