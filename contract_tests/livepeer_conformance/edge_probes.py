@@ -417,6 +417,8 @@ class EdgeProber:
             self._fail(
                 operation, TOKEN_NOT_ECHOED, "Token echoed", echo_reason(where), reproducer, probe
             )
+        else:
+            self.results.record_pass(operation, TOKEN_NOT_ECHOED)
         status = answer.status
         if status >= 500 and status != 503:
             self._fail(

@@ -315,29 +315,27 @@ DETERMINISM = """
 ## Deterministic detection
 
 No fault is caught by chance of generation: each is caught by a request that every run sends
-whatever its seed. The catalogue was run with seeds 1 to 5 and every fault was caught at every
-seed by the same check at the same request count:
+whatever its seed. In the order a default run sends them (request counts of the seed-1 run;
+the edge probes and the property phase move with the spec phase's length):
 
 - request 2 and on, the spec's own examples: every response-shape fault, an undeclared success
-  status, JSON labelled text/plain; request 3, schemathesis's auth checks on the first answered
-  example (`ignored_auth`);
-- requests 6 to 82, schemathesis's coverage phase, which enumerates rather than draws: missing
-  fields, values just outside the declared bounds, wrong types, missing or wrong credentials,
-  and so the error bodies and the 401 answers; a missing endpoint; and
+  status, JSON labelled text/plain, a token echoed in the body; request 3, schemathesis's auth
+  checks on the first answered example (`ignored_auth`);
+- requests 6 to about 80, schemathesis's coverage phase, which enumerates rather than draws:
+  missing fields, values just outside the declared bounds, wrong types, missing or wrong
+  credentials, and so the error bodies and the 401 answers; a missing endpoint; and
   `intermittent_unavailable`, which refuses every second image request;
-- from request 317, the property phase's explicit requests, sent before any drawn one: a
-  two-image batch with seed 123 sent twice (image count, seeds, sizes, decodable URLs, same
-  seeds and, in the strict profile, same pixels), the same batch without a seed (distinct
-  seeds), an image-to-image and an upscale of a fixed 16x24 PNG;
-- after the spec phase, the edge probes: each bounded number at its extremes and one past
-  them, the seeds 0, 1, 2^32-1, 2^64 and -1, blank, `|`-only and very long prompts, `loras`
-  that are not JSON objects, a multipart body without its boundary or its file part, uploads
-  that are not images or are truncated, and each listed image type: the wide-seed, seed-0,
-  `loras`, blank-prompt, multipart-body and text/plain-5xx faults;
-- near the end, the property phase's error probes: an empty prompt, a wrong token, and an
-  `image` part that is not an image. The last is the only request that shows
-  `server_error_on_bad_image`: the spec phase fills every `format: binary` part with a real
-  PNG or JPEG.
+- from about request 310, the edge probes: each bounded number at its extremes and one past
+  them (`strength` past 0..1, a documented bound, fails `accepts_out_of_range` by default),
+  the seeds 0, 1, 2^32-1, 2^64 and -1, blank, `|`-only and very long prompts, `loras` that
+  are not JSON objects, a multipart body without its boundary or its file part, uploads that
+  are not images or are truncated, and each listed image type: the wide-seed, seed-0,
+  `loras`, blank-prompt, multipart-body, text/plain-5xx and undecodable-image faults, and the
+  first semantic answers (sizes, decodable URLs);
+- then the property phase's explicit requests, sent before any drawn one: a two-image batch
+  with seed 123 sent twice (image count, seeds, sizes, decodable URLs, same seeds and, in the
+  strict profile, same pixels), the same batch without a seed (distinct seeds), an
+  image-to-image and an upscale of a fixed 16x24 PNG; and near the end its error probes.
 
 Some faults need options the default run does not have, recorded once in their registry
 entries (`needs_profile`, `needs_timeout`) and read from there by the tests, `make faults` and
