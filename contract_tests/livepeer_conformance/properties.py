@@ -116,39 +116,66 @@ def urls_fetch_and_decode(exchange: Exchange, document: dict[str, Any]) -> Verdi
     return "; ".join(failures) or None
 
 
+#: Diffusion pipelines work on a latent one eighth of the image's size and round each side to
+#: a multiple of this: a side so rounded (down or up) is the requested one, said in each reason.
+LATENT_ROUNDING = 8
+
+
+def _rounded(side: int) -> set[int]:
+    """`side` and its nearest multiples of `LATENT_ROUNDING` below and above."""
+    down = side - side % LATENT_ROUNDING
+    return {side, down, down + LATENT_ROUNDING if side % LATENT_ROUNDING else side}
+
+
+def _accepted_sizes(width: int, height: int, factor: int = 1) -> set[tuple[int, int]]:
+    """The sizes a pipeline may return for `width` x `height`: exact, or each side rounded."""
+    return {(w * factor, h * factor) for w in _rounded(width) for h in _rounded(height)}
+
+
+def _size_verdict(
+    expected: tuple[int, int], images: list[Image.Image], what: str, factor: int = 1
+) -> Verdict:
+    accepted = _accepted_sizes(*expected, factor)
+    wrong = [image.size for image in images if image.size not in accepted]
+    if not wrong:
+        return None
+    exact = (expected[0] * factor, expected[1] * factor)
+    return (
+        f"{what} {_sizes([expected])}: expected {_sizes([exact])} (or each side rounded to a"
+        f" multiple of {LATENT_ROUNDING}{' first' if factor > 1 else ''}), got {_sizes(wrong)}"
+    )
+
+
 @semantic_property(_on(TEXT_TO_IMAGE))
 def text_to_image_has_requested_size(exchange: Exchange, document: dict[str, Any]) -> Verdict:
-    """text-to-image images have the requested width and height ("The width in pixels of the
-    generated image", openapi.yaml)."""
+    """text-to-image images have the requested width and height, each side possibly rounded to
+    a multiple of 8 as diffusion pipelines do ("The width in pixels of the generated image",
+    openapi.yaml)."""
     width = exchange.params.get("width", _default(document, TEXT_TO_IMAGE, "width"))
     height = exchange.params.get("height", _default(document, TEXT_TO_IMAGE, "height"))
-    wrong = [image.size for image in _images(exchange) if image.size != (width, height)]
-    return f"asked for {width}x{height}, got {_sizes(wrong)}" if wrong else None
+    return _size_verdict((width, height), _images(exchange), "asked for")
 
 
 @semantic_property(_on(IMAGE_TO_IMAGE))
 def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]) -> Verdict:
-    """image-to-image images keep the input's size ("The returned images have its width and
-    height", openapi.yaml)."""
+    """image-to-image images keep the input's size, each side possibly rounded to a multiple
+    of 8 as diffusion pipelines do ("The returned images have its width and height",
+    openapi.yaml)."""
     expected = exchange.input_size()
-    wrong = [image.size for image in _images(exchange) if image.size != expected]
-    return f"input is {_sizes([expected])}, output {_sizes(wrong)}" if wrong and expected else None
+    return _size_verdict(expected, _images(exchange), "input is") if expected else None
 
 
 @semantic_property(_on(UPSCALE))
 def upscale_is_four_times_input(exchange: Exchange, document: dict[str, Any]) -> Verdict:
-    """upscale returns the input at four times its size ("The returned image is four times its
-    width and height", openapi.yaml)."""
+    """upscale returns the input enlarged by the spec's `x-upscale-factor`, the input's sides
+    possibly rounded to a multiple of 8 first ("The returned image is four times its width
+    and height", openapi.yaml)."""
     size = exchange.input_size()
     if size is None:
         return None
-    expected = (size[0] * 4, size[1] * 4)
-    wrong = [image.size for image in _images(exchange) if image.size != expected]
-    return (
-        f"input {_sizes([size])}, expected {_sizes([expected])}, got {_sizes(wrong)}"
-        if wrong
-        else None
-    )
+    operation_id = next(k for k, v in spec.image_operations(document).items() if v == UPSCALE)
+    factor = spec.upscale_factors(document).get(operation_id, 1)
+    return _size_verdict(size, _images(exchange), "input", factor)
 
 
 @semantic_property(lambda e: e.status != 200)

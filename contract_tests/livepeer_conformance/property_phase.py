@@ -21,6 +21,7 @@ from livepeer_conformance.exchanges import Exchange, ResponseTap, fetcher, make_
 from livepeer_conformance.properties import PROPERTIES, SemanticProperty
 from livepeer_conformance.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT, RunResults
 from livepeer_conformance.strategies import any_image, encode_image
+from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED, echo_reason, find_echo, sent_token
 
 #: How far above its minimum a size or step count may go in a cheap run.
 CHEAP_SIDE_SPAN = 64
@@ -243,7 +244,23 @@ class PropertyRunner:
             )
             return None
         self.budget.record_answer()
+        self._judge_token_echo(exchange)
         return exchange
+
+    def _judge_token_echo(self, exchange: Exchange) -> None:
+        """The answer just received must not carry the token its request sent, in any form."""
+        response = self.tap.last
+        if response is None:
+            return
+        tokens = [self.config.token, sent_token(response.request.headers)]
+        where = find_echo(response.headers.multi_items(), response.content, tokens)
+        if where is None:
+            self.results.record_pass(exchange.operation, TOKEN_NOT_ECHOED)
+            return
+        reproducer = exchange.curl(self.base_url, self.inputs_dir)
+        self.results.record_failure(
+            exchange.operation, TOKEN_NOT_ECHOED, "Token echoed", echo_reason(where), reproducer
+        )
 
     def _judge(self, exchange: Exchange) -> None:
         self._judge_server_error(exchange)

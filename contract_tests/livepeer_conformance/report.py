@@ -6,7 +6,7 @@ import dataclasses
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from livepeer_conformance.redaction import redact
@@ -29,6 +29,8 @@ class Verdict:
     requests_sent: int
     request_budget: int
     elapsed_seconds: float
+    #: Departures from `recommended` rules under a profile that does not fail on them.
+    advisories: list[Departure] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
@@ -57,6 +59,16 @@ def terminal(verdict: Verdict) -> str:
             "",
             f"FAILED {departure.check} on {departure.operation}{accepted}: {departure.title}"
             f" ({departure.count}x)",
+            *_source_lines(departure),
+            f"  reason: {departure.reason}",
+            f"  reproduce: {departure.reproducer}",
+        ]
+    for departure in verdict.advisories:
+        lines += [
+            "",
+            f"ADVISORY {departure.check} on {departure.operation}: {departure.title}"
+            f" ({departure.count}x)",
+            *_source_lines(departure),
             f"  reason: {departure.reason}",
             f"  reproduce: {departure.reproducer}",
         ]
@@ -66,9 +78,16 @@ def terminal(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
+def _source_lines(departure: Departure) -> list[str]:
+    cause = f"  cause: {departure.cause}" if departure.cause else None
+    return [f"  source: {departure.source.kind}: {departure.source.text}", *filter(None, [cause])]
+
+
 def _summary_line(verdict: Verdict) -> str:
     state = "conforms" if verdict.conforms else f"{len(verdict.new)} departure(s)"
     accepted = f", {len(verdict.accepted)} accepted by baseline" if verdict.accepted else ""
+    if verdict.advisories:
+        accepted += f", {len(verdict.advisories)} advisory(ies)"
     return (
         f"{verdict.target}: {state}{accepted} (profile {verdict.profile}, "
         f"{verdict.requests_sent}/{verdict.request_budget} requests, "
@@ -91,19 +110,37 @@ def markdown(verdict: Verdict) -> str:
         lines += ["", "## Departures", ""]
     for departure in verdict.new + verdict.accepted:
         accepted = " (accepted by baseline)" if departure in verdict.accepted else ""
+        lines += _markdown_entry(departure, accepted)
+    if verdict.advisories:
         lines += [
-            f"### `{departure.check}` on `{departure.operation}`{accepted}",
             "",
-            f"{departure.title} — {departure.reason} ({departure.count}x)",
+            f"## Advisories ({len(verdict.advisories)})",
             "",
-            "```sh",
-            departure.reproducer,
-            "```",
+            "Departures from this project's `recommended` rules: listed, not failing under"
+            f" profile {verdict.profile}.",
             "",
         ]
+    for departure in verdict.advisories:
+        lines += _markdown_entry(departure, "")
     if verdict.results.not_covered:
         lines += ["", "## Not covered", ""] + [f"- {note}" for note in verdict.results.not_covered]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_entry(departure: Departure, accepted: str) -> list[str]:
+    cause = f", cause `{departure.cause}`" if departure.cause else ""
+    return [
+        f"### `{departure.check}` on `{departure.operation}`{accepted}",
+        "",
+        f"Source: **{departure.source.kind}** ({departure.source.text}){cause}",
+        "",
+        f"{departure.title} — {departure.reason} ({departure.count}x)",
+        "",
+        "```sh",
+        departure.reproducer,
+        "```",
+        "",
+    ]
 
 
 def as_json(verdict: Verdict) -> str:
@@ -128,6 +165,8 @@ def as_json(verdict: Verdict) -> str:
         ],
         "departures": [d.to_dict() for d in verdict.new],
         "accepted_by_baseline": [d.to_dict() for d in verdict.accepted],
+        "advisory_count": len(verdict.advisories),
+        "advisories": [d.to_dict() for d in verdict.advisories],
         "not_covered": results.not_covered,
     }
     return json.dumps(document, indent=2) + "\n"
@@ -137,7 +176,9 @@ def junit(verdict: Verdict) -> str:
     """JUnit XML: one test suite per operation, one test case per check."""
     results = verdict.results
     root = ET.Element("testsuites", name="livepeer-conformance")
-    departures = {d.key: d for d in verdict.new}
+    departures: dict[tuple[str, str], Departure] = {}
+    for departure in verdict.new:  # one failure per check: its first cause
+        departures.setdefault(departure.key, departure)
     for operation in results.operations():
         checks = results.checks_of(operation)
         failures = sum(1 for c in checks if (operation, c) in departures)
@@ -168,6 +209,7 @@ def _redacted(verdict: Verdict, secrets: Iterable[str]) -> Verdict:
             title=redact(departure.title, hidden),
             reason=redact(departure.reason, hidden),
             reproducer=redact(departure.reproducer, hidden),
+            cause=redact(departure.cause, hidden),
         )
 
     not_covered = [redact(note, hidden) for note in verdict.results.not_covered]
@@ -176,6 +218,7 @@ def _redacted(verdict: Verdict, secrets: Iterable[str]) -> Verdict:
         results=dataclasses.replace(verdict.results, not_covered=not_covered),
         new=[clean(d) for d in verdict.new],
         accepted=[clean(d) for d in verdict.accepted],
+        advisories=[clean(d) for d in verdict.advisories],
         target=redact(verdict.target, hidden),
     )
 

@@ -7,6 +7,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from livepeer_gateway_spec import Source
+
+from livepeer_conformance.sources import source_of_check
+
 #: Transport-level check names, reported next to schemathesis's checks and the properties.
 RESPONDS_WITHIN_TIMEOUT = "responds_within_timeout"
 GATEWAY_REACHABLE = "gateway_reachable"
@@ -36,16 +40,32 @@ class Departure:
     count: int = 1
     #: When the first failing request of this departure was answered.
     first_seen: Moment = field(default_factory=_run_start)
+    #: Where the broken rule comes from (documented, protocol, recommended), and what it says.
+    source: Source = field(default=None)  # type: ignore[assignment]  # the check's, when None
+    #: What made the check fail, when one check has several causes (e.g. the bound broken).
+    cause: str = ""
+
+    def __post_init__(self) -> None:
+        if self.source is None:
+            self.source = source_of_check(self.check)
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.operation, self.check)
+
+    @property
+    def cause_key(self) -> tuple[str, str, str]:
+        """What tells this departure from another: the operation, the check and the cause."""
+        return (self.operation, self.check, self.cause)
 
     def to_dict(self) -> dict[str, object]:
         """The departure as plain JSON-ready data."""
         return {
             "operation": self.operation,
             "check": self.check,
+            "source": self.source.kind,
+            "source_text": self.source.text,
+            "cause": self.cause,
             "title": self.title,
             "reason": self.reason,
             "reproducer": self.reproducer,
@@ -61,7 +81,7 @@ class RunResults:
 
     passed: Counter[tuple[str, str]] = field(default_factory=Counter)
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
-    departures: dict[tuple[str, str], Departure] = field(default_factory=dict)
+    departures: dict[tuple[str, str, str], Departure] = field(default_factory=dict)
     not_covered: list[str] = field(default_factory=list)
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
@@ -80,16 +100,18 @@ class RunResults:
         reason: str,
         reproducer: str,
         seen: Moment | None = None,
+        source: Source | None = None,
+        cause: str = "",
     ) -> None:
-        """Count one failing run; the first failure of an (operation, check) pair is its example.
+        """Count one failing run; the first failure of an (operation, check, cause) is its example.
 
         `seen` is when the failing answer came, for failures recorded after the fact; by
-        default it is now.
+        default it is now. `source` is the broken rule's, by default the check's own.
         """
         seen = seen or self.clock()
         with self._lock:
             self.failed[(operation, check)] += 1
-            key = (operation, check)
+            key = (operation, check, cause)
             if key in self.departures:
                 departure = self.departures[key]
                 departure.count += 1
@@ -97,7 +119,14 @@ class RunResults:
             else:
                 reason_line = " ".join(reason.split()) or title
                 self.departures[key] = Departure(
-                    operation, check, title, reason_line, reproducer, first_seen=seen
+                    operation,
+                    check,
+                    title,
+                    reason_line,
+                    reproducer,
+                    first_seen=seen,
+                    source=source or source_of_check(check),
+                    cause=cause,
                 )
 
     def record_not_covered(self, what: str) -> None:
@@ -116,5 +145,5 @@ class RunResults:
         return sorted(check for op, check in keys if op == operation)
 
     def sorted_departures(self) -> list[Departure]:
-        """Departures ordered by operation, then check."""
+        """Departures ordered by operation, then check, then cause."""
         return [self.departures[key] for key in sorted(self.departures)]

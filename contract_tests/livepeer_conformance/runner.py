@@ -11,15 +11,18 @@ from collections.abc import Iterator
 from typing import TextIO
 
 import httpx
+import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import TOKEN_ENV
 
 from livepeer_conformance.baseline import load_baseline, split_by_baseline, write_baseline
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
+from livepeer_conformance.edge_probes import probe_count, run_edge_probes
 from livepeer_conformance.property_phase import run_properties
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.report import Verdict
 from livepeer_conformance.results import Moment, RunResults
+from livepeer_conformance.sources import split_by_source
 from livepeer_conformance.spec_checks import run_spec_checks
 
 #: Requests per operation the property phase needs beyond its drawn examples: two explicit
@@ -112,6 +115,11 @@ def property_reserve(config: RunConfig) -> int:
     return min(wanted, config.max_requests // 2)
 
 
+def probe_reserve(config: RunConfig) -> int:
+    """Requests the spec phase leaves for the edge probes: one per probe, at most a quarter."""
+    return min(probe_count(spec.load_spec(config.spec_path), config), config.max_requests // 4)
+
+
 def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
     """Run the suite as `config` says; raise `GatewayUnreachable` when the first request fails."""
     started = time.monotonic()
@@ -126,8 +134,13 @@ def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
         if not live.token:
             progress.stream.write(f"livepeer-conformance: warning: ${TOKEN_ENV} is not set\n")
         try:
-            with budget.holding_back(property_reserve(live)):
+            with budget.holding_back(property_reserve(live) + probe_reserve(live)):
                 run_spec_checks(live, live.base_url, budget, results, progress)
+            if budget.gateway_stopped_answering:
+                results.record_not_covered("edge probes: not run, the gateway stopped answering")
+            else:
+                with budget.holding_back(property_reserve(live)):
+                    run_edge_probes(live, live.base_url, budget, results, progress)
             if live.runs_properties and budget.gateway_stopped_answering:
                 results.record_not_covered(
                     "semantic properties: not run, the gateway stopped answering"
@@ -136,7 +149,7 @@ def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
                 run_properties(live, live.base_url, budget, results, progress)
         finally:
             progress.close()
-    departures = results.sorted_departures()
+    departures, advisories = split_by_source(results.sorted_departures(), config.profile)
     if config.write_baseline:
         write_baseline(config.write_baseline, departures)
     new, accepted = split_by_baseline(departures, known)
@@ -149,4 +162,5 @@ def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
         requests_sent=budget.spent,
         request_budget=budget.limit,
         elapsed_seconds=time.monotonic() - started,
+        advisories=advisories,
     )

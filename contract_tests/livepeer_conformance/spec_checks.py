@@ -25,7 +25,10 @@ from livepeer_conformance.results import (
     Moment,
     RunResults,
 )
+from livepeer_conformance.sources import negative_case_source
 from livepeer_conformance.strategies import encode_image, register_image_strategies
+from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED, echo_reason, find_echo, sent_token
+from livepeer_conformance.valid_requests import make_realistic
 
 #: schemathesis's checks the suite runs, under schemathesis's names.
 SPEC_CHECKS: tuple[str, ...] = (
@@ -39,6 +42,7 @@ SPEC_CHECKS: tuple[str, ...] = (
     "missing_required_header",
     "ignored_auth",
     "unsupported_method",
+    TOKEN_NOT_ECHOED,
 )
 
 #: Ceilings for positive requests unless `--allow-large`: a paid gateway bills by pixel and step.
@@ -142,11 +146,8 @@ def _prepare_case(case: schemathesis.Case, config: RunConfig) -> None:
         return
     meta = case.meta
     positive = meta is None or meta.generation.mode.is_positive
-    model_id = config.model_id_for(case.operation.path)
-    # Any string is a valid `model_id`: pinning one never undoes a negative case's mutation,
-    # unless the mutation is a `model_id` of the wrong type, which is left as generated.
-    if model_id is not None and (positive or isinstance(body.get("model_id", ""), str)):
-        body["model_id"] = model_id
+    # The pinned model or none, and `loras` as a JSON mapping: never an invented model id.
+    make_realistic(body, config.model_id_for(case.operation.path))
     if positive:
         # The spec's examples carry the file part as text (a plain PPM image); a positive
         # request carries a real image instead, as every other phase's requests do.
@@ -175,6 +176,17 @@ def before_call(
         # schemathesis lets a KeyboardInterrupt through its hook wrapper and winds the run down.
         raise KeyboardInterrupt
     _prepare_case(case, run.config)
+
+
+@schemathesis.check
+def token_not_echoed(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
+    """The caller's bearer token never comes back, in a header or the body, in any form."""
+    tokens = [_active.config.token if _active else None, sent_token(response.request.headers)]
+    headers = [(name, value) for name, values in response.headers.items() for value in values]
+    where = find_echo(headers, response.content or b"", tokens)
+    if where is not None:
+        raise AssertionError(echo_reason(where))
+    return None
 
 
 @schemathesis.hook
@@ -266,6 +278,12 @@ def _record_scenario(
                 results.record_pass(operation, node.name)
             elif node.status == Status.FAILURE and node.failure_info is not None:
                 failure = node.failure_info.failure
+                cause, source = "", None
+                if node.name == "negative_data_rejection" and case_id in recorder.cases:
+                    case = recorder.cases[case_id].value
+                    cause, source = negative_case_source(
+                        str(config.spec_path), case.operation.path, case.body
+                    )
                 results.record_failure(
                     operation,
                     node.name,
@@ -273,6 +291,8 @@ def _record_scenario(
                     redact(failure.message, config.secrets),
                     _reproducer(node.failure_info.code_sample, config),
                     seen=answered_at.get(case_id),
+                    source=source,
+                    cause=redact(cause, config.secrets),
                 )
 
 

@@ -87,7 +87,10 @@ class Gateway:
         """Answer one request to an image operation; never lets an exception escape."""
         self.requests_seen += 1
         info = RequestInfo(
-            contract.operation_id, self.requests_seen, self.settings.fault_delay_seconds
+            contract.operation_id,
+            self.requests_seen,
+            self.settings.fault_delay_seconds,
+            request.headers.get("authorization", ""),
         )
         try:
             if (refusal := self.faults.before(info)) is not None:
@@ -107,6 +110,7 @@ class Gateway:
             answer = _refusal(GatewayError(500, "internal", "Internal Server Error"))
         if (seconds := self.faults.delay(info)) > 0:
             await _hold(request, seconds)
+        answer.request = info
         return _render(self.faults.answer(answer))
 
     def authenticate(self, request: Request) -> None:

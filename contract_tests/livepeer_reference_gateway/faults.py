@@ -9,7 +9,8 @@ the answer is held back.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -28,6 +29,7 @@ class RequestInfo:
     operation_id: str
     sequence: int  # 1-based count of requests to the image operations since start
     delay_seconds: float  # the settings' `fault_delay_seconds`
+    authorization: str = ""  # the request's Authorization header, for faults that leak it
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class GenerationPlan:
     resize: Callable[[tuple[int, int]], tuple[int, int]] | None = None
     strength: float = 1.0  # image-to-image: the request's strength, its spec default filled in
     upscale_factor: int = 4
+    #: The validated request's fields, defaults filled in, for faults that read one.
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
     error: GatewayError | None = None
+    #: The request answered, for faults whose change depends on it.
+    request: RequestInfo | None = None
 
 
 Before = Callable[[RequestInfo], GatewayError | None]
@@ -76,6 +82,8 @@ class Fault:
     needs_profile: str | None = None
     #: A request timeout (seconds) short enough for this departure to show, when it needs one.
     needs_timeout: float | None = None
+    #: A behaviour real gateways have that conforms to the spec: the suite must stay quiet.
+    conformant: bool = False
 
 
 class ActiveFaults:
@@ -221,6 +229,65 @@ def _plan(**changes: Any) -> Callable[[GenerationPlan], GenerationPlan]:
 def _wrong_size(size: tuple[int, int]) -> tuple[int, int]:
     width, height = size
     return (height, width) if width != height else (width + 8, height + 8)
+
+
+class RunnerCrash(Exception):
+    """What a runner's code raises on an input it did not expect: the gateway answers 500."""
+
+
+def _crash_on_wide_seed(plan: GenerationPlan) -> GenerationPlan:
+    # A runner keeping seeds in a signed 32-bit integer overflows past 2**31 - 1.
+    if any(seed >= 2**31 for seed in plan.seeds):
+        raise RunnerCrash("seed overflows int32")
+    return plan
+
+
+def _seed_zero_is_random(plan: GenerationPlan) -> GenerationPlan:
+    # `if seed:` instead of `if seed is not None:` - the seed 0 reads as "no seed".
+    if plan.params.get("seed") == 0:
+        return replace(plan, seeds=tuple(next(_random_seeds) % 2**32 for _ in plan.seeds))
+    return plan
+
+
+def _crash_on_loras_not_object(plan: GenerationPlan) -> GenerationPlan:
+    # `json.loads(loras).items()` on a JSON text that holds a list or a number.
+    loras = plan.params.get("loras")
+    if isinstance(loras, str) and loras.strip():
+        try:
+            value = json.loads(loras)
+        except ValueError:
+            return plan
+        if not isinstance(value, dict):
+            raise RunnerCrash("loras is not an object")
+    return plan
+
+
+def _crash_on_blank_prompt(plan: GenerationPlan) -> GenerationPlan:
+    # Splitting on '|' and dropping blanks leaves no prompt at all, and indexing it fails.
+    if not [part for part in plan.prompt.split("|") if part.strip()]:
+        raise RunnerCrash("no prompt left after splitting on '|'")
+    return plan
+
+
+def _echo_authorization(answer: Answer) -> Answer:
+    # A debugging field copying the request's headers; the schema allows extra fields.
+    authorization = answer.request.authorization if answer.request else ""
+    answer.body = {**answer.body, "debug": {"authorization": authorization}}
+    return answer
+
+
+def _multipart_refusal_reshaped(answer: Answer) -> Answer:
+    # The form parser's own 400 ("Missing boundary in multipart.") sent as a bare string.
+    error = answer.error
+    if error is not None and any(v.type == "multipart_invalid" for v in error.violations):
+        answer.status = 400
+        answer.body = error.violations[0].msg
+    return answer
+
+
+def _rounded_down_to_8(size: tuple[int, int]) -> tuple[int, int]:
+    width, height = size
+    return (max(8, width - width % 8), max(8, height - height % 8))
 
 
 # Deterministic stand-ins for randomness: every request still gets different values.
@@ -420,6 +487,7 @@ _CATALOGUE: tuple[Fault, ...] = (
         "semantics",
         frozenset({"image_to_image_keeps_input_size"}),
         plan=_plan(resize=_wrong_size),
+        needs_profile="strict",  # the size rule is this project's (recommended), not the pages'
     ),
     Fault(
         "upscale_not_4x",
@@ -427,6 +495,7 @@ _CATALOGUE: tuple[Fault, ...] = (
         "semantics",
         frozenset({"upscale_is_four_times_input"}),
         plan=_plan(upscale_factor=2),
+        needs_profile="strict",  # the factor is this project's x-upscale-factor (recommended)
     ),
     Fault(
         "pixels_not_deterministic",
@@ -466,6 +535,75 @@ _CATALOGUE: tuple[Fault, ...] = (
         "robustness",
         frozenset({"status_code_conformance"}),
         before=_operation_missing("upscale"),
+    ),
+    # edge values: found by the edge probes, which reach them every run
+    Fault(
+        "server_error_on_wide_seed",
+        "A seed of 2**31 or more (valid up to 2**32 - 1) crashes the runner: 500.",
+        "robustness",
+        frozenset({"not_a_server_error"}),
+        plan=_crash_on_wide_seed,
+    ),
+    Fault(
+        "seed_zero_random",
+        "The seed 0 is taken as no seed: the images get random seeds.",
+        "semantics",
+        frozenset({"seeds_follow_request_seed", "same_seed_same_seeds"}),
+        plan=_seed_zero_is_random,
+    ),
+    Fault(
+        "loras_not_object_crashes",
+        "`loras` holding JSON that is not an object (`[]`, `9`) crashes the runner: 500.",
+        "robustness",
+        frozenset({"not_a_server_error"}),
+        plan=_crash_on_loras_not_object,
+    ),
+    Fault(
+        "blank_prompt_crashes",
+        "A prompt of only whitespace or only the `|` separator crashes the runner: 500.",
+        "robustness",
+        frozenset({"not_a_server_error"}),
+        plan=_crash_on_blank_prompt,
+    ),
+    Fault(
+        "token_echoed",
+        "Successful answers carry a `debug` field holding the request's Authorization header.",
+        "auth",
+        frozenset({"token_not_echoed"}),
+        answer=_on_success(_echo_authorization),
+    ),
+    Fault(
+        "multipart_refusal_not_http_error",
+        "A multipart body the form parser refuses (no boundary) gets 400 with a bare string body.",
+        "content type",
+        frozenset({"error_statuses_have_declared_body"}),
+        answer=_on_error({"validation"}, _multipart_refusal_reshaped),
+    ),
+    Fault(
+        "server_error_as_text_plain",
+        "An image part that does not decode gets 500 as text/plain instead of a 400 `HTTPError`.",
+        "content type",
+        frozenset({"not_a_server_error", "content_type_conformance"}),
+        answer=_on_error(
+            {"bad_image"},
+            _set(status=500, body="Internal Server Error", media_type="text/plain", headers={}),
+        ),
+    ),
+    Fault(
+        "accepts_zero_images",
+        "`num_images_per_prompt: 0` is served as 1 image (this project's minimum of 1 ignored).",
+        "status codes",
+        frozenset({"negative_data_rejection"}),
+        violations=_drop({"greater_than_equal"}, {"num_images_per_prompt"}),
+        needs_profile="strict",  # the minimum is recommended: an advisory by default
+    ),
+    Fault(
+        "rounding_pipeline",
+        "image-to-image rounds each side down to a multiple of 8, as diffusion pipelines do.",
+        "semantics",
+        frozenset(),
+        plan=_plan(resize=_rounded_down_to_8),
+        conformant=True,
     ),
 )
 

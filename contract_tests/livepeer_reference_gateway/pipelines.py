@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from PIL import Image
@@ -23,6 +24,10 @@ UPSCALE_FACTOR = 4
 
 def build_plan(operation_id: str, params: Mapping[str, Any]) -> GenerationPlan:
     """What to generate for validated `params` (defaults already filled in)."""
+    return replace(_plan(operation_id, params), params=dict(params))
+
+
+def _plan(operation_id: str, params: Mapping[str, Any]) -> GenerationPlan:
     count = int(params.get("num_images_per_prompt") or 1) if operation_id != "upscale" else 1
     seed = params.get("seed")
     # A random base leaves room for the batch, so every returned seed is a valid request seed.

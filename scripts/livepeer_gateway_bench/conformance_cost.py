@@ -146,7 +146,7 @@ def plain_schemathesis_exit(name: str | None, workdir: Path) -> int:
 
 def compare_on_catalogue(workdir: Path) -> CatalogueComparison:
     """Run the suite (default budget) and plain schemathesis against every fault, two at a time."""
-    names = list(FAULTS)
+    names = [name for name, fault in FAULTS.items() if not fault.conformant]
     started = time.perf_counter()
     suite = faults.run_all([faults.SuiteRun(n, faults.SEED) for n in names], workdir / "suite")
     suite_seconds = time.perf_counter() - started

@@ -15,13 +15,17 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import UnknownType
 from livepeer_gateway_spec import (
+    SOURCE_KEY,
     SpecError,
+    constraint_sources,
     inline_refs,
     iter_operations,
     load_spec,
     pointer,
     reachable_refs,
     resolve_pointer,
+    unescape_token,
+    unsourced_constraints,
 )
 from livepeer_gateway_spec.pointers import dangling_refs
 from openapi_spec_validator import OpenAPIV31SpecValidator
@@ -354,6 +358,52 @@ def response_body_schema(document: Document) -> Iterator[LintProblem]:
                 if not (media or {}).get("schema"):
                     message = f"{media_type} body has no schema"
                     yield LintProblem("response-body-schema", location, message)
+
+
+def _request_schemas(document: Document) -> Iterator[tuple[tuple[object, ...], dict[str, Any]]]:
+    """(location, schema) of every schema a request body reaches, each once, `$ref`s followed."""
+    pending: list[tuple[tuple[object, ...], Any]] = []
+    for (path, method), operation in operations(document):
+        body = _resolved(document, operation.get("requestBody")) or {}
+        for media_type, media in (body.get("content") or {}).items():
+            location = ("paths", path, method, "requestBody", "content", media_type, "schema")
+            pending.append((location, (media or {}).get("schema")))
+    seen: set[int] = set()
+    while pending:
+        location, schema = pending.pop(0)
+        if isinstance(schema, dict) and "$ref" in schema:
+            reference = schema["$ref"]
+            location = tuple(unescape_token(t) for t in reference.lstrip("#/").split("/"))
+            schema = resolve_pointer(document, reference)
+        if not isinstance(schema, dict) or id(schema) in seen:
+            continue
+        seen.add(id(schema))
+        yield location, schema
+        for name, subschema in (schema.get("properties") or {}).items():
+            pending.append(((*location, "properties", name), subschema))
+        for key in (*_SUBSCHEMA_KEYS, "contentSchema"):
+            pending.append(((*location, key), schema.get(key)))
+        for key in _SUBSCHEMA_LIST_KEYS:
+            for index, subschema in enumerate(schema.get(key) or []):
+                pending.append(((*location, key, index), subschema))
+
+
+@rule("bound-has-source")
+def bound_has_source(document: Document) -> Iterator[LintProblem]:
+    """Every constraint of a request schema names its source in a well-formed `x-source`."""
+    for location, schema in _request_schemas(document):
+        where = pointer(*location)
+        try:
+            marked = constraint_sources(schema)
+        except SpecError as exc:
+            yield LintProblem("bound-has-source", pointer(*location, SOURCE_KEY), str(exc))
+            continue
+        for keyword in unsourced_constraints(schema):
+            message = f"{keyword} has no source (add x-source: {{{keyword}: {{kind: text}}}})"
+            yield LintProblem("bound-has-source", where, message)
+        for keyword in sorted(set(marked) - set(schema)):
+            message = f"x-source names {keyword!r}, which this schema does not use"
+            yield LintProblem("bound-has-source", pointer(*location, SOURCE_KEY), message)
 
 
 def lint(document: Document) -> list[LintProblem]:

@@ -42,7 +42,11 @@ def test_clean_reference_gateway_conforms(
             "images_count_matches_request",
             ("--operation", "textToImage"),
         ),
-        ("upscale_not_4x", "upscale_is_four_times_input", ("--operation", "upscale")),
+        (
+            "upscale_not_4x",
+            "upscale_is_four_times_input",
+            ("--operation", "upscale", "--profile", "strict"),
+        ),
         ("server_error_on_bad_image", "not_a_server_error", ("--operation", "imageToImage")),
         ("slow_response", "responds_within_timeout", ("--timeout", "1")),
     ],
@@ -125,6 +129,8 @@ def test_baseline_accepts_known_departures(
         "upscale",
         "--fault",
         "upscale_not_4x",
+        "--profile",
+        "strict",
         "--baseline",
         str(baseline),
     )

@@ -60,8 +60,12 @@ def test_fault_runs_keep_the_default_budget(name: str) -> None:
     assert not BUDGET_OPTIONS & set(arguments)
 
 
+DEPARTURES = sorted(name for name, fault in FAULTS.items() if not fault.conformant)
+CONFORMANT = sorted(name for name, fault in FAULTS.items() if fault.conformant)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(FAULTS))
+@pytest.mark.parametrize("name", DEPARTURES)
 def test_default_run_names_the_faults_check(name: str, outcomes: dict[SuiteRun, Outcome]) -> None:
     outcome = outcomes[SuiteRun(name, SEED)]
     assert outcome.exit_code == 1, outcome.error or "the run found no departure"
@@ -71,6 +75,14 @@ def test_default_run_names_the_faults_check(name: str, outcomes: dict[SuiteRun, 
     )
     first = outcome.first_detection()
     assert first is not None and 1 < first.requests <= outcome.requests_sent
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CONFORMANT)
+def test_conformant_variant_stays_quiet(name: str, outcomes: dict[SuiteRun, Outcome]) -> None:
+    outcome = outcomes[SuiteRun(name, SEED)]
+    assert outcome.exit_code == 0, sorted(outcome.departed_checks) or outcome.error
+    assert outcome.departures == () and outcome.detected
 
 
 @pytest.mark.slow

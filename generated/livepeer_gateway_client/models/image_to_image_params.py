@@ -22,7 +22,8 @@ class ImageToImageParams:
         model_id (str | Unset): Hugging Face model ID used for image generation. Optional: the gateway uses its default
             model when it is empty (see the decision in the document's description). Default: ''.
         loras (str | Unset): A LoRA (Low-Rank Adaptation) model and its corresponding weight for image generation.
-            Example: { "latent-consistency/lcm-lora-sdxl": 1.0, "nerijs/pixel-art-xl": 1.2}. Default: ''.
+            Example: { "latent-consistency/lcm-lora-sdxl": 1.0, "nerijs/pixel-art-xl": 1.2}. The text is a JSON object
+            mapping LoRA model ids to weights; the empty string, its default, means none. Default: ''.
         strength (float | Unset): Degree of transformation applied to the reference image (0 to 1). Default: 0.8.
         guidance_scale (float | Unset): Encourages model to generate images closely linked to the text prompt (higher
             values may reduce image quality). Bounded 0 to 20: classifier-free guidance below 0 is meaningless and above 20

@@ -20,7 +20,8 @@ class TextToImageParams:
         model_id (str | Unset): Hugging Face model ID used for image generation. Optional: the gateway uses its default
             model when it is empty (see the decision in the document's description). Default: ''.
         loras (str | Unset): A LoRA (Low-Rank Adaptation) model and its corresponding weight for image generation.
-            Example: { "latent-consistency/lcm-lora-sdxl": 1.0, "nerijs/pixel-art-xl": 1.2}. Default: ''.
+            Example: { "latent-consistency/lcm-lora-sdxl": 1.0, "nerijs/pixel-art-xl": 1.2}. The text is a JSON object
+            mapping LoRA model ids to weights; the empty string, its default, means none. Default: ''.
         height (int | Unset): The height in pixels of the generated image. A multiple of 8 from 64 to 2048: diffusion
             models work on a latent one eighth of the image's size, and 2048 bounds the memory of one request. Default: 576.
         width (int | Unset): The width in pixels of the generated image. A multiple of 8 from 64 to 2048: diffusion

@@ -1,0 +1,181 @@
+"""Where each finding comes from, and so whether it fails a gateway under a profile.
+
+Every departure names its source:
+
+- `documented`: a reference page says so (the page and its sentence are cited);
+- `protocol`: HTTP or OpenAPI itself: no 5xx, declared statuses, content types and bodies, auth;
+- `recommended`: this project's hardening (bounds that keep runs cheap and probe the edges).
+
+The default profiles fail a gateway on `documented` and `protocol` departures only and list
+`recommended` ones as advisories; `strict` fails on all three. A broken bound takes its source
+from the spec's `x-source` marks (`livepeer_gateway_spec.sources`); a check or property takes it
+from the table below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any, Protocol, TypeVar
+
+import jsonschema
+import livepeer_gateway_spec as spec
+from livepeer_gateway_spec import Source
+
+
+class _Sourced(Protocol):
+    @property
+    def source(self) -> Source: ...
+
+
+D = TypeVar("D", bound=_Sourced)
+
+#: The profile that fails a gateway on every source, `recommended` included.
+STRICT_PROFILE = "strict"
+
+PAGE_T2I = "000_11706510e969fa6c.txt"
+PAGE_I2I = "001_075d078fee857981.txt"
+
+_HTTP_5XX = "HTTP: a 5xx says the server failed on a request it accepted to handle"
+_DECLARED = "OpenAPI: an answer uses a declared status, content type, body and headers"
+_AUTH = "OpenAPI security: bearer authentication is required on every operation"
+_SEED = Source("documented", f"{PAGE_T2I}: seed integer Seed for random number generation.")
+
+#: The source of each check and property of the suite, by name.
+CHECK_SOURCES: dict[str, Source] = {
+    # schemathesis's checks and the transport checks
+    "not_a_server_error": Source("protocol", _HTTP_5XX),
+    "status_code_conformance": Source("protocol", _DECLARED),
+    "content_type_conformance": Source("protocol", _DECLARED),
+    "response_schema_conformance": Source("protocol", _DECLARED),
+    "response_headers_conformance": Source("protocol", _DECLARED),
+    "negative_data_rejection": Source("protocol", "OpenAPI: the request schema's types"),
+    "positive_data_acceptance": Source(
+        "protocol", "OpenAPI: a request matching the request schema is served"
+    ),
+    "missing_required_header": Source("protocol", _AUTH),
+    "ignored_auth": Source("protocol", _AUTH),
+    "unsupported_method": Source("protocol", "HTTP: an undeclared method gets 405"),
+    "responds_within_timeout": Source("protocol", "HTTP: a request gets an answer"),
+    "gateway_reachable": Source("protocol", "HTTP: a request gets an answer"),
+    "token_not_echoed": Source(
+        "protocol", "security: the caller's credential is never sent back, in any form"
+    ),
+    # the semantic properties
+    "images_count_matches_request": Source(
+        "documented", f"{PAGE_T2I}: Number of images to generate per prompt."
+    ),
+    "seeds_follow_request_seed": Source(
+        "documented",
+        f"{PAGE_T2I}: seed integer Seed for random number generation; its example answers"
+        ' "seed": 123 to "seed": 123 (seed + i for the i-th image is openapi.yaml\'s Seed)',
+    ),
+    "same_seed_same_seeds": _SEED,
+    "urls_fetch_and_decode": Source(
+        "documented", f"{PAGE_T2I}: images Media · object[] required The generated images."
+    ),
+    "text_to_image_has_requested_size": Source(
+        "documented", f"{PAGE_T2I}: The width in pixels of the generated image."
+    ),
+    "error_statuses_have_declared_body": Source("protocol", _DECLARED),
+    "nsfw_is_boolean": Source("protocol", _DECLARED),
+    "seeds_distinct_without_seed": Source(
+        "recommended", "openapi.yaml Media.seed: the seed used to generate the media"
+    ),
+    "image_to_image_keeps_input_size": Source(
+        "recommended", "openapi.yaml ImageToImageParams.image: the output keeps the input's size"
+    ),
+    "upscale_is_four_times_input": Source(
+        "recommended", "openapi.yaml x-upscale-factor: the pages do not state the factor"
+    ),
+    "same_seed_same_pixels": Source(
+        "recommended", "determinism of pixels: GPUs may differ in the last bits"
+    ),
+}
+
+#: A check the table does not know: the suite's own rule, so it never fails by default.
+UNKNOWN = Source("recommended", "this project's check")
+
+#: Sources from strongest to weakest: a departure breaking several rules takes the strongest.
+_STRENGTH = ("documented", "protocol", "recommended")
+
+
+def source_of_check(check: str) -> Source:
+    """The source of a check or property of the suite."""
+    return CHECK_SOURCES.get(check, UNKNOWN)
+
+
+def fails_gateway(kind: str, profile: str) -> bool:
+    """Whether a departure of source `kind` fails a gateway under `profile`."""
+    return profile == STRICT_PROFILE or kind != "recommended"
+
+
+def split_by_source(departures: list[D], profile: str) -> tuple[list[D], list[D]]:
+    """(failing, advisories): the departures that fail a gateway under `profile`, and the rest."""
+    failing = [d for d in departures if fails_gateway(d.source.kind, profile)]
+    return failing, [d for d in departures if not fails_gateway(d.source.kind, profile)]
+
+
+def strongest(sources: Iterable[Source]) -> Source | None:
+    """The strongest of `sources` (documented, then protocol, then recommended), if any."""
+    ordered = sorted(sources, key=lambda s: _STRENGTH.index(s.kind))
+    return ordered[0] if ordered else None
+
+
+def field_bound_source(schema: dict[str, Any], keyword: str) -> Source:
+    """The `x-source` of `keyword` on a property schema, or the declared schema's own."""
+    return spec.constraint_sources(schema).get(keyword) or Source(
+        "protocol", f"OpenAPI: the request schema's `{keyword}`"
+    )
+
+
+@lru_cache(maxsize=16)
+def _request_schema(spec_file: str, path: str) -> dict[str, Any]:
+    return spec.request_body(spec.load_spec(spec_file), path)[1]
+
+
+def broken_constraints(spec_file: str, path: str, body: Any) -> list[tuple[str, Source]]:
+    """(cause, source) of each rule of the request schema `body` breaks.
+
+    The cause names the field and keyword, e.g. `num_images_per_prompt.minimum`; a keyword
+    without an `x-source` (`type`, say) is the declared schema's, a `protocol` rule.
+    """
+    schema = _request_schema(spec_file, path)
+    validator = jsonschema.Draft202012Validator(schema)
+    found: dict[str, Source] = {}
+    for error in validator.iter_errors(_as_text_files(body)):
+        owner = error.schema if isinstance(error.schema, dict) else {}
+        keyword = str(error.validator)
+        if keyword == "required":
+            instance = error.instance if isinstance(error.instance, dict) else {}
+            missing = [name for name in error.validator_value if name not in instance]
+            cause = f"{'+'.join(missing) or 'body'}.required"
+        else:
+            where = ".".join(str(p) for p in error.absolute_path) or "body"
+            cause = f"{where}.{keyword}"
+        found.setdefault(cause, field_bound_source(owner, keyword))
+    return sorted(found.items())
+
+
+def negative_case_source(spec_file: str, path: str, body: Any) -> tuple[str, Source]:
+    """(cause, source) of an invalid request a gateway accepted: its strongest broken rule.
+
+    A body that breaks a documented rule and a recommended one is a documented departure; one
+    that breaks only recommended bounds is an advisory.
+    """
+    broken = broken_constraints(spec_file, path, body)
+    best = strongest(source for _, source in broken)
+    if best is None:
+        return "", source_of_check("negative_data_rejection")
+    causes = [cause for cause, source in broken if source.kind == best.kind]
+    return ", ".join(causes), best
+
+
+def _as_text_files(body: Any) -> Any:
+    """`body` with file parts (bytes) shown as text, which their `format: binary` schema reads."""
+    if not isinstance(body, dict):
+        return body
+    return {
+        name: "<file>" if isinstance(value, bytes | bytearray) else value
+        for name, value in body.items()
+    }

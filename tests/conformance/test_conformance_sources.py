@@ -1,0 +1,222 @@
+"""Sources decide verdicts: recommended rules are advisories by default and fail `--profile strict`;
+real pipelines (rounding sizes) pass; edge probes, tokens and generated requests stay realistic."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import livepeer_gateway_spec as spec
+import pytest
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.edge_probes import probes_for
+from livepeer_conformance.exchanges import Exchange, fetcher
+from livepeer_conformance.properties import PROPERTIES
+from livepeer_conformance.sources import negative_case_source
+from livepeer_conformance.strategies import encode_image
+from livepeer_conformance.token_echo import find_echo
+from livepeer_conformance.valid_requests import make_realistic
+from livepeer_reference_gateway import FAULTS, GatewaySettings, running_gateway
+from PIL import Image
+
+#: Room for the spec phase and every text-to-image edge probe, in a couple of seconds.
+T2I_RUN = ("--operation", "textToImage", "--max-requests", "200", "--max-examples", "2")
+SPEC_FILE = str(spec.spec_path())
+
+
+def test_zero_images_accepted_is_an_advisory_by_default_and_fails_strict(
+    run_cli: Callable[..., Any],
+) -> None:
+    default = run_cli(*T2I_RUN, "--seed", "3", "--fault", "accepts_zero_images")
+    assert default.code == 0, default.stdout
+    report = default.report()
+    assert report["conforms"] is True and report["departures"] == []
+    assert report["advisory_count"] == len(report["advisories"]) >= 1
+    (advisory,) = [a for a in report["advisories"] if a["check"] == "negative_data_rejection"]
+    assert advisory["cause"] == "num_images_per_prompt.minimum"
+    assert advisory["source"] == "recommended" and "this project's bound" in advisory["source_text"]
+    assert (
+        "1 advisory(ies)" in default.stdout and "ADVISORY negative_data_rejection" in default.stdout
+    )
+    markdown = (default.report_dir / "conformance.md").read_text(encoding="utf-8")
+    assert "## Advisories (1)" in markdown and "Source: **recommended**" in markdown
+
+    strict = run_cli(
+        *T2I_RUN, "--seed", "3", "--fault", "accepts_zero_images", "--profile", "strict"
+    )
+    assert strict.code == 1, strict.stdout
+    (departure,) = strict.report()["departures"]
+    assert (departure["check"], departure["cause"]) == (
+        "negative_data_rejection",
+        "num_images_per_prompt.minimum",
+    )
+    assert strict.report()["advisories"] == []
+
+
+def test_documented_bound_fails_by_default(run_cli: Callable[..., Any]) -> None:
+    """`strength` 0..1 is on the reference page: serving 1.01 is a departure, not an advisory."""
+    result = run_cli(
+        *("--operation", "imageToImage", "--max-requests", "220", "--max-examples", "2"),
+        *("--seed", "3", "--fault", "accepts_out_of_range"),
+    )
+    assert result.code == 1, result.stdout
+    documented = {d["cause"] for d in result.report()["departures"] if d["source"] == "documented"}
+    assert {"strength.minimum", "strength.maximum"} <= documented
+    advised = {a["cause"] for a in result.report()["advisories"]}
+    assert "guidance_scale.maximum" in advised
+
+
+def _png(width: int, height: int) -> bytes:
+    return encode_image(width, height, (30, 60, 90), "PNG")
+
+
+def test_rounding_pipeline_rounds_and_passes(run_cli: Callable[..., Any]) -> None:
+    """A gateway rounding image-to-image sides down to a multiple of 8 answers 13x21 with 8x16,
+    and the suite (properties included) stays quiet on it."""
+    settings = GatewaySettings(token="rounding-token", faults=frozenset({"rounding_pipeline"}))
+    with running_gateway(settings) as base_url:
+        answer = httpx.post(
+            base_url + "/image-to-image",
+            headers={"Authorization": "Bearer rounding-token"},
+            data={"prompt": "p", "num_inference_steps": "1", "seed": "1"},
+            files={"image": ("in.png", _png(13, 21), "image/png")},
+            timeout=10,
+        )
+    url = answer.json()["images"][0]["url"]
+    data = base64.b64decode(url.split(",", 1)[1])
+    assert Image.open(io.BytesIO(data)).size == (8, 16)
+
+    result = run_cli(
+        *("--operation", "imageToImage", "--max-requests", "220", "--max-examples", "5"),
+        *("--seed", "2", "--fault", "rounding_pipeline"),
+    )
+    assert result.code == 0, result.stdout
+    report = result.report()
+    assert report["departures"] == [] and report["advisories"] == []
+    sizes = [c for c in report["checks"] if c["check"] == "image_to_image_keeps_input_size"]
+    assert sizes and sizes[0]["passed"] > 0
+
+
+@pytest.mark.parametrize(
+    ("output", "holds"),
+    [((13, 21), True), ((8, 16), True), ((16, 24), True), ((8, 24), True), ((21, 13), False)],
+)
+def test_size_property_accepts_rounding_to_multiples_of_8(
+    output: tuple[int, int], holds: bool
+) -> None:
+    document = spec.load_spec(SPEC_FILE)
+    media_url = "data:image/png;base64," + base64.b64encode(_png(*output)).decode()
+    body = {"images": [{"url": media_url, "seed": 1, "nsfw": False}]}
+    exchange = Exchange(
+        "/image-to-image",
+        {"prompt": "p"},
+        ("image/png", _png(13, 21)),
+        200,
+        body,
+        fetcher(5.0, lambda: True),
+    )
+    verdict = PROPERTIES["image_to_image_keeps_input_size"].check(exchange, document)
+    assert (verdict is None) == holds, verdict
+    if not holds:
+        assert "rounded to a multiple of 8" in str(verdict)
+
+
+def test_new_faults_fail_the_default_profile() -> None:
+    """Only the minimum of one image (a recommended bound) needs the strict profile."""
+    new = {
+        "server_error_on_wide_seed",
+        "seed_zero_random",
+        "loras_not_object_crashes",
+        "blank_prompt_crashes",
+        "token_echoed",
+        "multipart_refusal_not_http_error",
+        "server_error_as_text_plain",
+    }
+    assert new <= FAULTS.keys()
+    assert all(FAULTS[name].needs_profile is None for name in new)
+    assert FAULTS["accepts_zero_images"].needs_profile == "strict"
+    assert FAULTS["rounding_pipeline"].conformant
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "cause", "kind"),
+    [
+        ("/text-to-image", {"prompt": "p", "num_images_per_prompt": 0}, "minimum", "recommended"),
+        ("/image-to-image", {"prompt": "p", "image": b"x", "strength": 2}, "maximum", "documented"),
+        (
+            "/image-to-image",
+            {"prompt": "p", "image": b"x", "strength": 2, "guidance_scale": 99},
+            "strength.maximum",
+            "documented",
+        ),
+        ("/upscale", {"image": b"x"}, "prompt.required", "documented"),
+        ("/text-to-image", {"prompt": "p", "seed": "x"}, "seed.type", "protocol"),
+    ],
+)
+def test_an_accepted_invalid_request_takes_its_strongest_broken_rule(
+    path: str, body: dict[str, Any], cause: str, kind: str
+) -> None:
+    found_cause, source = negative_case_source(SPEC_FILE, path, body)
+    assert cause in found_cause and source.kind == kind
+
+
+def test_edge_probes_reach_every_edge_at_minimal_cost() -> None:
+    document = spec.load_spec(SPEC_FILE)
+    config = RunConfig(spec_path=spec.spec_path())
+    probes = probes_for(document, "/text-to-image", config)
+    assert probes == probes_for(document, "/text-to-image", config)  # deterministic
+    seeds = {p.params["seed"] for p in probes if "seed" in p.params}
+    assert {0, 1, 2**32 - 1, 2**64} <= seeds
+    prompts = {p.params["prompt"] for p in probes}
+    assert {"", "|"} <= prompts and any(len(text) >= 10_000 for text in prompts)
+    assert {"{}", "[]", "9"} <= {p.params.get("loras") for p in probes}
+    most_steps = [p for p in probes if p.params["num_inference_steps"] == 150]
+    assert [(p.params["width"], p.params["height"]) for p in most_steps] == [(64, 64)]
+    families = {p.family for p in probes_for(document, "/upscale", config)}
+    assert {"multipart", "upload", "seed", "prompt", "numeric"} <= families
+    types = {p.image[0] for p in probes_for(document, "/upscale", config) if p.expect == "accept"}
+    assert {"image/png", "image/jpeg", "image/webp", "image/x-portable-pixmap"} <= types
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        lambda t: t,
+        lambda t: base64.b64encode(f"Bearer {t}".encode()).decode(),
+        lambda t: base64.urlsafe_b64encode(t.encode()).decode().rstrip("="),
+        lambda t: t.replace("/", "%2F"),
+    ],
+    ids=["raw", "base64-with-scheme", "base64url", "url-encoded"],
+)
+def test_token_is_found_in_any_form(leak: Callable[[str], str]) -> None:
+    token = "tok/en-0123456789abcdef"
+    assert find_echo([("x-debug", leak(token))], b"{}", [token]) is not None
+    assert find_echo([], f'{{"msg": "{leak(token)}"}}'.encode(), [token]) is not None
+    assert find_echo([("x-debug", "nothing")], b"{}", [token]) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "pinned", "expected"),
+    [
+        (
+            {"prompt": "p", "model_id": "random-junk", "loras": "[]"},
+            None,
+            {"prompt": "p", "loras": "{}"},
+        ),
+        ({"prompt": "p", "model_id": "x"}, "org/pinned", {"prompt": "p", "model_id": "org/pinned"}),
+        (
+            {"prompt": "p", "model_id": 5, "loras": '{"a": 1}'},
+            None,
+            {"prompt": "p", "model_id": 5, "loras": '{"a": 1}'},
+        ),
+        ({"prompt": "p", "loras": ""}, None, {"prompt": "p", "loras": ""}),
+    ],
+)
+def test_generated_requests_never_invent_a_model(
+    body: dict[str, Any], pinned: str | None, expected: dict[str, Any]
+) -> None:
+    make_realistic(body, pinned)
+    assert body == expected
