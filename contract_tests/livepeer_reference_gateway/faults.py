@@ -10,49 +10,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .auth import AuthOutcome
 from .errors import GatewayError, Violation
+from .plan import Answer, GenerationPlan, RequestInfo
 
 Category = Literal[
     "response shape", "status codes", "content type", "auth", "semantics", "robustness"
 ]
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """What the `before` and `delay` hooks know about a request."""
-
-    operation_id: str
-    sequence: int  # 1-based count of requests to the image operations since start
-    delay_seconds: float  # the settings' `fault_delay_seconds`
-
-
-@dataclass(frozen=True)
-class GenerationPlan:
-    """What the gateway is about to generate for a valid request."""
-
-    operation_id: str
-    prompt: str
-    seeds: tuple[int, ...]
-    size: tuple[int, int] | None = None  # text-to-image output size
-    #: image-to-image: output size from the input's size (None keeps the input's size)
-    resize: Callable[[tuple[int, int]], tuple[int, int]] | None = None
-    strength: float = 1.0  # image-to-image: the request's strength, its spec default filled in
-    upscale_factor: int = 4
-
-
-@dataclass
-class Answer:
-    """The answer about to be sent: status, JSON body, headers, media type and any refusal."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    media_type: str = "application/json"
-    error: GatewayError | None = None
 
 
 Before = Callable[[RequestInfo], GatewayError | None]
@@ -87,9 +54,6 @@ class ActiveFaults:
             raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
         wanted = set(names)
         self.faults = tuple(f for f in FAULTS.values() if f.name in wanted)
-
-    def __bool__(self) -> bool:
-        return bool(self.faults)
 
     def before(self, info: RequestInfo) -> GatewayError | None:
         """A refusal to send instead of handling the request, or None to go on."""
