@@ -1,17 +1,19 @@
 """Serving the reference gateway: uvicorn behind a thin guard, in one process or several.
 
-Why uvicorn with a guard (measured with `make bench` and the tests in tests/gateway/): stock
-uvicorn (h11) arms its keep-alive timer only after an answer, so a connection that never sends
-a byte, or dribbles its headers, stays open for ever (1,100 of them took a gateway under a
-1,024 file limit offline for good), and its `limit_concurrency` counts requests, not open
-sockets, and answers with a text/plain body the spec does not declare. Hypercorn 0.18 closes
-idle connections, but has no cap on open connections and served this app's 64x64
-text-to-image at about half of uvicorn's requests/s on this hardware. So the gateway keeps
-uvicorn's HTTP/1.1 machinery (h11 parsing, flow control, keep-alive) and adds, as a subclass of
-its protocol, the stages uvicorn leaves open: a deadline for the request line and headers, a
-deadline for the body, and a cap on open connections answered at once with the declared 503.
-Events are logged at most once per `log_interval` per kind, and so is running out of file
-descriptors (asyncio otherwise logs a traceback per failed accept).
+Why uvicorn with a guard, by measurement (one process, loopback, 2 cores; 64x64 text-to-image
+with 8 requests in flight, as in `make bench`): stock uvicorn 0.54 (h11) kept a silent
+connection open past 12 s and one dribbling header lines past 15 s, since it arms its
+keep-alive timer only after an answer; 1,100 such connections took a gateway under a 1,024
+file limit offline for good. Its `limit_concurrency` counts requests, not open sockets, and
+answers with a text/plain body the spec does not declare. Hypercorn 0.18 closed both after its
+5 s keep-alive timeout but has no cap on open connections, and served 190 requests/s where
+uvicorn served 460 to 690. So the gateway keeps uvicorn's HTTP/1.1 machinery (h11 parsing,
+flow control, keep-alive) and adds, as a subclass of its protocol, the stages uvicorn leaves
+open: a deadline for the request line and headers, a deadline for the body, and a cap on open
+connections answered at once with the declared 503; with it, the same two connections were
+closed at the 10 s header deadline. Events are logged at most once per `log_interval` per kind,
+and so is running out of file descriptors (asyncio logs a traceback each time it retries
+accepting, once a second).
 """
 
 from __future__ import annotations
