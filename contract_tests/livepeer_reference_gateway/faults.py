@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .auth import AuthOutcome
-from .errors import GatewayError, Violation
+from .errors import GatewayError, SettingsError, Violation
 from .plan import Answer, GenerationPlan, RequestInfo
 
 Category = Literal[
@@ -51,7 +51,7 @@ class ActiveFaults:
     def __init__(self, names: Iterable[str]) -> None:
         unknown = sorted(set(names) - FAULTS.keys())
         if unknown:
-            raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
+            raise SettingsError(f"unknown fault(s): {', '.join(unknown)}")
         wanted = set(names)
         self.faults = tuple(f for f in FAULTS.values() if f.name in wanted)
 
