@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import get_args
 
 from livepeer_gateway_spec import TOKEN_ENV
 from livepeer_gateway_spec.cli import EXIT_USAGE, OneLineParser, positive_float, positive_int
@@ -19,7 +20,7 @@ from .app import create_app
 from .errors import CannotListen, ReferenceGatewayError, SettingsError, SpecUnusable
 from .faults import FAULTS
 from .server import bind_loopback, serve_workers
-from .settings import GatewaySettings, ServerSettings, default
+from .settings import GatewaySettings, MediaUrls, ServerSettings, default
 
 PROG = "livepeer-reference-gateway"
 
@@ -85,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     add(
         "--media-urls",
-        choices=("data", "http"),
+        choices=get_args(MediaUrls),
         default=g("media_urls"),
         help="image URLs: data: URLs or http URLs served here (default %(default)s)",
     )

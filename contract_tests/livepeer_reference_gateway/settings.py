@@ -6,7 +6,7 @@ from __future__ import annotations
 import resource
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 from .errors import SettingsError
@@ -61,7 +61,7 @@ class GatewaySettings:
     spec_path: Path | None = None
 
     def __post_init__(self) -> None:
-        if self.media_urls not in ("data", "http"):
+        if self.media_urls not in get_args(MediaUrls):
             raise SettingsError(f"media_urls must be 'data' or 'http', not {self.media_urls!r}")
         _require_positive(self, _POSITIVE_GATEWAY)
         if self.public_url is not None:
