@@ -6,14 +6,17 @@ imports its submodules.
 """
 
 from .app import create_app
+from .errors import ReferenceGatewayError
 from .faults import FAULTS, Fault
 from .server import bind_loopback, gateway_process, running_gateway
-from .settings import GatewaySettings
+from .settings import GatewaySettings, ServerSettings
 
 __all__ = [
     "FAULTS",
     "Fault",
     "GatewaySettings",
+    "ReferenceGatewayError",
+    "ServerSettings",
     "bind_loopback",
     "create_app",
     "gateway_process",

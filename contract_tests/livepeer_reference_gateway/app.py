@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -24,11 +25,20 @@ from starlette.routing import Route
 from . import pipelines
 from .auth import authenticate
 from .contract import OperationContract, load_contracts, parse_json_object
-from .errors import GatewayError, Violation, error_response, validation_failed
-from .faults import ActiveFaults, Answer, GenerationPlan, RequestInfo
+from .errors import (
+    BodiesOverBudget,
+    BodyTooLarge,
+    GatewayError,
+    Violation,
+    error_response,
+    excerpt,
+    validation_failed,
+)
+from .faults import ActiveFaults
 from .images import open_upload
-from .limits import BodyTooLarge, UploadLimit, too_large
+from .limits import InflightBudget, UploadLimit, over_budget, too_large
 from .media import MediaStore
+from .plan import Answer, GenerationPlan, RequestInfo
 from .settings import GatewaySettings
 
 log = logging.getLogger("livepeer_reference_gateway")
@@ -50,11 +60,8 @@ class Gateway:
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
-        self.contracts = {
-            op: c
-            for op, c in load_contracts(settings.spec_path).items()
-            if op in pipelines.OPERATIONS
-        }
+        # Every POST operation of the spec, each running the pipeline its schema implies.
+        self.contracts = load_contracts(settings.spec_path)
         self.faults = ActiveFaults(settings.faults)
         self.media = (
             MediaStore(
@@ -100,7 +107,10 @@ class Gateway:
         except GatewayError as error:
             answer = _refusal(error)
         except BodyTooLarge:
-            answer = _refusal(too_large(self.settings.max_upload_bytes))
+            limit = request.scope.get("state", {}).get("body_limit", self.settings.max_upload_bytes)
+            answer = _refusal(too_large(limit))
+        except BodiesOverBudget:
+            answer = _refusal(over_budget())
         except ClientDisconnect:
             # The client left before its body arrived (a timeout, say): nobody reads an answer.
             log.debug("client left during %s", contract.path)
@@ -115,9 +125,8 @@ class Gateway:
 
     def authenticate(self, request: Request) -> None:
         """Raise 401 unless the request carries the configured bearer token."""
-        outcome = self.faults.auth(
-            authenticate(request.headers.get("authorization"), self.settings.token)
-        )
+        raw = next((v for k, v in request.scope["headers"] if k == b"authorization"), None)
+        outcome = self.faults.auth(authenticate(raw, self.settings.token))
         if outcome != "ok":
             message = "missing bearer token" if outcome == "missing" else "invalid bearer token"
             raise GatewayError(401, "auth", message, headers={"WWW-Authenticate": "Bearer"})
@@ -126,25 +135,38 @@ class Gateway:
         """Parse, validate, generate and describe the images of one request."""
         if contract.media_type == "multipart/form-data":
             _require_media_type(request, contract.media_type)
-            try:
-                form = await request.form(
-                    max_files=self.settings.max_form_files,
-                    max_fields=self.settings.max_form_fields,
-                    max_part_size=self.settings.max_field_bytes,
-                )
-            except HTTPException as exc:  # python-multipart could not parse the body
-                raise validation_failed(
-                    [Violation("", str(exc.detail), "multipart_invalid")]
-                ) from None
+            form = await self._form(request)
             try:
                 parsed = await self._parse_form(form, contract)
                 return await self._generate(request, contract, parsed)
             finally:
                 await form.close()
         _require_media_type(request, contract.media_type)
-        body = parse_json_object(await request.body())
-        parsed = ParsedRequest(self._validated(contract, body, []), None)
-        return await self._generate(request, contract, parsed)
+        raw = await request.body()
+        # Parsing and validating run on a worker thread, so a large body (up to the JSON
+        # limit) never holds the event loop, and other clients are answered meanwhile.
+        params = await run_in_threadpool(self._validated_json, contract, raw)
+        return await self._generate(request, contract, ParsedRequest(params, None))
+
+    async def _form(self, request: Request) -> FormData:
+        """The multipart body, its files spooled to disk past `spool_bytes`."""
+        parser = MultiPartParser(
+            request.headers,
+            request.stream(),
+            max_files=self.settings.max_form_files,
+            max_fields=self.settings.max_form_fields,
+            max_part_size=self.settings.max_field_bytes,
+        )
+        parser.spool_max_size = self.settings.spool_bytes
+        try:
+            return await parser.parse()
+        except MultiPartException as exc:  # python-multipart could not parse the body
+            raise validation_failed(
+                [Violation("", excerpt(exc.message), "multipart_invalid")]
+            ) from None
+
+    def _validated_json(self, contract: OperationContract, raw: bytes) -> dict[str, Any]:
+        return self._validated(contract, parse_json_object(raw), [])
 
     async def _parse_form(self, form: FormData, contract: OperationContract) -> ParsedRequest:
         values: dict[str, Any] = {}
@@ -184,10 +206,10 @@ class Gateway:
     async def _generate(
         self, request: Request, contract: OperationContract, parsed: ParsedRequest
     ) -> Answer:
-        plan = self.faults.plan(pipelines.build_plan(contract.operation_id, parsed.params))
+        plan = self.faults.plan(pipelines.build_plan(contract, parsed.params))
         limit = (
             self.settings.max_upscale_input_pixels
-            if contract.operation_id == "upscale"
+            if contract.pipeline == "upscale"
             else self.settings.max_image_pixels
         )
         pngs = await run_in_threadpool(_render_plan, plan, parsed.upload, limit)
@@ -202,7 +224,15 @@ class Gateway:
         if self.media is None:
             return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         media_id = self.media.put(png)
-        return str(request.url_for("media", media_id=media_id))
+        return f"{self._public_base(request)}/media/{media_id}.png"
+
+    def _public_base(self, request: Request) -> str:
+        """The configured public URL, else the address the connection arrived at (not `Host`)."""
+        if self.settings.public_url is not None:
+            return self.settings.public_url.rstrip("/")
+        host, port = request.scope.get("server") or ("127.0.0.1", 80)
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
 
     async def serve_media(self, request: Request) -> Response:
         """GET /media/{id}.png: an image kept for an http media URL, or 404 once it expired."""
@@ -224,7 +254,7 @@ async def _hold(request: Request, seconds: float) -> None:
 
 def _render_plan(plan: GenerationPlan, upload: IO[bytes] | None, max_pixels: int) -> list[bytes]:
     source: Image.Image | None = open_upload(upload, max_pixels) if upload is not None else None
-    if source is None and plan.operation_id != "textToImage":
+    if source is None and plan.pipeline != "text-to-image":
         raise GatewayError(400, "bad_image", "the image cannot be decoded")
     return pipelines.render(plan, source)
 
@@ -279,10 +309,18 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def create_app(settings: GatewaySettings) -> Starlette:
     """The reference gateway as an ASGI application."""
     gateway = Gateway(settings)
+    budget = InflightBudget(settings.max_inflight_body_bytes)
+    limit = Middleware(
+        UploadLimit,
+        max_bytes=settings.max_upload_bytes,
+        max_json_bytes=settings.max_json_bytes,
+        budget=budget,
+    )
     app = Starlette(
         routes=gateway.routes(),
-        middleware=[Middleware(UploadLimit, max_bytes=settings.max_upload_bytes)],
+        middleware=[limit],
         exception_handlers={HTTPException: _http_exception, Exception: _unexpected},
     )
     app.state.gateway = gateway
+    app.state.budget = budget
     return app

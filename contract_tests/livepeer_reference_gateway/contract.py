@@ -12,9 +12,17 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from livepeer_gateway_spec import INVALID_STATUS_KEY, image_operations, load_spec, request_body
+from livepeer_gateway_spec import (
+    INVALID_STATUS_KEY,
+    SpecError,
+    image_operations,
+    load_spec,
+    request_body,
+    upscale_factors,
+)
 
-from .errors import GatewayError, Violation, validation_failed
+from .errors import GatewayError, SpecUnusable, Violation, excerpt, validation_failed
+from .plan import Pipeline
 
 #: jsonschema keyword -> the error `type` the runners' FastAPI reports for it.
 _VIOLATION_TYPES = {
@@ -36,7 +44,11 @@ _TYPE_NAMES = {
     "object": "model_attributes_type",
     "array": "list_type",
 }
-_INTEGER_TEXT = re.compile(r"[+-]?\d+")
+#: JSON's number grammar (RFC 8259, section 6), ASCII digits only: what a multipart field
+#: declared a number or integer must look like. No sign but `-`, no leading zeros, no
+#: underscores, no spaces; an integer has neither fraction nor exponent.
+_INTEGER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
+_NUMBER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
 _BOOLEAN_TEXT = {"true": True, "True": True, "false": False, "False": False}
 
 
@@ -48,6 +60,8 @@ class OperationContract:
     path: str
     media_type: str
     schema: dict[str, Any]
+    #: The operation's `x-upscale-factor`, None when it declares none.
+    upscale_factor: int | None = None
     validator: Draft202012Validator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +75,13 @@ class OperationContract:
     def binary_fields(self) -> frozenset[str]:
         """Properties uploaded as files (`format: binary`)."""
         return frozenset(n for n, s in self.properties.items() if s.get("format") == "binary")
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """What the operation does, from its request schema and extensions alone."""
+        if not self.binary_fields:
+            return "text-to-image"
+        return "upscale" if self.upscale_factor is not None else "image-to-image"
 
     def violations(self, body: Any) -> list[Violation]:
         """Every rule of the request schema `body` breaks (empty when it conforms)."""
@@ -117,17 +138,14 @@ class OperationContract:
         """A multipart text field as the type its schema declares, or the violation it makes."""
         declared = self.properties.get(name, {}).get("type")
         if declared == "integer":
-            if _INTEGER_TEXT.fullmatch(text.strip()):
+            if _INTEGER_TEXT.fullmatch(text):
                 try:
                     return int(text), None
                 except ValueError:  # more digits than Python converts (sys.int_info)
                     pass
             return text, Violation(name, "Input should be a valid integer", "int_parsing")
         if declared == "number":
-            try:
-                number = float(text)
-            except ValueError:
-                number = math.nan
+            number = float(text) if _NUMBER_TEXT.fullmatch(text) else math.nan
             if math.isfinite(number):
                 return number, None
             return text, Violation(name, "Input should be a valid number", "float_parsing")
@@ -139,12 +157,20 @@ class OperationContract:
 
 
 def load_contracts(spec_path: Path | None = None) -> dict[str, OperationContract]:
-    """operationId -> contract, for every POST operation of the spec."""
-    document = load_spec(spec_path)
-    contracts = {}
-    for operation_id, path in image_operations(document).items():
-        media_type, schema = request_body(document, path)
-        contracts[operation_id] = OperationContract(operation_id, path, media_type, schema)
+    """operationId -> contract, for every POST operation of the spec; `SpecUnusable` if none."""
+    try:
+        document = load_spec(spec_path)
+        factors = upscale_factors(document)
+        contracts = {}
+        for operation_id, path in image_operations(document).items():
+            media_type, schema = request_body(document, path)
+            contracts[operation_id] = OperationContract(
+                operation_id, path, media_type, schema, factors.get(operation_id)
+            )
+    except SpecError as exc:
+        raise SpecUnusable(str(exc)) from None
+    if not contracts:
+        raise SpecUnusable("the spec declares no POST operation to serve")
     return contracts
 
 
@@ -189,4 +215,4 @@ def _violation(error: ValidationError) -> Violation:
         kind = _TYPE_NAMES.get(str(error.validator_value), "type_error")
     else:
         kind = _VIOLATION_TYPES.get(str(error.validator), str(error.validator))
-    return Violation(field, error.message, kind)
+    return Violation(field, excerpt(error.message), kind)

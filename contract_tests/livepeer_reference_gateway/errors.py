@@ -1,4 +1,10 @@
-"""The gateway's error answers: `HTTPError` bodies and 422 validation-error bodies."""
+"""The gateway's errors: one tree, rooted at `ReferenceGatewayError`.
+
+`GatewayError` is a refusal answered over HTTP (its declared `HTTPError` or 422 body); the
+others never reach a client: bad settings, a spec the gateway cannot serve, an address it
+cannot listen on, a body the limits stopped. The command line maps each to its exit code in
+one place (`__main__.EXIT_CODES`).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,39 @@ ErrorKind = Literal[
 ]
 
 
+#: The most characters of a client's value an error message repeats (an excerpt, never more).
+EXCERPT_CHARS = 120
+
+
+class ReferenceGatewayError(Exception):
+    """Base of every error the reference gateway raises."""
+
+
+class SettingsError(ReferenceGatewayError, ValueError):
+    """Settings that cannot describe a gateway (a limit that is not positive, an unknown fault)."""
+
+
+class SpecUnusable(ReferenceGatewayError):
+    """The spec cannot be read, or lacks what the gateway serves from it."""
+
+
+class CannotListen(ReferenceGatewayError):
+    """The address to serve on cannot be bound."""
+
+
+class BodyTooLarge(ReferenceGatewayError):
+    """A request body went over the per-request limit while it was being read."""
+
+
+class BodiesOverBudget(ReferenceGatewayError):
+    """The bodies being received by all requests together went over the in-flight limit."""
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """`text` cut to at most `limit` characters, marked when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 @dataclass(frozen=True)
 class Violation:
     """One rule of the request schema a request broke: one 422 entry."""
@@ -40,7 +79,7 @@ class Violation:
 
 
 @dataclass(eq=False)  # compared by identity, and hashable, like every exception
-class GatewayError(Exception):
+class GatewayError(ReferenceGatewayError):
     """A refusal with its status, kind, message, and (for 422) its violations."""
 
     status: int

@@ -10,55 +10,17 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .auth import AuthOutcome
-from .errors import GatewayError, Violation
+from .errors import GatewayError, SettingsError, Violation
+from .plan import Answer, GenerationPlan, RequestInfo
 
 Category = Literal[
     "response shape", "status codes", "content type", "auth", "semantics", "robustness"
 ]
-
-
-@dataclass(frozen=True)
-class RequestInfo:
-    """What the `before` and `delay` hooks know about a request."""
-
-    operation_id: str
-    sequence: int  # 1-based count of requests to the image operations since start
-    delay_seconds: float  # the settings' `fault_delay_seconds`
-    authorization: str = ""  # the request's Authorization header, for faults that leak it
-
-
-@dataclass(frozen=True)
-class GenerationPlan:
-    """What the gateway is about to generate for a valid request."""
-
-    operation_id: str
-    prompt: str
-    seeds: tuple[int, ...]
-    size: tuple[int, int] | None = None  # text-to-image output size
-    #: image-to-image: output size from the input's size (None keeps the input's size)
-    resize: Callable[[tuple[int, int]], tuple[int, int]] | None = None
-    strength: float = 1.0  # image-to-image: the request's strength, its spec default filled in
-    upscale_factor: int = 4
-    #: The validated request's fields, defaults filled in, for faults that read one.
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Answer:
-    """The answer about to be sent: status, JSON body, headers, media type and any refusal."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    media_type: str = "application/json"
-    error: GatewayError | None = None
-    #: The request answered, for faults whose change depends on it.
-    request: RequestInfo | None = None
 
 
 Before = Callable[[RequestInfo], GatewayError | None]
@@ -92,12 +54,9 @@ class ActiveFaults:
     def __init__(self, names: Iterable[str]) -> None:
         unknown = sorted(set(names) - FAULTS.keys())
         if unknown:
-            raise ValueError(f"unknown fault(s): {', '.join(unknown)}")
+            raise SettingsError(f"unknown fault(s): {', '.join(unknown)}")
         wanted = set(names)
         self.faults = tuple(f for f in FAULTS.values() if f.name in wanted)
-
-    def __bool__(self) -> bool:
-        return bool(self.faults)
 
     def before(self, info: RequestInfo) -> GatewayError | None:
         """A refusal to send instead of handling the request, or None to go on."""

@@ -1,12 +1,14 @@
 """Reference gateway throughput: requests/s and p50/p95 latency under concurrent load.
 
-The gateway runs in a subprocess (one uvicorn worker) so it does not share the GIL with the
-load generator, an asyncio httpx client holding a fixed number of requests in flight.
+The gateway runs in a subprocess, with one and then two worker processes (`--workers`), so it
+does not share the GIL with the load generator, an asyncio httpx client holding a fixed number
+of requests in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import statistics
 import time
@@ -19,8 +21,8 @@ from PIL import Image
 
 from livepeer_gateway_bench.common import Section, Spread
 
-#: uvicorn worker processes serving the gateway (the console command serves with one).
-WORKERS = 1
+#: Worker processes compared side by side (the console command serves with one by default).
+WORKER_COUNTS = (1, 2)
 #: Requests kept in flight by the load generator.
 CONCURRENCY = 8
 #: Seconds of measurement per scenario, after WARMUP_SECONDS of unmeasured load.
@@ -113,32 +115,54 @@ async def _measure(url: str, scenario: Scenario) -> Measurement:
 
 
 def run() -> Section:
-    """Measure the three scenarios against one gateway subprocess, ROUNDS times each."""
-    rows = []
-    with gateway_process("--log-level", "warning") as (url, _):
+    """Measure the three scenarios against one gateway subprocess per worker count.
+
+    The gateways run side by side and their rounds alternate, so a change in the machine's
+    load while the benchmark runs falls on both alike.
+    """
+    by_workers: dict[int, dict[str, list[Measurement]]] = {w: {} for w in WORKER_COUNTS}
+    with contextlib.ExitStack() as stack:
+        urls = {
+            workers: stack.enter_context(
+                gateway_process("--log-level", "warning", "--workers", str(workers))
+            )[0]
+            for workers in WORKER_COUNTS
+        }
         for scenario in _scenarios():
-            rounds = [asyncio.run(_measure(url, scenario)) for _ in range(ROUNDS)]
+            for _ in range(ROUNDS):
+                for workers, url in urls.items():
+                    measured = asyncio.run(_measure(url, scenario))
+                    by_workers[workers].setdefault(scenario.title, []).append(measured)
+    rows = []
+    for scenario in _scenarios():
+        one = Spread.of([r.per_second for r in by_workers[1][scenario.title]])
+        for workers in WORKER_COUNTS:
+            rounds = by_workers[workers][scenario.title]
             rate = Spread.of([r.per_second for r in rounds])
             p50 = Spread.of([r.percentile(50) for r in rounds])
             p95 = Spread.of([r.percentile(95) for r in rounds])
             rows.append(
-                f"| {scenario.title} | {rate.fmt(digits=1)} | {p50.fmt(scale=1000, digits=1)} "
+                f"| {scenario.title} | {workers} | {rate.fmt(digits=1)} "
+                f"| {rate.median / one.median:.2f} | {p50.fmt(scale=1000, digits=1)} "
                 f"| {p95.fmt(scale=1000, digits=1)} | {sum(r.requests for r in rounds)} "
                 f"| {sum(r.failures for r in rounds)} |"
             )
     table = "\n".join(
         [
-            "| request | requests/s | p50 ms | p95 ms | requests | non-200 |",
-            "| --- | ---: | ---: | ---: | ---: | ---: |",
+            "| request | workers | requests/s | vs 1 | p50 ms | p95 ms | requests | non-200 |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             *rows,
         ]
     )
+    counts = " and ".join(str(w) for w in WORKER_COUNTS)
     return Section(
         "Reference gateway load",
-        f"The reference gateway in its own process, {WORKERS} uvicorn worker, loopback; "
-        f"{CONCURRENCY} requests in flight from one asyncio httpx client; {ROUNDS} rounds of "
-        f"{SECONDS:.0f} s per row, each after {WARMUP_SECONDS:.0f} s of warm-up: median "
-        "(min–max) over the rounds. Images are data URLs (the default).\n\n"
+        f"The reference gateway in its own process, served by {counts} worker processes "
+        "(`--workers`) side by side, their rounds alternating, on loopback; "
+        f"{CONCURRENCY} requests in flight from one asyncio httpx client (itself one process "
+        f"on the same cores); {ROUNDS} "
+        f"rounds of {SECONDS:.0f} s per row, each after {WARMUP_SECONDS:.0f} s of warm-up: "
+        "median (min–max) over the rounds. Images are data URLs (the default).\n\n"
         f"{table}\n",
     )
 

@@ -66,7 +66,22 @@ def test_without_a_token_the_gateway_serves_openly(client: httpx.Client) -> None
 def test_authenticate_outcomes() -> None:
     assert authenticate(None, None) == "ok"
     assert authenticate(None, "t") == "missing"
-    assert authenticate("Bearer t", "t") == "ok"
-    assert authenticate("bearer t", "t") == "ok"
-    assert authenticate("Bearer u", "t") == "wrong"
-    assert authenticate("Bearer é", "t") == "wrong"
+    assert authenticate(b"Bearer t", "t") == "ok"
+    assert authenticate(b"bearer t", "t") == "ok"
+    assert authenticate(b"Bearer u", "t") == "wrong"
+    assert authenticate("Bearer é".encode(), "t") == "wrong"
+
+
+def test_non_ascii_token_matches_its_utf8_bytes_only() -> None:
+    """A token is its UTF-8 bytes: the same text sent in Latin-1 is another token."""
+    token = "clé"
+    with running_gateway(GatewaySettings(token=token)) as url:
+        statuses = {
+            encoding: httpx.post(
+                f"{url}/text-to-image",
+                json=BODY,
+                headers=[(b"authorization", b"Bearer " + token.encode(encoding))],
+            ).status_code
+            for encoding in ("utf-8", "latin-1")
+        }
+    assert statuses == {"utf-8": 200, "latin-1": 401}

@@ -82,7 +82,11 @@ def test_token_from_the_named_variable_is_enforced_and_never_printed() -> None:
         (["--port", "-1"], "port must be 0 to 65535"),
         (["--host", "\u00e9" * 70, "--port", "0"], "cannot listen"),
         (["--spec", "/nonexistent/openapi.yaml"], "cannot read spec"),
-        (["--max-upload-bytes", "0"], "must be positive"),
+        (["--max-upload-bytes", "0"], "must be at least 1"),
+        (["--workers", "0"], "must be at least 1"),
+        (["--header-timeout", "nan"], "finite number above 0"),
+        (["--public-url", "ftp://example.com"], "public URL must be an http(s) URL"),
+        (["--media-urls", "http", "--workers", "2"], "use --workers 1"),
         (["--no-such-option"], "unrecognized arguments"),
     ],
 )

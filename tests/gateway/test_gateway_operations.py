@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
-from livepeer_gateway_spec import load_spec, request_body
+import yaml
+from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec, request_body, upscale_factors
 from livepeer_reference_gateway import GatewaySettings, running_gateway
 from livepeer_reference_gateway.media import MediaStore
 from PIL import Image
@@ -119,16 +122,49 @@ def test_image_to_image_depends_on_the_input(
     assert first_pixels((0, 0, 0)) != first_pixels((255, 255, 255))
 
 
-def test_upscale_returns_one_image_four_times_the_input(
+def test_upscale_returns_one_image_its_declared_factor_times_the_input(
     client: httpx.Client, decode: Decode, make_image: MakeImage
 ) -> None:
+    factor = upscale_factors(load_spec())["upscale"]
     files = {"image": ("in.png", make_image(30, 17), "image/png")}
     response = client.post("/upscale", files=files, data={"prompt": "sharper", "seed": "3"})
     assert response.status_code == 200
     images = response.json()["images"]
     assert len(images) == 1
-    assert decode(images[0]["url"]).size == (120, 68)
+    assert decode(images[0]["url"]).size == (30 * factor, 17 * factor)
     assert images[0]["seed"] == 3
+
+
+def _spec_copy(tmp_path: Path, change: Callable[[dict[str, object]], None]) -> Path:
+    document = yaml.safe_load(DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
+    change(document)
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_upscale_factor_and_operations_are_read_from_the_spec(
+    tmp_path: Path, decode: Decode, make_image: MakeImage
+) -> None:
+    """Served from a copy declaring a factor of 3 and a second upscale at 2: both as declared."""
+
+    def change(document: dict[str, object]) -> None:
+        paths = document["paths"]
+        assert isinstance(paths, dict)
+        paths["/upscale"]["post"]["x-upscale-factor"] = 3
+        twice = copy.deepcopy(paths["/upscale"])
+        twice["post"].update({"operationId": "upscaleTwice", "x-upscale-factor": 2})
+        paths["/upscale-twice"] = twice
+
+    spec = _spec_copy(tmp_path, change)
+    with running_gateway(GatewaySettings(spec_path=spec)) as url:
+        sizes = {}
+        for path in ("/upscale", "/upscale-twice"):
+            files = {"image": ("in.png", make_image(10, 6), "image/png")}
+            response = httpx.post(f"{url}{path}", files=files, data={"prompt": "p"})
+            assert response.status_code == 200, response.text
+            sizes[path] = decode(response.json()["images"][0]["url"]).size
+    assert sizes == {"/upscale": (30, 18), "/upscale-twice": (20, 12)}
 
 
 def test_http_media_urls_are_served_by_the_gateway(decode: Decode) -> None:
@@ -143,6 +179,21 @@ def test_http_media_urls_are_served_by_the_gateway(decode: Decode) -> None:
         missing = http.get("/media/unknown.png")
         assert missing.status_code == 404
         assert missing.json() == {"detail": {"msg": "no such media, or it expired"}}
+        # The Host header a client sends never becomes part of a URL given to others.
+        spoofed = http.post("/text-to-image", json=body, headers={"Host": "evil.example"})
+        assert all(m["url"].startswith(f"{url}/media/") for m in spoofed.json()["images"])
+
+
+def test_http_media_urls_use_the_configured_public_url() -> None:
+    public = "https://gateway.example/ai"
+    settings = GatewaySettings(media_urls="http", public_url=public + "/")
+    with running_gateway(settings) as url, httpx.Client(base_url=url) as http:
+        body = {"prompt": "p", "width": 64, "height": 64}
+        media = http.post("/text-to-image", json=body, headers={"Host": "evil.example"})
+        [image] = media.json()["images"]
+        assert image["url"].startswith(f"{public}/media/")
+        # The same path, asked of the gateway itself, serves the image.
+        assert http.get(image["url"].removeprefix(public)).status_code == 200
 
 
 def test_media_store_drops_expired_and_over_bound_items() -> None:

@@ -11,6 +11,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from livepeer_gateway_spec import DEFAULT_SPEC_PATH, inline_refs, load_spec, response_schema
 from livepeer_reference_gateway import GatewaySettings, running_gateway
+from livepeer_reference_gateway.errors import SettingsError
 
 MakeImage = Callable[..., bytes]
 SPEC = load_spec()
@@ -92,6 +93,16 @@ def test_malformed_or_mislabelled_json_gets_422(
         ({"seed": "abc"}, {("seed", "int_parsing")}),
         ({"strength": "1.5"}, {("strength", "less_than_equal")}),
         ({"strength": "nan"}, {("strength", "float_parsing")}),
+        # Numbers follow JSON's grammar: ASCII digits, no underscores, signs or padding.
+        ({"seed": "\u0665"}, {("seed", "int_parsing")}),  # an Arabic-Indic five
+        ({"seed": " 7 "}, {("seed", "int_parsing")}),
+        ({"seed": "+7"}, {("seed", "int_parsing")}),
+        ({"seed": "007"}, {("seed", "int_parsing")}),
+        ({"seed": "1_000"}, {("seed", "int_parsing")}),
+        ({"strength": "0.5_0"}, {("strength", "float_parsing")}),
+        ({"strength": " 0.5"}, {("strength", "float_parsing")}),
+        ({"strength": ".5"}, {("strength", "float_parsing")}),
+        ({"strength": "0.\u0665"}, {("strength", "float_parsing")}),
         ({"safety_check": "yes"}, {("safety_check", "bool_parsing")}),
         ({"num_images_per_prompt": "0"}, {("num_images_per_prompt", "greater_than_equal")}),
     ],
@@ -107,6 +118,19 @@ def test_multipart_fields_are_coerced_to_their_declared_types(
     assert response.status_code == 422
     _assert_declared("/image-to-image", response)
     assert _entries(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("seed", "strength"), [("0", "0"), ("7", "0.5"), ("4294967295", "1e-1"), ("12", "5E-1")]
+)
+def test_multipart_numbers_in_json_syntax_are_accepted(
+    client: httpx.Client, make_image: MakeImage, seed: str, strength: str
+) -> None:
+    files = {"image": ("in.png", make_image(8, 8), "image/png")}
+    data = {"prompt": "p", "seed": seed, "strength": strength}
+    response = client.post("/image-to-image", files=files, data=data)
+    assert response.status_code == 200, response.text
+    assert response.json()["images"][0]["seed"] == int(seed)
 
 
 @pytest.mark.parametrize("flag", ["true", "false", "True", "False"])
@@ -178,10 +202,16 @@ def test_bounds_are_read_from_the_spec_not_from_code(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "changes",
-    [{"media_urls": "ftp"}, {"max_upload_bytes": 0}, {"max_image_pixels": -1}],
+    [
+        {"media_urls": "ftp"},
+        {"max_upload_bytes": 0},
+        {"max_image_pixels": -1},
+        {"max_inflight_body_bytes": 0},
+        {"public_url": "gateway.example"},
+    ],
 )
 def test_settings_refuse_nonsense(changes: dict[str, object]) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(SettingsError):
         GatewaySettings(**changes)  # type: ignore[arg-type]
 
 
