@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livepeer_gateway_compat import Comparison, Finding, Severity, compare, load_version
+from livepeer_gateway_compat import (
+    Comparison,
+    CompatError,
+    Finding,
+    Severity,
+    compare,
+    load_version,
+)
 from livepeer_gateway_spec import iter_operations
 
 from livepeer_gateway_tools import cli
@@ -49,7 +56,10 @@ SECTIONS: tuple[tuple[str, frozenset[Severity], str], ...] = (
 )
 
 _WHERE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>/\S*)(?: (?P<rest>.*))?$")
-_FIELD = re.compile(r"field '([^']*)'|(items)")
+#: The media type at the end of a compat finding's `where` (`... 200 response application/json`).
+_MEDIA_TYPE = re.compile(r"\s*\b[\w.+-]+/[\w.+*-]+$")
+#: A field path as the compat checker writes it at the head of a reason (`images[].seed`).
+_FIELD_PATH = re.compile(r"[A-Za-z_][\w-]*(?:\[\])?(?:\.[A-Za-z_][\w-]*(?:\[\])?)*")
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,10 @@ def client_functions(document: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 def load_release(old: str, new: str) -> Release:
     """Compare the spec at `old` (a git ref, `REF:path` or a file) with the one at `new`."""
-    before, after = load_version(old), load_version(new)
+    try:
+        before, after = load_version(old), load_version(new)
+    except CompatError as error:  # a git ref or file that names no spec: bad input
+        raise BadInput(str(error)) from None
     comparison = Comparison(before.label, after.label, compare(before.document, after.document))
     functions = client_functions(before.document) | client_functions(after.document)
     versions = _version(before.document, before.label), _version(after.document, after.label)
@@ -106,15 +119,17 @@ def load_release(old: str, new: str) -> Release:
     return Release(comparison, *versions, functions)
 
 
-def _field_path(rest: str) -> str:
-    """`200 response field 'images' items field 'seed'` -> `200 response, images[].seed`."""
-    head, _, fields = rest.partition(" field ")
-    if not fields:
-        return rest
-    path = ""
-    for name, items in _FIELD.findall("field " + fields):
-        path += "[]" if items else (f".{name}" if path else name)
-    return f"{head}, `{path}`"
+def _part(rest: str, finding: Finding) -> str:
+    """Where in a message a finding is: its status, and the field a client reads, if named.
+
+    The compat checker names the message (status and media type) in `where` and the field, as a
+    client sees it, at the head of its reason.
+    """
+    message = _MEDIA_TYPE.sub("", rest).strip()
+    head = finding.reason.split(": ", 1)[0]
+    if not _FIELD_PATH.fullmatch(head):
+        return message
+    return f"{message}, `{head}`" if message else f"`{head}`"
 
 
 def _places(finding: Finding, functions: dict[tuple[str, str], str]) -> str:
@@ -124,7 +139,7 @@ def _places(finding: Finding, functions: dict[tuple[str, str], str]) -> str:
         match = _WHERE.match(where)
         function = match and functions.get((match["method"], match["path"]))
         if function:
-            part = _field_path(match["rest"] or "")
+            part = _part(match["rest"] or "", finding)
             by_part.setdefault(part, [])
             if function not in by_part[part]:
                 by_part[part].append(function)
