@@ -1,4 +1,4 @@
-"""What a run finds: per-operation tallies of checks, and departures deduplicated by check."""
+"""What a run finds: per-operation tallies of checks, and departures kept apart by cause."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from livepeer_conformance.evidence import Evidence
+
 #: Transport-level check names, reported next to schemathesis's checks and the properties.
 RESPONDS_WITHIN_TIMEOUT = "responds_within_timeout"
 GATEWAY_REACHABLE = "gateway_reachable"
+
+#: Where a phase reports what it is doing, one short line at a time.
+ProgressSink = Callable[[str], None]
 
 
 @dataclass(frozen=True, order=True)
@@ -26,7 +31,7 @@ def _run_start() -> Moment:
 
 @dataclass
 class Departure:
-    """One way the gateway departs from the spec: a check failing on an operation, `count` times."""
+    """One cause of departure: a check failing on an operation for one reason, `count` times."""
 
     operation: str
     check: str
@@ -36,20 +41,25 @@ class Departure:
     count: int = 1
     #: When the first failing request of this departure was answered.
     first_seen: Moment = field(default_factory=_run_start)
+    #: The reason class: the status and the field or rule at fault, stable across requests.
+    cause: str = ""
+    evidence: Evidence | None = None
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.operation, self.check)
+    def key(self) -> tuple[str, str, str]:
+        return (self.operation, self.check, self.cause)
 
     def to_dict(self) -> dict[str, object]:
         """The departure as plain JSON-ready data."""
         return {
             "operation": self.operation,
             "check": self.check,
+            "cause": self.cause,
             "title": self.title,
             "reason": self.reason,
             "reproducer": self.reproducer,
             "count": self.count,
+            "evidence": self.evidence.to_dict() if self.evidence else None,
             "requests_to_first_detection": self.first_seen.requests,
             "seconds_to_first_detection": round(self.first_seen.seconds, 3),
         }
@@ -61,8 +71,11 @@ class RunResults:
 
     passed: Counter[tuple[str, str]] = field(default_factory=Counter)
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
-    departures: dict[tuple[str, str], Departure] = field(default_factory=dict)
-    not_covered: list[str] = field(default_factory=list)
+    departures: dict[tuple[str, str, str], Departure] = field(default_factory=dict)
+    #: What stopped a phase early or could not be checked, one line each.
+    notes: list[str] = field(default_factory=list)
+    #: Requests the gateway accepted (answered 2xx), by operation.
+    accepted: Counter[str] = field(default_factory=Counter)
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -72,6 +85,11 @@ class RunResults:
         with self._lock:
             self.passed[(operation, check)] += 1
 
+    def record_accepted(self, operation: str) -> None:
+        """Count one request the gateway accepted on `operation`."""
+        with self._lock:
+            self.accepted[operation] += 1
+
     def record_failure(
         self,
         operation: str,
@@ -80,8 +98,11 @@ class RunResults:
         reason: str,
         reproducer: str,
         seen: Moment | None = None,
+        *,
+        cause: str = "",
+        evidence: Evidence | None = None,
     ) -> None:
-        """Count one failing run; the first failure of an (operation, check) pair is its example.
+        """Count one failing run; the first failure of each cause is its example.
 
         `seen` is when the failing answer came, for failures recorded after the fact; by
         default it is now.
@@ -89,22 +110,31 @@ class RunResults:
         seen = seen or self.clock()
         with self._lock:
             self.failed[(operation, check)] += 1
-            key = (operation, check)
+            key = (operation, check, cause)
             if key in self.departures:
                 departure = self.departures[key]
                 departure.count += 1
-                departure.first_seen = min(departure.first_seen, seen)
+                if seen < departure.first_seen:
+                    departure.first_seen = seen
+                    departure.reproducer, departure.evidence = reproducer, evidence
             else:
                 reason_line = " ".join(reason.split()) or title
                 self.departures[key] = Departure(
-                    operation, check, title, reason_line, reproducer, first_seen=seen
+                    operation,
+                    check,
+                    title,
+                    reason_line,
+                    reproducer,
+                    first_seen=seen,
+                    cause=cause,
+                    evidence=evidence,
                 )
 
-    def record_not_covered(self, what: str) -> None:
-        """Note something the run could not check (budget spent, gateway stopped answering)."""
+    def record_note(self, what: str) -> None:
+        """Note something that stopped a phase or could not be checked."""
         with self._lock:
-            if what not in self.not_covered:
-                self.not_covered.append(what)
+            if what not in self.notes:
+                self.notes.append(what)
 
     def operations(self) -> list[str]:
         """Every operation with at least one check run, sorted."""
@@ -115,6 +145,10 @@ class RunResults:
         keys = set(self.passed) | set(self.failed)
         return sorted(check for op, check in keys if op == operation)
 
+    def exercised(self, operation: str, check: str) -> bool:
+        key = (operation, check)
+        return self.passed[key] + self.failed[key] > 0
+
     def sorted_departures(self) -> list[Departure]:
-        """Departures ordered by operation, then check."""
+        """Departures ordered by operation, check, then cause."""
         return [self.departures[key] for key in sorted(self.departures)]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from livepeer_conformance.exchanges import IMAGE_TO_IMAGE, Exchange
+from livepeer_conformance.exchanges import Exchange
 from livepeer_conformance.strategies import encode_image
 from livepeer_reference_gateway.server import serving
 from starlette.requests import Request
@@ -39,7 +39,7 @@ def test_curl_sends_text_fields_starting_with_at_or_angle_verbatim(tmp_path: Pat
     """Values curl's `-F` would read as files (`@…`, `<…`) or parse (`;type=`) arrive as text."""
     image = encode_image(8, 8, (10, 20, 30), "PNG")
     params = {"prompt": "<a lighthouse;type=text/plain", "model_id": "@cf/x", "seed": 3}
-    exchange = Exchange(IMAGE_TO_IMAGE, params, ("image/png", image), 0, None, lambda url: b"")
+    exchange = Exchange("/image-to-image", params, ("image/png", image), 0, None, lambda url: b"")
     recorder = FormRecorder()
     with serving(recorder) as base_url:
         command = shlex.split(exchange.curl(base_url, tmp_path / "inputs"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from livepeer_conformance.redaction import written_forms
-from livepeer_conformance.report import Verdict, write_reports
+from livepeer_conformance.report import RunReport, write_reports
 from livepeer_conformance.results import RunResults
 from livepeer_reference_gateway.server import running_gateway, serving
 from livepeer_reference_gateway.settings import GatewaySettings
@@ -99,7 +99,7 @@ def test_echoed_token_with_escaped_characters_never_written(
 def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
     """Reports never hold a non-ASCII token, raw or as JSON's `\\u` escapes or XML's entities."""
     token = 'tok"en\\é-<x>&y'  # httpx cannot send it, so no run can: the reports are built here
-    results = RunResults(not_covered=[f"stopped: {token}"])
+    results = RunResults(notes=[f"stopped: {token}"])
     results.record_failure(
         "POST /text-to-image",
         "not_a_server_error",
@@ -108,8 +108,8 @@ def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
         f"curl -H 'Authorization: Bearer {token}'",
     )
     departures = results.sorted_departures()
-    verdict = Verdict(results, departures, [], f"http://{token}", "livepeer", 1, 1, 0.1)
-    paths = write_reports(verdict, tmp_path, [token])
+    report = RunReport(results, departures, [], f"http://{token}", "livepeer", 1, 1, 0.1)
+    paths = write_reports(report, tmp_path, [token])
     needles = {form.encode() for form in written_forms(token)}
     needles |= {fragment.encode() for fragment in _fragments(token)}
     needles |= {b"\\u00e9-<x>", b"&lt;x&gt;&amp;y"}
