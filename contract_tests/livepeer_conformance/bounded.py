@@ -20,6 +20,11 @@ ANSWER_WITHIN_LIMITS = "answer_within_limits"
 class AnswerOutOfBounds(Exception):
     """An answer too large, too slow or too deep to judge; the message says which, in one line."""
 
+    def __init__(self, message: str, *, late: bool = False) -> None:
+        super().__init__(message)
+        #: Whether the answer missed its deadline (a gateway that does so keeps the run waiting).
+        self.late = late
+
 
 @dataclass(frozen=True)
 class AnswerLimits:
@@ -51,10 +56,10 @@ def read_bounded(response: httpx.Response, limits: AnswerLimits, started: float)
         if size > limits.max_decoded_bytes:
             raise AnswerOutOfBounds(f"response decompresses to more than {limits.max_bytes} bytes")
         if time.monotonic() - started > limits.deadline:
-            raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s")
+            raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
         chunks.append(chunk)
     if time.monotonic() - started > limits.deadline:
-        raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s")
+        raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
     return b"".join(chunks)
 
 

@@ -307,7 +307,10 @@ class PropertyRunner:
                 self.limits,
             )
         except AnswerOutOfBounds as exc:
-            self.budget.record_answer()
+            if exc.late:
+                self.budget.record_transport_failure()
+            else:
+                self.budget.record_answer()
             self.out_of_bounds = True
             self.results.record_failure(
                 operation,
