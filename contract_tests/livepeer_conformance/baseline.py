@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from livepeer_conformance.errors import BaselineError
+from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Departure
 
 BASELINE_VERSION = 2
@@ -51,10 +52,15 @@ def split_by_baseline(
     return new, accepted
 
 
-def write_baseline(path: Path, departures: list[Departure]) -> None:
-    """Record `departures` as the baseline at `path`."""
+def write_baseline(path: Path, departures: list[Departure], secrets: tuple[str, ...] = ()) -> None:
+    """Record `departures` as the baseline at `path`, the secrets redacted."""
     entries = [
-        {"operation": d.operation, "check": d.check, "cause": d.cause, "title": d.title}
+        {
+            "operation": d.operation,
+            "check": d.check,
+            "cause": redact(d.cause, secrets),
+            "title": redact(d.title, secrets),
+        }
         for d in departures
     ]
     path.parent.mkdir(parents=True, exist_ok=True)

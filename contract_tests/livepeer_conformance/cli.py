@@ -43,11 +43,26 @@ from livepeer_conformance.redaction import redact
 STOP_GRACE_SECONDS = 2.0
 
 
-def exit_code_for(error: BaseException) -> int:
-    """The exit code of a run that raised `error`: the one place errors become codes."""
-    if isinstance(error, ConformanceError | spec.SpecError):
-        return Outcome.COULD_NOT_RUN.exit_code
-    raise error
+#: Errors that end a run before its outcome, and their exit codes: the one place they are mapped.
+#: Every one of them means the run could not be made (`UsageError`, `BaselineError`,
+#: `GatewayUnreachable`, `CredentialsRefused`, `ReportNotWritten`, an unreadable spec, a file
+#: that cannot be written).
+ERROR_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (ConformanceError, Outcome.COULD_NOT_RUN.exit_code),
+    (spec.SpecError, Outcome.COULD_NOT_RUN.exit_code),
+    (OSError, Outcome.COULD_NOT_RUN.exit_code),
+)
+
+
+def exit_code_for(error: Exception) -> int:
+    """The exit code of a run that raised `error`."""
+    return next(code for kind, code in ERROR_EXIT_CODES if isinstance(error, kind))
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, OSError) and not isinstance(error, ConformanceError):
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -319,18 +334,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         hidden = config.secrets
         budget = RequestBudget(config.max_requests, config.rate_limit)
         with _hypothesis_storage(), _stopped_by_signals(budget) as received:
-            result = runner.run(config, budget=budget)
+            try:
+                result = runner.run(config, budget=budget)
+            except runner.RunInterrupted:
+                _error("interrupted before the run started; nothing was checked")
+                return (
+                    EXIT_INTERRUPTED if signal.SIGINT in received else Outcome.INCOMPLETE.exit_code
+                )
         print(redact(report.terminal(result), hidden))
         try:
             written = report.write_reports(result, config.report_dir, hidden)
         except OSError as exc:
             raise ReportNotWritten(f"{exc.filename}: {exc.strerror}") from None
-    except (ConformanceError, spec.SpecError) as exc:
-        _error(redact(str(exc), hidden))
+    except tuple(kind for kind, _ in ERROR_EXIT_CODES) as exc:
+        _error(redact(_message(exc), hidden))
         return exit_code_for(exc)
-    except OSError as exc:  # a baseline that cannot be written
-        _error(f"{exc.filename}: {exc.strerror}")
-        return Outcome.COULD_NOT_RUN.exit_code
     for path in written:
         print(f"wrote {path}")
     if signal.SIGINT in received:

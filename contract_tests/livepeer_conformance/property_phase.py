@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import livepeer_gateway_spec as spec
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from livepeer_gateway_spec import CHEAP, TOKEN_ENV
@@ -171,7 +171,8 @@ class PropertyRunner:
         """One cheap, valid request per operation before any budget is spent on exploring.
 
         Raises `CredentialsRefused` when the gateway refuses the run's credentials, so that a
-        wrong token is one line instead of a run whose checks silently did not apply.
+        wrong token is one line instead of a run whose checks silently did not apply. The
+        answers are checked only against the response limits; the phases judge the rest.
         """
         try:
             for path in self.paths:
@@ -181,11 +182,8 @@ class PropertyRunner:
                 )
                 valid = _explicit_examples(self.document, path, self.config)[-1]
                 exchange = self._send(path, valid, image)
-                if exchange is None:
-                    continue
-                if exchange.status in REFUSED:
+                if exchange is not None and exchange.status in REFUSED:
                     raise CredentialsRefused(self._refusal(exchange))
-                self._judge(exchange)
         except _BudgetSpent:
             self.results.record_note(f"credentials check: stopped early, {self._stop_reason()}")
 
@@ -231,19 +229,21 @@ class PropertyRunner:
         multipart = _is_multipart(self.document, path)
         images = any_image() if multipart else st.none()
 
+        # No shrinking and no report: a spent budget raised from an example ends the
+        # exploration at once, and is caught below rather than shown as a failing example.
         @settings(
             max_examples=self.config.max_examples,
             database=None,
             deadline=None,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
         )
         @given(params=request_params(self.document, path, self.config), image=images)
         def explore(params: dict[str, Any], image: tuple[str, bytes] | None) -> None:
-            # Hypothesis would report an exception as a failing example: a spent budget only
-            # makes the remaining examples return at once.
             if spent[0]:
-                return
+                raise _BudgetSpent
             try:
                 exchange = self._send(path, params, image)
                 if exchange is None:
@@ -254,6 +254,7 @@ class PropertyRunner:
                 self._judge(exchange)
             except _BudgetSpent:
                 spent[0] = True
+                raise
 
         for explicit in reversed(_explicit_examples(self.document, path, self.config)):
             image = (
@@ -262,7 +263,13 @@ class PropertyRunner:
             explore = example(params=explicit, image=image)(explore)
         if self.config.seed is not None:
             explore = hypothesis_seed(self.config.seed)(explore)
-        explore()
+        try:
+            explore()
+        except _BudgetSpent:
+            raise
+        except Exception:
+            if not spent[0]:
+                raise
         if spent[0]:
             raise _BudgetSpent
 

@@ -40,6 +40,8 @@ class RunReport:
     not_covered: list[NotCovered] = field(default_factory=list)
     interrupted: bool = False
     open_gateway: bool = False
+    #: How to start the gateway the reproducers were made against, when the run embedded it.
+    replay_hint: str = ""
 
     @property
     def conforms(self) -> bool:
@@ -81,6 +83,8 @@ def terminal(report: RunReport) -> str:
             *(f"  {line}" for line in _evidence_lines(departure.evidence)),
             f"  reproduce: {departure.reproducer}",
         ]
+    if report.replay_hint and (report.new or report.accepted):
+        lines += ["", report.replay_hint]
     for note in report.results.notes:
         lines.append(f"note: {note}")
     for item in report.not_covered:
@@ -135,6 +139,8 @@ def markdown(report: RunReport) -> str:
             "```",
             "",
         ]
+    if report.replay_hint and (report.new or report.accepted):
+        lines += ["", report.replay_hint, ""]
     if report.not_covered or report.results.notes:
         lines += ["", "## Not covered", ""]
         lines += [f"- {note}" for note in report.results.notes]
@@ -170,6 +176,7 @@ def as_json(report: RunReport) -> str:
         "accepted_by_baseline": [d.to_dict() for d in report.accepted],
         "not_covered": [n.to_dict() for n in report.not_covered],
         "notes": results.notes,
+        "replay": report.replay_hint,
     }
     return json.dumps(document, indent=2) + "\n"
 

@@ -12,6 +12,7 @@ from typing import TextIO
 
 import httpx
 import livepeer_gateway_spec as spec
+from livepeer_gateway_spec import TOKEN_ENV
 
 from livepeer_conformance.baseline import load_baseline, split_by_baseline, write_baseline
 from livepeer_conformance.budget import RequestBudget
@@ -161,12 +162,12 @@ def run(
     else:
         with target(config) as live:
             assert live.base_url is not None
-            budget.try_spend()  # the probe is a request like any other
-            probe(live.base_url, live.request_timeout)
             progress = ProgressLine(budget, progress_stream, live.secrets)
             properties = PropertyRunner(live, live.base_url, budget, results, progress)
             expected = expected_checks(live, properties)
             try:
+                budget.try_spend()  # the probe is a request like any other
+                probe(live.base_url, live.request_timeout)
                 properties.preflight()
                 if properties.out_of_bounds:
                     skipped = "not run: an answer broke the response limits"
@@ -177,7 +178,9 @@ def run(
                 else:
                     with budget.holding_back(property_reserve(live, properties)):
                         run_spec_checks(live, live.base_url, budget, results, progress)
-                if live.runs_properties and budget.gateway_stopped_answering:
+                if budget.stopping:
+                    pass  # interrupted: the notes already say where each phase stopped
+                elif live.runs_properties and budget.gateway_stopped_answering:
                     results.record_note(
                         "semantic properties: not run, the gateway stopped answering"
                     )
@@ -185,13 +188,19 @@ def run(
                     properties.run()
             except RunInterrupted:
                 interrupted = True
+            except Exception:
+                # Once the run is told to stop, whatever a phase raises while it winds down
+                # (hypothesis wraps an interrupt in its own errors) is that interruption.
+                if not budget.stopping:
+                    raise
+                interrupted = True
             finally:
                 progress.close()
                 properties.close()
     interrupted = interrupted or budget.stopping
     departures = results.sorted_departures()
     if config.write_baseline:
-        write_baseline(config.write_baseline, departures)
+        write_baseline(config.write_baseline, departures, config.secrets)
     new, accepted = split_by_baseline(departures, known)
     not_covered = _not_covered(expected, results, budget, skipped)
     if new:
@@ -213,4 +222,18 @@ def run(
         not_covered=not_covered,
         interrupted=interrupted,
         open_gateway=config.open_gateway,
+        replay_hint=_replay_hint(config),
+    )
+
+
+def _replay_hint(config: RunConfig) -> str:
+    """For a run on the embedded gateway: how to start that same gateway to replay reproducers."""
+    if config.base_url is not None:
+        return ""
+    faults = " ".join(f"--fault {name}" for name in sorted(config.faults))
+    serve = f"make serve ARGS='{faults}'" if faults else "make serve"
+    return (
+        "The embedded gateway stopped with the run. To replay a reproducer, start the same "
+        f"gateway with `{serve}` (token from ${TOKEN_ENV}), then send it to "
+        "http://127.0.0.1:8000 with that token."
     )

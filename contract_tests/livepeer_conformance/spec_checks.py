@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,8 +74,7 @@ class _SpecRun:
     #: When each request that got no answer gave up, oldest first; its error event comes later.
     unanswered_at: deque[Moment] = field(default_factory=deque)
 
-    def spent_one(self) -> None:
-        self.budget.record_spent()
+    def stop_when_spent(self) -> None:
         if self.budget.exhausted or self.budget.stopping:
             self.stop()
 
@@ -152,20 +152,22 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
         context: schemathesis.HookContext, case: schemathesis.Case, response: Any
     ) -> None:
         run.budget.record_answer()
+        run.budget.record_spent()
         moment = run.results.clock()
         evidence, reproducer = _evidence(response, run)
         run.answered[case.id] = (moment, evidence, reproducer)
         if 200 <= response.status_code < 300:
             run.results.record_accepted(case.operation.label)
-        run.spent_one()
+        run.stop_when_spent()
 
     @schema.hook
     def after_network_error(
         context: schemathesis.HookContext, case: schemathesis.Case, request: Any
     ) -> None:
         run.budget.record_transport_failure()
+        run.budget.record_spent()
         run.unanswered_at.append(run.results.clock())
-        run.spent_one()
+        run.stop_when_spent()
 
 
 def open_document(document: dict[str, Any]) -> dict[str, Any]:
@@ -248,9 +250,16 @@ def run_spec_checks(
 
 
 def _cause(failure: Any, status: int | None) -> str:
-    """The reason class of a schemathesis failure: its status and its title."""
+    """The reason class of a schemathesis failure: its status, its title, and the component at
+    fault when schemathesis names one (e.g. `body num_images_per_prompt: Value smaller than
+    minimum`), numbers left out so that one cause stays one cause."""
     title = " ".join(str(failure.title).split())
-    return f"{status} {title}" if status is not None else title
+    message = " ".join(str(failure.message or "").split())
+    found = re.search(r"Invalid component: (.+)$", message)
+    detail = re.sub(r"^in (\w+) - ", r"\1 ", found.group(1)) if found else ""
+    detail = re.sub(r"\d+", "#", detail)[:120]
+    cause = f"{status} {title}" if status is not None else title
+    return f"{cause}: {detail}" if detail else cause
 
 
 def _record_scenario(

@@ -158,3 +158,29 @@ def test_http_media_urls_are_fetched_and_decoded(
     assert result.code == 0, result.stdout
     checks = {(c["operation"], c["check"]): c for c in result.report()["checks"]}
     assert checks[("POST /text-to-image", "urls_fetch_and_decode")]["passed"] > 0
+
+
+def test_causes_are_kept_apart_and_baselines_match_causes(
+    run_cli: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Two faults under one check are two or more causes; a baseline of one accepts only it."""
+    core = ("--profile", "core", "--max-requests", "150", "--seed", "7")
+    core += ("--operation", "imageToImage")
+    baseline = tmp_path / "baseline.json"
+    first = run_cli(*core, "--fault", "accepts_missing_prompt", "--write-baseline", str(baseline))
+    assert first.code == 1
+    second = run_cli(
+        *core,
+        *("--fault", "accepts_missing_prompt", "--fault", "accepts_out_of_range"),
+        *("--baseline", str(baseline)),
+    )
+    assert second.code == 1, second.stdout
+    report = second.report()
+    accepted = {d["cause"] for d in report["accepted_by_baseline"]}
+    new = {d["cause"] for d in report["departures"]}
+    assert any("Missing required property: prompt" in cause for cause in accepted)
+    assert any("num_images_per_prompt" in cause for cause in new)
+    assert all(d["check"] == "negative_data_rejection" for d in report["departures"])
+    for departure in report["departures"]:
+        assert departure["evidence"]["status_line"].startswith("HTTP/1.1 200")
+        assert departure["requests_to_first_detection"] > 0
