@@ -116,3 +116,35 @@ def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
     assert len(paths) == 3
     assert [(p.name, n) for p in paths for n in needles if n in p.read_bytes()] == []
     assert all(b"[redacted]" in p.read_bytes() for p in paths)
+
+
+def test_every_form_and_cut_piece_of_a_token_is_redacted() -> None:
+    """Cut edges (8+ characters), URL-encoded, base64 at any alignment, hex, folded spaces."""
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    from livepeer_conformance.redaction import MIN_PIECE, redact
+
+    token = "tok  with/spaces+" + secrets.token_hex(12)
+    data = token.encode()
+    texts = [
+        f"...{token[:MIN_PIECE]}",
+        f"{token[-MIN_PIECE:]}...",
+        quote(token, safe=""),
+        quote_plus(token),
+        data.hex(),
+        data.hex().upper(),
+        " ".join(token.split()),
+        token.replace("  ", "\n\t "),
+        *(base64.b64encode(b"x" * k + data).decode() for k in range(3)),
+        *(base64.urlsafe_b64encode(b"x" * k + data).decode() for k in range(3)),
+        base64.b64encode(f"Bearer {token}".encode()).decode(),
+    ]
+    for text in texts:
+        shown = redact(f"answer: {text} (end)", [token])
+        assert "[redacted]" in shown, text
+        core = text.strip(".")
+        # Nothing of 8 or more characters of the form survives next to the redaction.
+        assert all(
+            core[i : i + MIN_PIECE] not in shown for i in range(len(core) - MIN_PIECE + 1)
+        ), (text, shown)
