@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from livepeer_conformance.errors import AnswerError
+
 #: Largest answer the suite reads, compressed or not, unless `--max-response-bytes` says otherwise.
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 2**20
 #: Deepest JSON nesting the suite judges; the spec's answers are three levels deep.
@@ -17,7 +19,7 @@ MAX_JSON_DEPTH = 64
 ANSWER_WITHIN_LIMITS = "answer_within_limits"
 
 
-class AnswerOutOfBounds(Exception):
+class AnswerOutOfBounds(AnswerError):
     """An answer too large, too slow or too deep to judge; the message says which, in one line."""
 
     def __init__(self, message: str, *, late: bool = False) -> None:

@@ -1,6 +1,7 @@
 """The suite's errors: one tree, each subclass a reason a run could not be made.
 
 `livepeer_conformance.cli` turns each into one line on stderr and its exit code, in one place.
+`AnswerError`s are caught where answers are judged and become departures.
 """
 
 from __future__ import annotations
@@ -28,3 +29,7 @@ class CredentialsRefused(ConformanceError):
 
 class ReportNotWritten(ConformanceError):
     """A report or baseline file could not be written."""
+
+
+class AnswerError(ConformanceError):
+    """An answer the suite judges as a departure (never raised out of a run)."""

@@ -25,6 +25,7 @@ from livepeer_gateway_client.types import File
 from PIL import Image
 
 from livepeer_conformance.bounded import AnswerLimits, parse_json, read_bounded
+from livepeer_conformance.errors import AnswerError
 from livepeer_conformance.evidence import Evidence, body_excerpt, save_input, status_line
 from livepeer_conformance.redaction import REDACTED, redact
 
@@ -39,7 +40,7 @@ MAX_MEDIA_PIXELS = 4096 * 4096
 CLIENT_PACKAGE = "livepeer_gateway_client"
 
 
-class MediaError(Exception):
+class MediaError(AnswerError):
     """A media URL that does not fetch or does not decode as an image; the message says which."""
 
 
