@@ -20,8 +20,9 @@ REDACTED = "[redacted]"
 #: The shortest piece of a token redacted on its own: a cut token leaves at least this much.
 MIN_PIECE = 8
 
-# Whatever follows "Bearer" in a header, a curl flag or a log line, up to a quote or whitespace.
-_BEARER_VALUE = re.compile(r"(?i)(bearer\s+)[^\s'\"]+")
+# Whatever follows "Bearer" in a header, a curl flag or a log line, up to a quote, a backslash
+# (an escaped quote in JSON) or whitespace.
+_BEARER_VALUE = re.compile(r"(?i)(bearer\s+)[^\s'\"\\]+")
 
 
 def written_forms(secret: str) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -262,12 +262,26 @@ def write_reports(report: RunReport, report_dir: Path, secrets: Iterable[str]) -
     # non-ASCII, which a search of the serialised text would then miss.
     report = _redacted(report, hidden)
     written = []
-    for name, text in (
-        (JUNIT_FILE, junit(report)),
-        (MARKDOWN_FILE, markdown(report)),
-        (JSON_FILE, as_json(report)),
+    for name, text, parses in (
+        (JUNIT_FILE, junit(report), ET.fromstring),
+        (MARKDOWN_FILE, markdown(report), str),
+        (JSON_FILE, as_json(report), json.loads),
     ):
         path = report_dir / name
-        path.write_text(redact(text, hidden), encoding="utf-8")
+        path.write_text(_redact_serialised(text, hidden, parses), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _redact_serialised(text: str, hidden: tuple[str, ...], parses: Callable[[str], object]) -> str:
+    """A last pass over the serialised text, kept only if the file still parses.
+
+    Every field was redacted before serialising; this pass catches what a check may have
+    missed, but a redaction cutting through an escape sequence must not break the file.
+    """
+    redacted = redact(text, hidden)
+    try:
+        parses(redacted)
+    except (ValueError, ET.ParseError):
+        return text
+    return redacted

@@ -148,3 +148,28 @@ def test_every_form_and_cut_piece_of_a_token_is_redacted() -> None:
         assert all(
             core[i : i + MIN_PIECE] not in shown for i in range(len(core) - MIN_PIECE + 1)
         ), (text, shown)
+
+
+def test_reports_still_parse_after_redaction(tmp_path: Path) -> None:
+    """A body quoting "Bearer …" inside JSON leaves every report file parseable."""
+    import xml.etree.ElementTree as ET
+
+    from livepeer_conformance.evidence import Evidence
+
+    results = RunResults()
+    body = '{"detail":{"msg":"missing bearer token"}}'
+    results.record_failure(
+        "POST /upscale",
+        "response_headers_conformance",
+        "Missing header",
+        f"answered 401 {body}",
+        "curl ...",
+        cause="401 missing header",
+        evidence=Evidence("POST /upscale", "HTTP/1.1 401 Unauthorized", "application/json", body),
+    )
+    departures = results.sorted_departures()
+    report = RunReport(results, departures, [], "http://gw", "livepeer", 1, 1, 0.1)
+    paths = {p.name: p for p in write_reports(report, tmp_path, ["secret-token-123"])}
+    document = json.loads(paths["conformance.json"].read_text(encoding="utf-8"))
+    assert "bearer [redacted]" in document["departures"][0]["evidence"]["body"]
+    ET.parse(paths["conformance.junit.xml"])
