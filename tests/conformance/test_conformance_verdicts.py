@@ -86,6 +86,9 @@ def test_reports_name_each_departure(
     assert departure["reproducer"].startswith("curl -sS -X POST")
     assert "Authorization: Bearer [redacted]" in departure["reproducer"]
     assert departure["count"] >= 1 and "\n" not in departure["reason"]
+    # The embedded gateway stopped with the run: the report says how to start the same one.
+    assert "make serve ARGS='--fault images_per_prompt_ignored'" in result.stdout
+    assert "make serve ARGS='--fault images_per_prompt_ignored'" in result.report()["replay"]
 
 
 def test_same_check_on_same_operation_is_one_departure(
