@@ -54,7 +54,9 @@ def _bounded_integers(schema: dict[str, Any], ceiling: int | None) -> st.SearchS
 def _reason_class(text: str) -> str:
     """A property's objection with its numbers and quoted values left out: its cause."""
     text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
-    return re.sub(r"\d+", "#", " ".join(text.split()))[:120]
+    text = re.sub(r"\d+", "#", " ".join(text.split()))
+    # A list of like items (`#x#, #x#`) is one item, whatever its length.
+    return re.sub(r"([^\s,]+)(?:, \1)+", r"\1", text)[:120]
 
 
 def request_params(

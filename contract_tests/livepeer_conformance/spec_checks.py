@@ -118,8 +118,8 @@ def _evidence(response: Any, run: _SpecRun) -> tuple[Evidence, Callable[[], str]
     def reproducer() -> str:
         return redact(curl_for_request(method, url, headers, body, run.inputs_dir), secrets)
 
-    headers = {k.lower(): v for k, v in response.headers.items()}
-    content_type = headers.get("content-type", [""])
+    answer_headers = {k.lower(): v for k, v in response.headers.items()}
+    content_type = answer_headers.get("content-type", [""])
     evidence = Evidence(
         request=redact(f"{request.method} {request.url}", secrets),
         status_line=redact(

@@ -72,12 +72,15 @@ def test_every_reproducer_of_a_run_reproduces_its_status(tmp_path: Path, run_con
     file under `inputs/`, never inlined.
     """
     report_dir = tmp_path / "reports"
-    faults = frozenset({"server_error_on_bad_image", "accepts_out_of_range", "size_ignored"})
+    faults = frozenset(
+        {"server_error_on_bad_image", "accepts_out_of_range", "image_to_image_resized"}
+    )
     with running_gateway(GatewaySettings(token=REPLAY_TOKEN, faults=faults)) as base_url:
         result = run_console(
             [
                 *("run", "--base-url", base_url, "--report-dir", str(report_dir)),
                 *("--max-requests", "150", "--max-examples", "2", "--seed", "7"),
+                *("--operation", "imageToImage"),
             ],
             env={"LIVEPEER_GATEWAY_TOKEN": REPLAY_TOKEN},
         )
@@ -102,4 +105,8 @@ def test_every_reproducer_of_a_run_reproduces_its_status(tmp_path: Path, run_con
             replayed.append((departure["check"], departure["cause"], sent.stdout, expected))
     assert len(replayed) >= 3, departures
     assert [r for r in replayed if r[2] != r[3]] == []
-    assert {r[0] for r in replayed} >= {"not_a_server_error", "text_to_image_has_requested_size"}
+    assert {r[0] for r in replayed} >= {
+        "not_a_server_error",
+        "negative_data_rejection",
+        "image_to_image_keeps_input_size",
+    }
