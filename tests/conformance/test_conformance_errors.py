@@ -79,6 +79,7 @@ def test_hanging_gateway_exits_2_within_the_timeout(
         (["--spec", "/nonexistent/openapi.yaml"], "cannot read spec"),
         (["--report-dir", "/dev/null/reports"], "cannot create report dir"),
         (["--write-baseline", "/dev/null/dir/baseline.json"], "cannot create baseline directory"),
+        (["--write-baseline", "/"], "cannot write baseline"),
     ],
 )
 def test_argument_errors_exit_2_with_one_line(

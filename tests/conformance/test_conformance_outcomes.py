@@ -124,3 +124,11 @@ def test_reports_state_the_same_outcome_and_nothing_lands_in_the_cwd(tmp_path: P
     assert run_case.find("failure") is not None
     assert any(c.find("skipped") is not None for c in junit.iter("testcase"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_max_examples_never_outruns_the_request_budget(run_cli: Callable[..., Any]) -> None:
+    """Many examples, few requests: the budget holds and the run is incomplete, not conforms."""
+    result = run_cli("--max-requests", "6", "--max-examples", "500", "--seed", "2")
+    report = result.report()
+    assert report["requests_sent"] <= 6
+    assert (result.code, report["outcome"]) == (3, "incomplete")
