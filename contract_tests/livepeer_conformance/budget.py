@@ -1,11 +1,11 @@
-"""The request budget and rate limit every phase of a run draws from."""
+"""The request budget and rate limit every phase of a run draws from, and the run's stop switch."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 #: Transport failures (timeouts, refused connections) after which a run stops: a gateway that
 #: stopped answering would otherwise cost one timeout per remaining request.
@@ -23,14 +23,12 @@ class RequestBudget:
         self._transport_failures = 0
         self._held_back = 0
         self._lock = threading.Lock()
+        self._stop_reason: str | None = None
+        self._on_stop: Callable[[], None] | None = None
 
     @property
     def spent(self) -> int:
         return self._spent
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self._spent, 0)
 
     @property
     def share(self) -> int:
@@ -46,6 +44,26 @@ class RequestBudget:
         """Whether no further request may be sent (in the current phase, when some is held back)."""
         return self._spent >= self.share or self.gateway_stopped_answering
 
+    @property
+    def stopping(self) -> bool:
+        """Whether the run was told to stop (an interrupt); no phase sends another request."""
+        return self._stop_reason is not None
+
+    @property
+    def stop_reason(self) -> str | None:
+        return self._stop_reason
+
+    def stop(self, reason: str) -> None:
+        """Stop the run: every phase sends nothing more (safe to call from a signal handler)."""
+        self._stop_reason = self._stop_reason or reason
+        callback = self._on_stop
+        if callback is not None:
+            callback()
+
+    def on_stop(self, callback: Callable[[], None] | None) -> None:
+        """Have `callback` called when the run is stopped (the phase in progress winds down)."""
+        self._on_stop = callback
+
     @contextlib.contextmanager
     def holding_back(self, requests: int) -> Iterator[None]:
         """Keep `requests` of the budget out of reach while the block runs, for later phases."""
@@ -58,15 +76,28 @@ class RequestBudget:
     def try_spend(self) -> bool:
         """Take one request from the budget, waiting for the rate limit; False when none is left."""
         with self._lock:
-            if self.exhausted:
+            if self.exhausted or self.stopping:
                 return False
             self._spent += 1
-            now = time.monotonic()
-            wait = max(self._next_slot - now, 0.0)
-            self._next_slot = max(now, self._next_slot) + self._interval
+            wait = self._take_slot()
         if wait:
             time.sleep(wait)
         return True
+
+    def record_spent(self) -> None:
+        """Count a request a phase has already sent; hold the next one back for the rate limit."""
+        with self._lock:
+            self._spent += 1
+            # The next request goes out as soon as this returns: it waits a whole interval.
+            self._next_slot = time.monotonic() + self._interval
+        if self._interval:
+            time.sleep(self._interval)
+
+    def _take_slot(self) -> float:
+        now = time.monotonic()
+        wait = max(self._next_slot - now, 0.0)
+        self._next_slot = max(now, self._next_slot) + self._interval
+        return wait
 
     def record_transport_failure(self) -> None:
         """Count a request that got no answer (timeout, refused or reset connection)."""

@@ -1,24 +1,34 @@
 """`livepeer-conformance run`: check a gateway against `openapi.yaml` and report where it departs.
 
-Exit codes: 0 the gateway conforms, 1 departures found (not accepted by `--baseline`),
-2 the gateway could not be reached, the spec is unreadable or an argument is wrong.
+Exit codes: 0 conforms; 1 departures found (not accepted by `--baseline`; departures from
+`recommended` rules are advisories that count only under `--profile strict`); 2 could not run
+(unreachable, credentials refused, a wrong argument or file); 3 incomplete (budget spent,
+stopped, edge probes left unsent, or an operation or check never exercised); 130 interrupted
+by Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import TOKEN_ENV
-from livepeer_gateway_spec.cli import OneLineParser
+from livepeer_gateway_spec.cli import EXIT_USAGE, OneLineParser, positive_float, positive_int
 
-from livepeer_conformance.baseline import BaselineError
+from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, DEFAULT_MAX_RESPONSE_BYTES
+from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_REQUESTS,
@@ -28,29 +38,34 @@ from livepeer_conformance.config import (
     PROFILES,
     RunConfig,
 )
+from livepeer_conformance.errors import ConformanceError, ReportNotWritten, UsageError
+from livepeer_conformance.outcome import EXIT_INTERRUPTED, Outcome
 from livepeer_conformance.redaction import redact
 
-EXIT_CONFORMS, EXIT_DEPARTURES, EXIT_ERROR = 0, 1, 2
+#: Seconds a stopped run has to wind down before its request in flight is abandoned.
+STOP_GRACE_SECONDS = 2.0
 
 
-class UsageError(Exception):
-    """A wrong argument; the message says which, in one line."""
+#: Errors that end a run before its outcome, and their exit codes: the one place they are mapped.
+#: Every one of them means the run could not be made (`UsageError`, `BaselineError`,
+#: `GatewayUnreachable`, `CredentialsRefused`, `ReportNotWritten`, an unreadable spec, a file
+#: that cannot be written).
+ERROR_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (ConformanceError, Outcome.COULD_NOT_RUN.exit_code),
+    (spec.SpecError, Outcome.COULD_NOT_RUN.exit_code),
+    (OSError, Outcome.COULD_NOT_RUN.exit_code),
+)
 
 
-def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
-    """An argparse type accepting positive numbers of `kind`."""
+def exit_code_for(error: Exception) -> int:
+    """The exit code of a run that raised `error`."""
+    return next(code for kind, code in ERROR_EXIT_CODES if isinstance(error, kind))
 
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
-        return value
 
-    parse.__name__ = kind.__name__
-    return parse
+def _message(error: Exception) -> str:
+    if isinstance(error, OSError) and not isinstance(error, ConformanceError):
+        return f"{error.filename}: {error.strerror}"
+    return str(error)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,28 +80,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--spec", type=Path, default=None, help="OpenAPI document (default: openapi.yaml)"
     )
     run.add_argument(
-        "--profile", choices=PROFILES, default=DEFAULT_PROFILE, help="which checks run"
+        "--profile",
+        choices=PROFILES,
+        default=DEFAULT_PROFILE,
+        help="which checks run; strict also fails on recommended rules (else advisories)",
     )
     run.add_argument(
         "--max-requests",
-        type=_positive(int),
+        type=positive_int,
         default=DEFAULT_MAX_REQUESTS,
         help="request budget of the run",
     )
     run.add_argument(
         "--max-examples",
-        type=_positive(int),
+        type=positive_int,
         default=DEFAULT_MAX_EXAMPLES,
-        help="generated requests per operation and phase",
+        help="generated requests per operation and phase (never more than --max-requests)",
     )
     run.add_argument(
-        "--rate-limit", type=_positive(float), help="at most this many requests per second"
+        "--rate-limit", type=positive_float, help="at most this many requests per second"
     )
     run.add_argument(
         "--timeout",
-        type=_positive(float),
+        type=positive_float,
         default=DEFAULT_REQUEST_TIMEOUT,
-        help="per-request timeout, seconds",
+        help="seconds from sending a request to its answer's last byte",
     )
     run.add_argument("--seed", type=int, help="seed for a reproducible run")
     run.add_argument(
@@ -110,6 +128,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--baseline", type=Path, help="JSON file of known departures to accept")
     run.add_argument(
         "--write-baseline", type=Path, help="record this run's departures as a baseline"
+    )
+    run.add_argument(
+        "--auth",
+        choices=("bearer", "none"),
+        default="bearer",
+        help="'none' for a gateway open on purpose: no token sent, no authentication checks",
+    )
+    run.add_argument(
+        "--exclude-check",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave this check out of the run",
+    )
+    run.add_argument(
+        "--max-response-bytes",
+        type=positive_int,
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        help="largest answer read, compressed or not",
     )
     run.add_argument(
         "--fault",
@@ -146,6 +183,35 @@ def _baseline_dir(path: Path | None) -> tuple[Path, str]:
     return (path.parent if path else Path("."), "baseline directory")
 
 
+def _check_names() -> frozenset[str]:
+    from livepeer_conformance.properties import PROPERTIES
+    from livepeer_conformance.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT
+    from livepeer_conformance.spec_checks import SPEC_CHECKS
+
+    names = {*SPEC_CHECKS, *PROPERTIES, GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT}
+    return frozenset(names | {ANSWER_WITHIN_LIMITS})
+
+
+def _base_url(text: str | None) -> str | None:
+    """`--base-url` checked: an http(s) URL with a host, and no credentials in it."""
+    if text is None:
+        return None
+    if not text.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url must be an http(s) URL, got {text!r}")
+    try:
+        url = httpx.URL(text)
+        url.port  # noqa: B018 - a port that is not a number raises here
+    except (httpx.InvalidURL, ValueError):
+        raise UsageError("--base-url is not a valid URL") from None
+    if not url.host:
+        raise UsageError("--base-url has no host")
+    if url.userinfo:
+        raise UsageError(
+            f"--base-url must not carry credentials (user:pass@); the token comes from ${TOKEN_ENV}"
+        )
+    return text.rstrip("/")
+
+
 def _can_create(directory: Path) -> bool:
     """Whether `directory` exists or could be made, checked without creating anything."""
     for candidate in (directory, *directory.absolute().parents):
@@ -169,15 +235,21 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     for directory, what in ((args.report_dir, "report dir"), _baseline_dir(args.write_baseline)):
         if not _can_create(directory):
             raise UsageError(f"cannot create {what} {directory}")
-    if args.base_url and not args.base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url must be an http(s) URL, got {args.base_url!r}")
-    token = os.environ.get(TOKEN_ENV) or None
+    for path, what in ((args.write_baseline, "baseline"),):
+        if path is not None and path.exists() and (path.is_dir() or not os.access(path, os.W_OK)):
+            raise UsageError(f"cannot write {what} {path}")
+    base_url = _base_url(args.base_url)
+    unknown_checks = sorted(set(args.exclude_check) - _check_names())
+    if unknown_checks:
+        raise UsageError(f"--exclude-check: unknown check(s): {', '.join(unknown_checks)}")
+    open_gateway = args.auth == "none"
+    token = None if open_gateway else (os.environ.get(TOKEN_ENV) or None)
     # An HTTP header carries printable ASCII only; say so rather than fail mid-run.
     if args.base_url and token is not None and not (token.isascii() and token.isprintable()):
         raise UsageError(f"${TOKEN_ENV} holds characters an HTTP header cannot carry")
     return RunConfig(
         spec_path=Path(spec_file),
-        base_url=args.base_url.rstrip("/") if args.base_url else None,
+        base_url=base_url,
         # The embedded gateway gets a fresh token per run, so that the auth checks mean something.
         token=token if args.base_url else secrets.token_urlsafe(24),
         profile=args.profile,
@@ -187,46 +259,123 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         seed=args.seed,
         model_ids=_model_ids(args.model_id, document),
         operations=frozenset(_operation_path(n, document, "--operation") for n in args.operation),
-        max_examples=args.max_examples,
+        # One example costs at least one request: more examples than requests cannot be sent.
+        max_examples=min(args.max_examples, args.max_requests),
         allow_large=args.allow_large,
         report_dir=args.report_dir,
         baseline=args.baseline,
         write_baseline=args.write_baseline,
         faults=frozenset(args.fault),
+        open_gateway=open_gateway,
+        excluded_checks=frozenset(args.exclude_check),
+        max_response_bytes=args.max_response_bytes,
     )
 
 
+@contextmanager
+def _stopped_by_signals(budget: RequestBudget) -> Iterator[list[int]]:
+    """While the block runs, SIGINT and SIGTERM stop the run through `budget`.
+
+    The phase in progress winds down at its next request; a request still in flight after
+    `STOP_GRACE_SECONDS` is abandoned. Yields the list of signals received.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    from livepeer_conformance.runner import RunInterrupted
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise RunInterrupted
+
+    def on_signal(signum: int, frame: Any) -> None:
+        received.append(signum)
+        budget.stop("interrupted")
+        if len(received) == 1:
+            signal.setitimer(signal.ITIMER_REAL, STOP_GRACE_SECONDS)
+        else:
+            raise RunInterrupted
+
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM)}
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        yield received
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _cache_dir() -> Path:
+    """The user's cache directory for the suite (`$XDG_CACHE_HOME`, else `~/.cache`)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "livepeer-conformance"
+
+
+@contextmanager
+def _hypothesis_storage() -> Iterator[None]:
+    """Keep hypothesis's files out of the working directory: in the user's cache, else a temp dir.
+
+    The run keeps no example database; what hypothesis stores is its character-table cache,
+    which, kept between runs, saves each run more than a second.
+    """
+    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
+
+    previous = storage_directory(intent_to_write=False).path
+    with contextlib.ExitStack() as stack:
+        chosen = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
+        directory = Path(chosen) if chosen else _cache_dir() / "hypothesis"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        set_hypothesis_home_dir(directory)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(previous)
+
+
+def _error(message: str) -> None:
+    print(f"livepeer-conformance: error: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse `argv`, run the suite, print the verdict; return the exit code."""
+    """Parse `argv`, run the suite, print the outcome; return the exit code."""
     from livepeer_conformance import report, runner
 
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse has printed its one line (or the help)
-        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     hidden: tuple[str, ...] = ()
     try:
         config = config_from_args(args)
         hidden = config.secrets
-        verdict = runner.run(config)
-    except (UsageError, spec.SpecError, BaselineError, runner.GatewayUnreachable) as exc:
-        print(f"livepeer-conformance: error: {redact(str(exc), hidden)}", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as exc:  # a baseline that cannot be written
-        print(f"livepeer-conformance: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("livepeer-conformance: interrupted", file=sys.stderr)
-        return EXIT_ERROR
-    print(redact(report.terminal(verdict), hidden))
-    try:
-        written = report.write_reports(verdict, config.report_dir, hidden)
-    except OSError as exc:
-        print(f"livepeer-conformance: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return EXIT_ERROR
+        budget = RequestBudget(config.max_requests, config.rate_limit)
+        with _hypothesis_storage(), _stopped_by_signals(budget) as received:
+            try:
+                result = runner.run(config, budget=budget)
+            except runner.RunInterrupted:
+                _error("interrupted before the run started; nothing was checked")
+                return (
+                    EXIT_INTERRUPTED if signal.SIGINT in received else Outcome.INCOMPLETE.exit_code
+                )
+        print(redact(report.terminal(result), hidden))
+        try:
+            written = report.write_reports(result, config.report_dir, hidden)
+        except OSError as exc:
+            raise ReportNotWritten(f"{exc.filename}: {exc.strerror}") from None
+    except tuple(kind for kind, _ in ERROR_EXIT_CODES) as exc:
+        _error(redact(_message(exc), hidden))
+        return exit_code_for(exc)
     for path in written:
         print(f"wrote {path}")
-    return EXIT_CONFORMS if verdict.conforms else EXIT_DEPARTURES
+    if signal.SIGINT in received:
+        return EXIT_INTERRUPTED
+    return result.outcome.exit_code
 
 
 if __name__ == "__main__":

@@ -7,13 +7,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from livepeer_conformance.bounded import DEFAULT_MAX_RESPONSE_BYTES
+
 Profile = Literal["core", "livepeer", "strict"]
 
 #: Profiles, strictest last: what the spec says, plus the runners' semantics, plus determinism.
 PROFILES: tuple[Profile, ...] = ("core", "livepeer", "strict")
 DEFAULT_PROFILE: Profile = "livepeer"
 
-#: Requests a default run may send: enough to cover every check on the three operations once,
+#: Checks about authentication, dropped for a gateway that is open on purpose (`--auth none`):
+#: with no credentials sent, none can be ignored or come back.
+AUTH_CHECKS: frozenset[str] = frozenset({"ignored_auth", "token_not_echoed"})
+
+#: Requests a default run may send: enough to cover every check on every operation once,
 #: few enough that a run against a paid gateway costs a handful of small images.
 DEFAULT_MAX_REQUESTS = 500
 DEFAULT_REQUEST_TIMEOUT = 10.0
@@ -42,6 +48,11 @@ class RunConfig:
     baseline: Path | None = None
     write_baseline: Path | None = None
     faults: frozenset[str] = frozenset()
+    #: The gateway is open on purpose (`--auth none`): no credentials, no authentication checks.
+    open_gateway: bool = False
+    #: Checks left out of the run (`--exclude-check`), by name.
+    excluded_checks: frozenset[str] = frozenset()
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @property
     def runs_properties(self) -> bool:
@@ -52,6 +63,10 @@ class RunConfig:
     def secrets(self) -> tuple[str, ...]:
         """Strings that must never be written anywhere."""
         return (self.token,) if self.token else ()
+
+    def runs_check(self, name: str) -> bool:
+        """Whether the run holds gateways to the check `name` (`--exclude-check`, `--auth none`)."""
+        return name not in self.excluded_checks and not (self.open_gateway and name in AUTH_CHECKS)
 
     def checks_operation(self, path: str) -> bool:
         """Whether the run checks the operation at `path`."""

@@ -12,42 +12,62 @@ at its edge:
 - a multipart body without its boundary, or without its file part;
 - uploads that are not images, truncated images, and each image type the spec's encoding lists.
 
-Every answer is judged: a 5xx (but the retryable 503) is a departure showing its content type
-and body; a declared error status must carry its declared content type and body; a value the
-spec refuses must be refused and one it allows must be served, each with the source of the rule
-it probes; a served request's answer goes through the semantic properties; and the caller's
-token must not come back.
+Every answer is read within the run's limits (size, deadline, decompression, JSON depth) and
+judged: a 5xx (but the retryable 503) is a departure showing its content type and body; a
+declared error status must carry its declared content type and body; a value the spec refuses
+must be refused and one it allows must be served, each with the source of the rule it probes;
+a served request's answer goes through the semantic properties; and the caller's token must
+not come back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import hashlib
 import json
 import shlex
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import jsonschema
 import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import Source
 
+from livepeer_conformance.bounded import (
+    ANSWER_WITHIN_LIMITS,
+    AnswerLimits,
+    AnswerOutOfBounds,
+    parse_json,
+    read_bounded,
+)
 from livepeer_conformance.budget import RequestBudget
-from livepeer_conformance.config import RunConfig, profile_includes
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.evidence import Evidence, body_excerpt, save_input, status_line
 from livepeer_conformance.exchanges import Exchange, fetcher
 from livepeer_conformance.properties import PROPERTIES
+from livepeer_conformance.property_phase import PropertyRunner
 from livepeer_conformance.redaction import REDACTED, redact
-from livepeer_conformance.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT, RunResults
+from livepeer_conformance.results import (
+    GATEWAY_REACHABLE,
+    RESPONDS_WITHIN_TIMEOUT,
+    ProgressSink,
+    RunResults,
+    cause_of,
+    reason_class,
+)
 from livepeer_conformance.sources import PAGE_I2I, field_bound_source, source_of_check
 from livepeer_conformance.strategies import encode_image
 from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED, echo_reason, find_echo
 from livepeer_conformance.valid_requests import LORAS, MODEL_ID
 
 Expect = Literal["accept", "refuse", "either"]
-Progress = Callable[[str], None]
+
+#: What the "not covered" list names for an operation whose probes were not all sent.
+EDGE_PROBES = "edge probes"
 
 #: Side of every uploaded probe image: a multiple of 8, so no pipeline needs to round it.
 UPLOAD_SIDE = 16
@@ -57,8 +77,8 @@ LONG_PROMPT_CHARACTERS = 10_000
 EDGE_SEEDS = (0, 1, 2**32 - 1, 2**64)
 #: The pages' example LoRA mapping, its first entry (a documented, valid mapping).
 EXAMPLE_LORAS = '{"latent-consistency/lcm-lora-sdxl": 1.0}'
-#: How much of an answer's body a departure quotes.
-BODY_SHOWN = 200
+#: Longest form value a reproducer carries on its command line; longer ones are read from files.
+FORM_VALUE_INLINE = 200
 #: Checks the probes report under, beyond schemathesis's and the properties' names.
 NOT_A_SERVER_ERROR = "not_a_server_error"
 STATUS_CODE = "status_code_conformance"
@@ -105,22 +125,29 @@ class Probe:
 
 @dataclass
 class _Answer:
+    """An answer to a probe, read within the run's limits."""
+
     status: int
     content_type: str
     content: bytes
     headers: list[tuple[str, str]] = field(default_factory=list)
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.content)
-        except ValueError:
-            return None
+    status_line: str = ""
+    body: Any = None
+    #: Secrets redacted from every text shown of the answer, before it is cut.
+    secrets: tuple[str, ...] = ()
 
     def shown(self) -> str:
-        text = self.content.decode("utf-8", "replace")
-        text = " ".join(text.split())
-        body = text if len(text) <= BODY_SHOWN else text[: BODY_SHOWN - 3] + "..."
-        return f"{self.status} ({self.content_type or 'no content type'}): {body or '(empty)'}"
+        """The status, content type and the start of the body (redacted, then cut)."""
+        body = body_excerpt(self.content, self.secrets)
+        return f"{self.status} ({self.content_type or 'no content type'}): {body}"
+
+    def evidence(self, request: str) -> Evidence:
+        return Evidence(
+            request=request,
+            status_line=redact(self.status_line, self.secrets),
+            content_type=redact(self.content_type, self.secrets),
+            body=body_excerpt(self.content, self.secrets),
+        )
 
 
 def _minimal(schema: dict[str, Any]) -> Any:
@@ -289,21 +316,17 @@ def probes_for(document: dict[str, Any], path: str, config: RunConfig) -> list[P
     return probes
 
 
-def probe_count(document: dict[str, Any], config: RunConfig) -> int:
-    """Requests the probes of a run send (one each)."""
-    return sum(
-        len(probes_for(document, path, config))
-        for path in spec.image_operations(document).values()
-        if config.checks_operation(path)
-    )
-
-
 class _BudgetSpent(Exception):
-    """The run's request budget is spent or the gateway stopped answering."""
+    """The run's request budget is spent, the run was stopped, or the gateway stopped answering."""
 
 
 class EdgeProber:
-    """Sends each probe with httpx and records what its answer breaks."""
+    """Sends each probe with httpx, reads its answer within limits and records what it breaks.
+
+    Its departures are like every other phase's: a cause (the answer's status and the bound
+    probed, or the class the other phases give the same finding), the rule's source, the answer
+    as evidence and a reproducer reading its body from files under `<report-dir>/inputs/`.
+    """
 
     def __init__(
         self,
@@ -311,39 +334,55 @@ class EdgeProber:
         base_url: str,
         budget: RequestBudget,
         results: RunResults,
-        progress: Progress,
+        progress: ProgressSink,
+        properties: PropertyRunner,
     ) -> None:
         self.config = config
         self.base_url = base_url.rstrip("/")
         self.budget = budget
         self.results = results
         self.progress = progress
+        self.properties = properties
         self.document = spec.load_spec(config.spec_path)
-        self.active = [
-            p for p in PROPERTIES.values() if profile_includes(config.profile, p.profile)
-        ]
         self.inputs_dir: Path = config.report_dir / "inputs"
+        self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
         self.fetch = fetcher(config.request_timeout, self._spend)
-        headers = {"Authorization": f"Bearer {config.token}"} if config.token else {}
+        self.token = None if config.open_gateway else config.token
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.client = httpx.Client(timeout=config.request_timeout, headers=headers)
+        self.probes = {
+            f"POST {path}": (path, probes_for(self.document, path, config))
+            for path in properties.paths
+        }
+        self._sent: Counter[str] = Counter()
+        #: Why the probes stopped before the last one, if they did.
+        self.stop_reason = ""
+
+    def requests_needed(self) -> int:
+        """Requests the probes send when nothing stops them early (one each)."""
+        return sum(len(probes) for _, probes in self.probes.values())
+
+    def unsent(self, operation: str) -> int:
+        """Probes of `operation` that were not sent."""
+        return len(self.probes.get(operation, ("", []))[1]) - self._sent[operation]
+
+    def close(self) -> None:
+        self.client.close()
 
     def run(self) -> None:
-        """Send every operation's probes, until the budget is spent."""
+        """Send every operation's probes, until the budget is spent or the run is stopped."""
         try:
-            for path in spec.image_operations(self.document).values():
-                if not self.config.checks_operation(path):
-                    continue
-                for probe in probes_for(self.document, path, self.config):
+            for path, probes in self.probes.values():
+                for probe in probes:
                     self._probe(path, probe)
         except _BudgetSpent:
-            reason = (
-                "the gateway stopped answering"
-                if self.budget.gateway_stopped_answering
-                else f"the request budget ({self.budget.limit}) was spent"
-            )
-            self.results.record_not_covered(f"edge probes: stopped early, {reason}")
-        finally:
-            self.client.close()
+            if self.budget.stopping:
+                self.stop_reason = "the run was interrupted"
+            elif self.budget.gateway_stopped_answering:
+                self.stop_reason = "the gateway stopped answering"
+            else:
+                self.stop_reason = f"the request budget ({self.budget.limit}) was spent"
+            self.results.record_note(f"edge probes: stopped early, {self.stop_reason}")
 
     def _spend(self) -> bool:
         if not self.budget.try_spend():
@@ -374,11 +413,46 @@ class EdgeProber:
     def _probe(self, path: str, probe: Probe) -> None:
         self._spend()
         operation = f"POST {path}"
+        self._sent[operation] += 1
         self.progress(f"edge probes: {operation} {probe.edge[:40]}")
         request = self._request(path, probe)
         reproducer = self._reproducer(path, probe, request)
+        no_answer = Evidence(f"POST {self.base_url}{path}", "(no answer)", "", "")
+        started = time.monotonic()
         try:
-            response = self.client.send(request)
+            response = self.client.send(request, stream=True)
+            with contextlib.closing(response):
+                content = read_bounded(response, self.limits, started)
+                answer = _Answer(
+                    response.status_code,
+                    response.headers.get("content-type", ""),
+                    content,
+                    list(response.headers.multi_items()),
+                    status_line(
+                        response.status_code,
+                        response.reason_phrase,
+                        response.http_version.split("/")[-1],
+                    ),
+                    secrets=self.config.secrets,
+                )
+            answer.body = parse_json(content)
+        except AnswerOutOfBounds as exc:
+            if exc.late:
+                self.budget.record_transport_failure()
+            else:
+                self.budget.record_answer()
+            self._fail(
+                operation,
+                ANSWER_WITHIN_LIMITS,
+                "Answer out of bounds",
+                str(exc),
+                reproducer,
+                probe,
+                None,
+                no_answer,
+                what=reason_class(str(exc)),
+            )
+            return
         except httpx.TimeoutException:
             self.budget.record_transport_failure()
             self._fail(
@@ -388,6 +462,9 @@ class EdgeProber:
                 f"no answer within {self.config.request_timeout:g} s",
                 reproducer,
                 probe,
+                None,
+                no_answer,
+                what="no answer within the request timeout",
             )
             return
         except httpx.TransportError as exc:
@@ -399,114 +476,163 @@ class EdgeProber:
                 type(exc).__name__,
                 reproducer,
                 probe,
+                None,
+                no_answer,
+                what=type(exc).__name__,
             )
             return
         self.budget.record_answer()
-        answer = _Answer(
-            response.status_code,
-            response.headers.get("content-type", ""),
-            response.content,
-            list(response.headers.multi_items()),
-        )
+        if 200 <= answer.status < 300:
+            self.results.record_accepted(operation)
         self._judge(path, probe, answer, reproducer)
+
+    def _check(self, operation: str, check: str, passed: bool, fail: Callable[[], None]) -> None:
+        """Record `check` as passed, or call `fail`; a check the run leaves out is not judged."""
+        if not self.config.runs_check(check):
+            return
+        if passed:
+            self.results.record_pass(operation, check)
+        else:
+            fail()
 
     def _judge(self, path: str, probe: Probe, answer: _Answer, reproducer: str) -> None:
         operation = f"POST {path}"
-        where = find_echo(answer.headers, answer.content, [self.config.token])
-        if where is not None:
-            self._fail(
-                operation, TOKEN_NOT_ECHOED, "Token echoed", echo_reason(where), reproducer, probe
-            )
-        else:
-            self.results.record_pass(operation, TOKEN_NOT_ECHOED)
-        status = answer.status
-        if status >= 500 and status != 503:
-            self._fail(
+        evidence = answer.evidence(f"POST {self.base_url}{path}")
+
+        def fail(
+            check: str, title: str, reason: str, source: Source | None = None, what: str = ""
+        ) -> Callable[[], None]:
+            return lambda: self._fail(
                 operation,
-                NOT_A_SERVER_ERROR,
-                "Server error",
-                f"answered {answer.shown()}",
+                check,
+                title,
+                reason,
                 reproducer,
                 probe,
+                answer.status,
+                evidence,
+                source,
+                what,
             )
-        else:
-            self.results.record_pass(operation, NOT_A_SERVER_ERROR)
+
+        where = find_echo(answer.headers, answer.content, [self.token])
+        self._check(
+            operation,
+            TOKEN_NOT_ECHOED,
+            where is None,
+            fail(
+                TOKEN_NOT_ECHOED, "Token echoed", echo_reason(where or ""), what=f"token in {where}"
+            ),
+        )
+        status = answer.status
+        self._check(
+            operation,
+            NOT_A_SERVER_ERROR,
+            status < 500 or status == 503,
+            fail(NOT_A_SERVER_ERROR, "Server error", f"answered {answer.shown()}"),
+        )
         declared = spec.operation(self.document, path).get("responses", {})
-        if str(status) not in declared:
-            self._fail(
-                operation,
+        self._check(
+            operation,
+            STATUS_CODE,
+            str(status) in declared,
+            fail(
                 STATUS_CODE,
                 "Undocumented HTTP status code",
                 f"answered {answer.shown()}; declared: {', '.join(declared)}",
-                reproducer,
-                probe,
-            )
-        elif status != 200:
-            self._judge_error_body(path, probe, answer, reproducer)
+            ),
+        )
+        if str(status) in declared and status != 200:
+            self._judge_error_body(path, probe, answer, fail)
         if probe.expect == "refuse" and 200 <= status < 300:
-            self._fail(
+            self._check(
                 operation,
                 REFUSES_INVALID,
-                "Invalid request served",
-                f"answered {status} to {probe.edge}, which the spec refuses",
-                reproducer,
-                probe,
-                probe.source,
+                False,
+                fail(
+                    REFUSES_INVALID,
+                    "Invalid request served",
+                    f"answered {status} to {probe.edge}, which the spec refuses",
+                    probe.source,
+                ),
             )
         elif probe.expect == "accept" and 400 <= status < 500 and status != 429:
-            self._fail(
+            self._check(
                 operation,
                 SERVES_VALID,
-                "Valid request refused",
-                f"answered {answer.shown()} to {probe.edge}, which the spec allows",
-                reproducer,
-                probe,
-                probe.source,
+                False,
+                fail(
+                    SERVES_VALID,
+                    "Valid request refused",
+                    f"answered {answer.shown()} to {probe.edge}, which the spec allows",
+                    probe.source,
+                ),
             )
+        elif probe.expect != "either":
+            check = REFUSES_INVALID if probe.expect == "refuse" else SERVES_VALID
+            self._check(operation, check, True, lambda: None)
         if status == 200 and probe.expect != "refuse":
-            self._judge_properties(path, probe, answer, reproducer)
+            self._judge_properties(path, probe, answer, fail)
 
-    def _judge_error_body(self, path: str, probe: Probe, answer: _Answer, reproducer: str) -> None:
+    def _judge_error_body(
+        self, path: str, probe: Probe, answer: _Answer, fail: Callable[..., Callable[[], None]]
+    ) -> None:
         operation = f"POST {path}"
-        if answer.content_type.split(";")[0].strip().lower() != "application/json":
-            self._fail(
-                operation,
+        json_declared = answer.content_type.split(";")[0].strip().lower() == "application/json"
+        self._check(
+            operation,
+            CONTENT_TYPE,
+            json_declared,
+            fail(
                 CONTENT_TYPE,
                 "Undocumented Content-Type",
                 f"answered {answer.shown()}; declared: application/json",
-                reproducer,
-                probe,
-            )
-            return
-        schema = spec.response_schema(self.document, path, answer.status)
-        if schema is None:
-            return
-        try:
-            jsonschema.validate(answer.json(), schema)
-        except jsonschema.ValidationError as exc:
-            self._fail(
-                operation,
-                DECLARED_BODY,
-                "Error body does not match its declared schema",
-                f"answered {answer.shown()}: {exc.message}",
-                reproducer,
-                probe,
-            )
-        else:
-            self.results.record_pass(operation, DECLARED_BODY)
-
-    def _judge_properties(self, path: str, probe: Probe, answer: _Answer, reproducer: str) -> None:
-        exchange = Exchange(
-            path, probe.params, probe.image, answer.status, answer.json(), self.fetch
+            ),
         )
-        for prop in self.active:
+        if not json_declared:
+            return
+        # The property phase's own rule, so that one fault is one cause whichever phase finds it.
+        declared_body = PROPERTIES[DECLARED_BODY]
+        objection = declared_body.check(self._exchange(path, probe, answer), self.document)
+        self._check(
+            operation,
+            DECLARED_BODY,
+            objection is None,
+            fail(
+                DECLARED_BODY,
+                declared_body.title,
+                objection or "",
+                what=reason_class(objection or ""),
+            ),
+        )
+
+    def _exchange(self, path: str, probe: Probe, answer: _Answer) -> Exchange:
+        return Exchange(
+            path,
+            probe.params,
+            probe.image,
+            answer.status,
+            answer.body,
+            self.fetch,
+            content=answer.content,
+            status_text=answer.status_line,
+            content_type=answer.content_type,
+            headers=answer.headers,
+        )
+
+    def _judge_properties(
+        self, path: str, probe: Probe, answer: _Answer, fail: Callable[..., Callable[[], None]]
+    ) -> None:
+        exchange = self._exchange(path, probe, answer)
+        for prop in self.properties.active(path):
             if not prop.applies(exchange):
                 continue
-            verdict = prop.check(exchange, self.document)
-            if verdict is None:
+            objection = prop.check(exchange, self.document)
+            if objection is None:
                 self.results.record_pass(exchange.operation, prop.name)
             else:
-                self._fail(exchange.operation, prop.name, prop.title, verdict, reproducer, probe)
+                # One class per objection, the same as the property phase's for the same fault.
+                fail(prop.name, prop.title, objection, what=reason_class(objection))()
 
     def _fail(
         self,
@@ -516,52 +642,57 @@ class EdgeProber:
         reason: str,
         reproducer: str,
         probe: Probe,
+        status: int | None,
+        evidence: Evidence,
         source: Source | None = None,
+        what: str = "",
     ) -> None:
+        # A broken bound is its cause (`seed.maximum`), with that bound's source; any other
+        # finding is the class the other phases give it (`500 Server error`), so that one fault
+        # is one cause whichever phase finds it. The edge probed is in the reason.
+        if source is not None and probe.rule:
+            what = probe.rule
+        what = what or title
         self.results.record_failure(
             operation,
             check,
             title,
             redact(f"edge probe {probe.edge}: {reason}", self.config.secrets),
             reproducer,
+            cause=redact(cause_of(status, what), self.config.secrets),
+            evidence=evidence,
             source=source or source_of_check(check),
-            # A broken bound is its own cause; any other check is one cause per check, the
-            # one that fuzzing and the properties may report too.
-            cause=probe.rule if source is not None else "",
         )
 
     def _reproducer(self, path: str, probe: Probe, request: httpx.Request) -> str:
-        """A curl command sending the probe again, the token shown as `[redacted]`."""
+        """A curl command sending the probe again, its body read from files under `inputs/`,
+        the token shown as `[redacted]`."""
         url = self.base_url + path
-        auth = ["-H", f"Authorization: Bearer {REDACTED}"]
+        auth = ["-H", f"Authorization: Bearer {REDACTED}"] if self.token else []
+        command = ["curl", "-sS", "-X", "POST", url, *auth]
         media_type = spec.request_body(self.document, path)[0]
         if media_type != "multipart/form-data":
-            body = json.dumps(probe.params)
-            if len(body) > BODY_SHOWN:
-                body = "@" + self._save(body.encode(), "json")
-            command = ["curl", "-X", "POST", url, *auth, "-H", "Content-Type: application/json"]
-            return shlex.join([*command, "-d", body])
+            body = self._save(json.dumps(probe.params).encode(), "json")
+            command += ["-H", "Content-Type: application/json", "--data-binary", "@" + body]
+            return redact(shlex.join(command), self.config.secrets)
         if probe.drop_boundary:
             saved = self._save(request.read(), "multipart")
-            command = ["curl", "-X", "POST", url, *auth, "-H", "Content-Type: multipart/form-data"]
-            return shlex.join([*command, "--data-binary", "@" + saved])
-        parts = ["curl", "-X", "POST", url, *auth]
+            command += ["-H", "Content-Type: multipart/form-data", "--data-binary", "@" + saved]
+            return redact(shlex.join(command), self.config.secrets)
         for name, value in probe.params.items():
             text = _form_text(value)
-            if len(text) > BODY_SHOWN:
-                parts += ["-F", f"{name}=<{self._save(text.encode(), 'txt')}"]
+            if len(text) > FORM_VALUE_INLINE:
+                command += ["-F", f"{name}=<{self._save(text.encode(), 'txt')}"]
             else:
-                parts += ["--form-string", f"{name}={text}"]
+                # `-F` would read a value starting with @ or < as a file and parse `;type=`.
+                command += ["--form-string", f"{name}={text}"]
         if probe.image is not None:
             media, data = probe.image
-            parts += ["-F", f"image=@{self._save(data, _suffix(media))};type={media}"]
-        return shlex.join(parts)
+            command += ["-F", f"image=@{self._save(data, _suffix(media))};type={media}"]
+        return redact(shlex.join(command), self.config.secrets)
 
     def _save(self, data: bytes, suffix: str) -> str:
-        self.inputs_dir.mkdir(parents=True, exist_ok=True)
-        path = self.inputs_dir / f"{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"
-        path.write_bytes(data)
-        return str(path)
+        return str(save_input(self.inputs_dir, data, suffix))
 
 
 def _form_text(value: Any) -> str:
@@ -576,10 +707,3 @@ def _suffix(media_type: str) -> str:
 
 def _file_name(media_type: str | None) -> str:
     return f"input.{_suffix(media_type or '')}"
-
-
-def run_edge_probes(
-    config: RunConfig, base_url: str, budget: RequestBudget, results: RunResults, progress: Progress
-) -> None:
-    """Send every operation's edge probes to `base_url`, recording into `results`."""
-    EdgeProber(config, base_url, budget, results, progress).run()

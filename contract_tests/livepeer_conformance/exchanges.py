@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
+import importlib
 import io
 import json
+import re
 import shlex
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import httpx
+import livepeer_gateway_spec as spec
 from livepeer_gateway_client import AuthenticatedClient, Client
-from livepeer_gateway_client.api.generate import image_to_image, text_to_image, upscale
-from livepeer_gateway_client.models import ImageToImageParams, TextToImageParams, UpscaleParams
 from livepeer_gateway_client.types import File
 from PIL import Image
 
-from livepeer_conformance.redaction import REDACTED
+from livepeer_conformance.bounded import AnswerLimits, parse_json, read_bounded
+from livepeer_conformance.errors import AnswerError
+from livepeer_conformance.evidence import Evidence, body_excerpt, save_input, status_line
+from livepeer_conformance.redaction import REDACTED, redact
+from livepeer_conformance.token_echo import sent_token
 
 #: Largest image a media URL may carry before the suite refuses to fetch the rest.
 MAX_MEDIA_BYTES = 32 * 2**20
@@ -30,18 +37,11 @@ MAX_MEDIA_BYTES = 32 * 2**20
 #: suite's small requests, and small enough that decoding it cannot exhaust memory.
 MAX_MEDIA_PIXELS = 4096 * 4096
 
-TEXT_TO_IMAGE = "/text-to-image"
-IMAGE_TO_IMAGE = "/image-to-image"
-UPSCALE = "/upscale"
-
-_SENDERS: dict[str, tuple[Any, type]] = {
-    TEXT_TO_IMAGE: (text_to_image, TextToImageParams),
-    IMAGE_TO_IMAGE: (image_to_image, ImageToImageParams),
-    UPSCALE: (upscale, UpscaleParams),
-}
+#: Where the generated client keeps an operation's module and a request body's model.
+CLIENT_PACKAGE = "livepeer_gateway_client"
 
 
-class MediaError(Exception):
+class MediaError(AnswerError):
     """A media URL that does not fetch or does not decode as an image; the message says which."""
 
 
@@ -56,6 +56,13 @@ class Exchange:
     body: Any
     fetch: Callable[[str], bytes] = field(repr=False)
     repeat: Exchange | None = None
+    content: bytes = b""
+    status_text: str = ""
+    content_type: str = ""
+    #: The answer's headers, as sent (a name may repeat).
+    headers: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    #: The bearer token the request carried, if any (never printed).
+    sent_token: str | None = field(default=None, repr=False)
     _decoded: list[Image.Image | MediaError] | None = field(default=None, repr=False)
 
     @property
@@ -87,15 +94,32 @@ class Exchange:
         """Width and height of the uploaded image, if any."""
         if self.input_image is None:
             return None
-        with Image.open(io.BytesIO(self.input_image[1])) as image:
-            return image.size
+        try:
+            with Image.open(io.BytesIO(self.input_image[1])) as image:
+                return image.size
+        except Exception:  # the suite's own undecodable upload: there is no input size
+            return None
+
+    def evidence(self, base_url: str, secrets: Iterable[str]) -> Evidence:
+        """The request and the answer, redacted, for a departure's report."""
+        hidden = tuple(secrets)
+        return Evidence(
+            request=f"POST {base_url.rstrip('/')}{self.path}",
+            status_line=redact(self.status_text or status_line(self.status), hidden),
+            content_type=redact(self.content_type, hidden),
+            body=body_excerpt(self.content, hidden),
+        )
 
     def curl(self, base_url: str, inputs_dir: Path | None) -> str:
         """A curl command that sends this request again, with the token shown as `[redacted]`."""
-        parts = ["curl", "-X", "POST", base_url.rstrip("/") + self.path]
+        parts = ["curl", "-sS", "-X", "POST", base_url.rstrip("/") + self.path]
         parts += ["-H", f"Authorization: Bearer {REDACTED}"]
         if self.input_image is None:
-            parts += ["-H", "Content-Type: application/json", "-d", json.dumps(self.params)]
+            parts += ["-H", "Content-Type: application/json"]
+            data = json.dumps(self.params).encode()
+            if inputs_dir is None:
+                return shlex.join([*parts, "-d", data.decode()])
+            parts += ["--data-binary", f"@{save_input(inputs_dir, data, 'json')}"]
             return shlex.join(parts)
         media_type, data = self.input_image
         image_file = _save_input(inputs_dir, media_type, data)
@@ -106,64 +130,82 @@ class Exchange:
         return shlex.join(parts)
 
 
-class ResponseTap:
-    """Keeps the last raw response the client received, whatever the client makes of its body."""
-
-    def __init__(self) -> None:
-        self.last: httpx.Response | None = None
-
-    def __call__(self, response: httpx.Response) -> None:
-        response.read()
-        self.last = response
-
-
-def make_client(
-    base_url: str, token: str | None, timeout: float, tap: ResponseTap
-) -> AuthenticatedClient | Client:
-    """The generated client for `base_url`, authenticated when a token is given, feeding `tap`."""
-    options: dict[str, Any] = {
-        "timeout": httpx.Timeout(timeout),
-        "httpx_args": {"event_hooks": {"response": [tap]}},
-    }
+def make_client(base_url: str, token: str | None, timeout: float) -> AuthenticatedClient | Client:
+    """The generated client for `base_url`, authenticated when a token is given."""
+    options: dict[str, Any] = {"timeout": httpx.Timeout(timeout)}
     if token:
         return AuthenticatedClient(base_url=base_url, token=token, **options)
     return Client(base_url=base_url, **options)
 
 
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+@lru_cache(maxsize=32)
+def _sender(spec_file: str, path: str) -> tuple[ModuleType, type]:
+    """The generated client's module for the operation at `path` and its request body's model.
+
+    The generator names them after the spec: `api/<tag>/<operationId>` and the body's schema.
+    """
+    document = spec.load_spec(spec_file)
+    op = document["paths"][path]["post"]
+    tag = (op.get("tags") or ["default"])[0]
+    module = importlib.import_module(
+        f"{CLIENT_PACKAGE}.api.{_snake(tag)}.{_snake(op['operationId'])}"
+    )
+    content = op["requestBody"]["content"]
+    schema_ref = next(iter(content.values()))["schema"]["$ref"]
+    models = importlib.import_module(f"{CLIENT_PACKAGE}.models")
+    return module, getattr(models, schema_ref.rsplit("/", 1)[-1])
+
+
 def send(
     client: AuthenticatedClient | Client,
-    tap: ResponseTap,
+    spec_file: str,
     path: str,
     params: dict[str, Any],
     input_image: tuple[str, bytes] | None,
     fetch: Callable[[str], bytes],
+    limits: AnswerLimits,
 ) -> Exchange:
-    """Send `params` (and the image) to `path` through the generated client.
+    """Send `params` (and the image) to `path` as the generated client builds it.
 
-    Transport errors propagate; an answer the client cannot parse is still returned raw, since
-    judging it is the suite's job.
+    The answer is read within `limits` (raising `AnswerOutOfBounds`); transport errors
+    propagate; an answer the client could not parse is still returned raw, since judging it is
+    the suite's job.
     """
-    module, model = _SENDERS[path]
+    module, model = _sender(spec_file, path)
     fields = dict(params)
     if input_image is not None:
         media_type, data = input_image
         suffix = "png" if media_type == "image/png" else "jpg"
         image = File(payload=io.BytesIO(data), file_name=f"input.{suffix}", mime_type=media_type)
         fields["image"] = image
-    tap.last = None
-    try:
-        module.sync_detailed(client=client, body=model(**fields))
-    except httpx.TransportError:
-        raise
-    except Exception:
-        if tap.last is None:
-            raise
-    assert tap.last is not None
-    try:
-        body: Any = json.loads(tap.last.content)
-    except ValueError:
-        body = None
-    return Exchange(path, params, input_image, tap.last.status_code, body, fetch)
+    request = module._get_kwargs(body=model(**fields))
+    request["headers"].update(client.auth_headers)
+    started = time.monotonic()
+    with client.get_httpx_client().stream(**request) as response:
+        content = read_bounded(response, limits, started)
+        status_text = status_line(
+            response.status_code, response.reason_phrase, response.http_version.split("/")[-1]
+        )
+        content_type = response.headers.get("content-type", "")
+        headers = list(response.headers.multi_items())
+    body = parse_json(content)
+    return Exchange(
+        path,
+        params,
+        input_image,
+        response.status_code,
+        body,
+        fetch,
+        content=content,
+        status_text=status_text,
+        content_type=content_type,
+        headers=headers,
+        sent_token=sent_token(httpx.Headers(request["headers"])),
+    )
 
 
 def fetcher(timeout: float, spend: Callable[[], object]) -> Callable[[str], bytes]:
@@ -238,7 +280,4 @@ def _save_input(inputs_dir: Path | None, media_type: str, data: bytes) -> str:
     suffix = "png" if media_type == "image/png" else "jpg"
     if inputs_dir is None:
         return f"input.{suffix}"
-    inputs_dir.mkdir(parents=True, exist_ok=True)
-    path = inputs_dir / f"{hashlib.sha256(data).hexdigest()[:12]}.{suffix}"
-    path.write_bytes(data)
-    return str(path)
+    return str(save_input(inputs_dir, data, suffix))

@@ -1,7 +1,9 @@
 """The semantic properties: what the spec and the reference pages say a gateway's answers mean.
 
 Each property is one small function registered in `PROPERTIES`; it looks at one `Exchange`
-and returns None when the property holds, or a one-line reason when it does not.
+and returns None when the property holds, or a one-line reason when it does not. Which
+operations a property applies to is read from the spec (the fields a request has, an uploaded
+image, an `x-upscale-factor`), never from a list of paths.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ import livepeer_gateway_spec as spec
 from PIL import Image, ImageChops
 
 from livepeer_conformance.config import Profile
-from livepeer_conformance.exchanges import IMAGE_TO_IMAGE, TEXT_TO_IMAGE, UPSCALE, Exchange
+from livepeer_conformance.exchanges import Exchange
 
-Verdict = str | None
-Check = Callable[[Exchange, dict[str, Any]], Verdict]
+#: What a property says of one exchange: None when it holds, else why it does not.
+Objection = str | None
+Check = Callable[[Exchange, dict[str, Any]], Objection]
 Applies = Callable[[Exchange], bool]
+#: Whether a property can apply to the operation at a path of the spec.
+AppliesTo = Callable[[dict[str, Any], str], bool]
 
 
 @dataclass(frozen=True)
@@ -31,31 +36,86 @@ class SemanticProperty:
     check: Check
     applies: Applies
     profile: Profile
+    applies_to: AppliesTo
+
+    def judges(self, exchange: Exchange, document: dict[str, Any]) -> bool:
+        """Whether the property judges `exchange`."""
+        return self.applies_to(document, exchange.path) and self.applies(exchange)
 
 
 #: Every property, by name, in registration order.
 PROPERTIES: dict[str, SemanticProperty] = {}
 
 
-def semantic_property(applies: Applies, profile: Profile = "livepeer") -> Callable[[Check], Check]:
+def _every_operation(document: dict[str, Any], path: str) -> bool:
+    return True
+
+
+def semantic_property(
+    applies: Applies, profile: Profile = "livepeer", applies_to: AppliesTo = _every_operation
+) -> Callable[[Check], Check]:
     """Register the decorated function as a property named after it, titled by its docstring."""
 
     def register(check: Check) -> Check:
         title = " ".join((check.__doc__ or check.__name__).split())
         PROPERTIES[check.__name__] = SemanticProperty(
-            check.__name__, title, check, applies, profile
+            check.__name__, title, check, applies, profile, applies_to
         )
         return check
 
     return register
 
 
+def _fields(document: dict[str, Any], path: str) -> dict[str, Any]:
+    return spec.request_body(document, path)[1].get("properties", {})
+
+
+def _asks_for(*names: str) -> AppliesTo:
+    return lambda document, path: all(name in _fields(document, path) for name in names)
+
+
+def _uploads_image(document: dict[str, Any], path: str) -> bool:
+    return spec.request_body(document, path)[0] == "multipart/form-data"
+
+
+def upscale_factor(document: dict[str, Any], path: str) -> int | None:
+    """The operation's declared `x-upscale-factor`, if any."""
+    by_path = {p: op for op, p in spec.image_operations(document).items()}
+    return spec.upscale_factors(document).get(by_path.get(path, ""))
+
+
+def _generates_batches(document: dict[str, Any], path: str) -> bool:
+    count = _fields(document, path).get("num_images_per_prompt")
+    return count is not None and "seed" in _fields(document, path) and count.get("maximum", 2) > 1
+
+
+def _sized_text_request(document: dict[str, Any], path: str) -> bool:
+    return _asks_for("width", "height")(document, path) and not _uploads_image(document, path)
+
+
+def _reshapes_upload(document: dict[str, Any], path: str) -> bool:
+    return _uploads_image(document, path) and upscale_factor(document, path) is None
+
+
+def _upscales(document: dict[str, Any], path: str) -> bool:
+    return upscale_factor(document, path) is not None
+
+
+def applicable_properties(
+    profile: Profile, document: dict[str, Any], path: str
+) -> list[SemanticProperty]:
+    """The properties a run of `profile` holds the operation at `path` to."""
+    from livepeer_conformance.config import profile_includes
+
+    return [
+        p
+        for p in PROPERTIES.values()
+        if profile_includes(profile, p.profile) and p.applies_to(document, path)
+    ]
+
+
 def _succeeded(exchange: Exchange) -> bool:
     return bool(exchange.media)
-
-
-def _on(path: str) -> Applies:
-    return lambda exchange: exchange.path == path and _succeeded(exchange)
 
 
 def _images(exchange: Exchange) -> list[Image.Image]:
@@ -67,8 +127,8 @@ def _default(document: dict[str, Any], path: str, name: str) -> Any:
     return schema.get("properties", {}).get(name, {}).get("default")
 
 
-@semantic_property(lambda e: _succeeded(e) and e.path != UPSCALE)
-def images_count_matches_request(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(_succeeded, applies_to=_asks_for("num_images_per_prompt"))
+def images_count_matches_request(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """A success returns as many images as `num_images_per_prompt` asks ("Number of images to
     generate per prompt", openapi.yaml TextToImageParams.num_images_per_prompt)."""
     wanted = exchange.params.get(
@@ -84,8 +144,8 @@ def _has_seeds(exchange: Exchange) -> bool:
     return bool(seeds) and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
 
 
-@semantic_property(lambda e: _has_seeds(e) and "seed" in e.params)
-def seeds_follow_request_seed(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(lambda e: _has_seeds(e) and "seed" in e.params, applies_to=_asks_for("seed"))
+def seeds_follow_request_seed(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """With a request seed, image i carries seed + i ("The i-th returned image has seed `seed +
     i`", openapi.yaml Seed)."""
     base = exchange.params["seed"]
@@ -94,8 +154,11 @@ def seeds_follow_request_seed(exchange: Exchange, document: dict[str, Any]) -> V
     return None if got == expected else f"request seed {base}: expected seeds {expected}, got {got}"
 
 
-@semantic_property(lambda e: len(e.media) > 1 and _has_seeds(e) and "seed" not in e.params)
-def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(
+    lambda e: len(e.media) > 1 and _has_seeds(e) and "seed" not in e.params,
+    applies_to=_generates_batches,
+)
+def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """Without a request seed, the images of a batch carry distinct seeds ("The seed used to
     generate the media", openapi.yaml Media.seed)."""
     got = exchange.seeds()
@@ -105,7 +168,7 @@ def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) ->
 
 
 @semantic_property(_succeeded)
-def urls_fetch_and_decode(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+def urls_fetch_and_decode(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """Every `url` is an http(s) or `data:` URL that fetches and decodes as an image ("The URL
     where the media can be accessed", openapi.yaml Media.url)."""
     failures = [
@@ -134,7 +197,7 @@ def _accepted_sizes(width: int, height: int, factor: int = 1) -> set[tuple[int, 
 
 def _size_verdict(
     expected: tuple[int, int], images: list[Image.Image], what: str, factor: int = 1
-) -> Verdict:
+) -> Objection:
     accepted = _accepted_sizes(*expected, factor)
     wrong = [image.size for image in images if image.size not in accepted]
     if not wrong:
@@ -146,18 +209,18 @@ def _size_verdict(
     )
 
 
-@semantic_property(_on(TEXT_TO_IMAGE))
-def text_to_image_has_requested_size(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(_succeeded, applies_to=_sized_text_request)
+def text_to_image_has_requested_size(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """text-to-image images have the requested width and height, each side possibly rounded to
     a multiple of 8 as diffusion pipelines do ("The width in pixels of the generated image",
     openapi.yaml)."""
-    width = exchange.params.get("width", _default(document, TEXT_TO_IMAGE, "width"))
-    height = exchange.params.get("height", _default(document, TEXT_TO_IMAGE, "height"))
+    width = exchange.params.get("width", _default(document, exchange.path, "width"))
+    height = exchange.params.get("height", _default(document, exchange.path, "height"))
     return _size_verdict((width, height), _images(exchange), "asked for")
 
 
-@semantic_property(_on(IMAGE_TO_IMAGE))
-def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(_succeeded, applies_to=_reshapes_upload)
+def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """image-to-image images keep the input's size, each side possibly rounded to a multiple
     of 8 as diffusion pipelines do ("The returned images have its width and height",
     openapi.yaml)."""
@@ -165,21 +228,20 @@ def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]
     return _size_verdict(expected, _images(exchange), "input is") if expected else None
 
 
-@semantic_property(_on(UPSCALE))
-def upscale_is_four_times_input(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(_succeeded, applies_to=_upscales)
+def upscale_is_four_times_input(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """upscale returns the input enlarged by the spec's `x-upscale-factor`, the input's sides
     possibly rounded to a multiple of 8 first ("The returned image is four times its width
     and height", openapi.yaml)."""
     size = exchange.input_size()
-    if size is None:
+    factor = upscale_factor(document, exchange.path)
+    if size is None or factor is None:
         return None
-    operation_id = next(k for k, v in spec.image_operations(document).items() if v == UPSCALE)
-    factor = spec.upscale_factors(document).get(operation_id, 1)
     return _size_verdict(size, _images(exchange), "input", factor)
 
 
 @semantic_property(lambda e: e.status != 200)
-def error_statuses_have_declared_body(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+def error_statuses_have_declared_body(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """A declared error status carries its declared body ("400, 401, 413, 500 and 503 carry
     `HTTPError`; 422 carries `HTTPValidationError`", openapi.yaml)."""
     schema = spec.response_schema(document, exchange.path, exchange.status)
@@ -194,7 +256,7 @@ def error_statuses_have_declared_body(exchange: Exchange, document: dict[str, An
 
 
 @semantic_property(_succeeded)
-def nsfw_is_boolean(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+def nsfw_is_boolean(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """Every media's `nsfw` is a boolean ("Whether the media was flagged as NSFW by the safety
     check", openapi.yaml Media.nsfw)."""
     values = [m.get("nsfw") if isinstance(m, dict) else None for m in exchange.media]
@@ -213,8 +275,8 @@ def _repeated(exchange: Exchange) -> bool:
     )
 
 
-@semantic_property(_repeated)
-def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(_repeated, applies_to=_asks_for("seed"))
+def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """The same request with the same seed returns the same seeds ("Seed for random number
     generation", openapi.yaml Seed)."""
     assert exchange.repeat is not None
@@ -222,8 +284,8 @@ def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Verdic
     return None if first == second else f"same request twice: seeds {first} then {second}"
 
 
-@semantic_property(_repeated, "strict")
-def same_seed_same_pixels(exchange: Exchange, document: dict[str, Any]) -> Verdict:
+@semantic_property(_repeated, "strict", applies_to=_asks_for("seed"))
+def same_seed_same_pixels(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """The same request with the same seed returns the same pixels ("Seed for random number
     generation", openapi.yaml Seed)."""
     assert exchange.repeat is not None

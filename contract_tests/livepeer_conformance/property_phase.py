@@ -5,44 +5,50 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 import livepeer_gateway_spec as spec
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
+from livepeer_gateway_spec import CHEAP, TOKEN_ENV
 
+from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, AnswerLimits, AnswerOutOfBounds
 from livepeer_conformance.budget import RequestBudget
-from livepeer_conformance.config import RunConfig, profile_includes
-from livepeer_conformance.exchanges import Exchange, ResponseTap, fetcher, make_client, send
-from livepeer_conformance.properties import PROPERTIES, SemanticProperty
-from livepeer_conformance.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT, RunResults
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.errors import CredentialsRefused
+from livepeer_conformance.evidence import Evidence
+from livepeer_conformance.exchanges import Exchange, fetcher, make_client, send
+from livepeer_conformance.properties import SemanticProperty, applicable_properties
+from livepeer_conformance.results import (
+    GATEWAY_REACHABLE,
+    RESPONDS_WITHIN_TIMEOUT,
+    ProgressSink,
+    RunResults,
+    cause_of,
+    reason_class,
+)
 from livepeer_conformance.strategies import any_image, encode_image
-from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED, echo_reason, find_echo, sent_token
+from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED, echo_reason, find_echo
 
-#: How far above its minimum a size or step count may go in a cheap run.
-CHEAP_SIDE_SPAN = 64
-CHEAP_STEPS_SPAN = 3
 #: schemathesis's name for the rule that a request never gets a server error.
 NOT_A_SERVER_ERROR = "not_a_server_error"
 #: Requests per operation that are sent twice, for the same-seed properties.
 REPEATS_PER_OPERATION = 1
-
-Progress = Callable[[str], None]
+#: Statuses that say the credentials were refused.
+REFUSED = (401, 403)
 
 
 class _BudgetSpent(Exception):
-    """The run's request budget is spent or the gateway stopped answering."""
+    """The run's request budget is spent, the run was stopped, or the gateway stopped answering."""
 
 
-def _bounded_integers(schema: dict[str, Any], span: int | None) -> st.SearchStrategy[int]:
+def _bounded_integers(schema: dict[str, Any], ceiling: int | None) -> st.SearchStrategy[int]:
     low, high = int(schema.get("minimum", 0)), int(schema.get("maximum", 2**31))
     step = int(schema.get("multipleOf", 1))
-    if span is not None:
-        high = min(high, low + span)
+    if ceiling is not None:
+        high = max(min(high, ceiling), low)
     first = -(-low // step)
     return st.integers(first, high // step).map(lambda k: k * step)
 
@@ -53,18 +59,22 @@ def request_params(
     """Request fields for `path`, drawn within the spec's bounds and small unless `allow_large`."""
     _, schema = spec.request_body(document, path)
     properties = schema.get("properties", {})
-    side_span = None if config.allow_large else CHEAP_SIDE_SPAN
-    steps_span = None if config.allow_large else CHEAP_STEPS_SPAN
+
+    def ceiling(name: str) -> int | None:
+        return None if config.allow_large else CHEAP.ceiling(name)
+
     prompt = properties["prompt"]
     required: dict[str, st.SearchStrategy[Any]] = {
         "prompt": st.text(
             string.ascii_lowercase + " ", min_size=prompt.get("minLength", 1), max_size=24
         ).filter(str.strip),
-        "num_inference_steps": _bounded_integers(properties["num_inference_steps"], steps_span),
+        "num_inference_steps": _bounded_integers(
+            properties["num_inference_steps"], ceiling("num_inference_steps")
+        ),
     }
     for name in ("width", "height"):
         if name in properties:
-            required[name] = _bounded_integers(properties[name], side_span)
+            required[name] = _bounded_integers(properties[name], ceiling(name))
     if "num_images_per_prompt" in properties:
         required["num_images_per_prompt"] = _bounded_integers(
             properties["num_images_per_prompt"], None
@@ -110,43 +120,98 @@ class PropertyRunner:
         base_url: str,
         budget: RequestBudget,
         results: RunResults,
-        progress: Progress,
+        progress: ProgressSink,
     ) -> None:
         self.config = config
         self.base_url = base_url
         self.budget = budget
         self.results = results
         self.progress = progress
+        self.spec_file = str(config.spec_path)
         self.document = spec.load_spec(config.spec_path)
-        self.active: list[SemanticProperty] = [
-            p for p in PROPERTIES.values() if profile_includes(config.profile, p.profile)
-        ]
-        self.tap = ResponseTap()
-        self.client = make_client(base_url, config.token, config.request_timeout, self.tap)
+        self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
+        self.token = None if config.open_gateway else config.token
+        self.client = make_client(base_url, self.token, config.request_timeout)
         self.fetch = fetcher(config.request_timeout, self._spend)
-        self.inputs_dir: Path = config.report_dir / "inputs"
+        self.inputs_dir = config.report_dir / "inputs"
+        #: Whether an answer broke the limits: schemathesis would read such answers whole.
+        self.out_of_bounds = False
+        self.paths = [
+            path
+            for path in spec.image_operations(self.document).values()
+            if config.checks_operation(path)
+        ]
+
+    def close(self) -> None:
+        self.client.get_httpx_client().close()
+
+    def active(self, path: str) -> list[SemanticProperty]:
+        return [
+            p
+            for p in applicable_properties(self.config.profile, self.document, path)
+            if self.config.runs_check(p.name)
+        ]
+
+    def requests_needed(self) -> int:
+        """Requests the property phase sends when nothing stops it early."""
+        per_operation = [
+            len(_explicit_examples(self.document, path, self.config))
+            + self.config.max_examples
+            + REPEATS_PER_OPERATION
+            + len(self._error_probes(path))
+            for path in self.paths
+        ]
+        return sum(per_operation)
+
+    def preflight(self) -> None:
+        """One cheap, valid request per operation before any budget is spent on exploring.
+
+        Raises `CredentialsRefused` when the gateway refuses the run's credentials, so that a
+        wrong token is one line instead of a run whose checks silently did not apply. The
+        answers are checked only against the response limits; the phases judge the rest.
+        """
+        try:
+            for path in self.paths:
+                multipart = _is_multipart(self.document, path)
+                image = (
+                    ("image/png", encode_image(16, 24, (30, 160, 90), "PNG")) if multipart else None
+                )
+                valid = _explicit_examples(self.document, path, self.config)[-1]
+                exchange = self._send(path, valid, image)
+                if exchange is not None and exchange.status in REFUSED:
+                    raise CredentialsRefused(self._refusal(exchange))
+        except _BudgetSpent:
+            self.results.record_note(f"credentials check: stopped early, {self._stop_reason()}")
+
+    def _refusal(self, exchange: Exchange) -> str:
+        if self.config.open_gateway:
+            what = "requests without credentials (--auth none)"
+        elif self.token:
+            what = f"the token in ${TOKEN_ENV}"
+        else:
+            what = f"requests without a token (${TOKEN_ENV} is not set)"
+        return (
+            f"the gateway refused {what}: {exchange.operation} answered {exchange.status} "
+            "to a valid request"
+        )
 
     def run(self) -> None:
         """Explore every image operation of the spec, then probe its declared errors."""
-        paths = [
-            path
-            for path in spec.image_operations(self.document).values()
-            if self.config.checks_operation(path)
-        ]
         try:
-            for path in paths:
+            for path in self.paths:
                 self._explore(path)
-            for path in paths:
-                self._probe_errors(path)
+            for path in self.paths:
+                for params, image, client in self._error_probes(path):
+                    self._judge_optional(self._send(path, params, image, client=client))
         except _BudgetSpent:
-            reason = (
-                "the gateway stopped answering"
-                if self.budget.gateway_stopped_answering
-                else f"the request budget ({self.budget.limit}) was spent"
-            )
-            self.results.record_not_covered(f"semantic properties: stopped early, {reason}")
-        finally:
-            self.client.get_httpx_client().close()
+            self.results.record_note(f"semantic properties: stopped early, {self._stop_reason()}")
+
+    def _stop_reason(self) -> str:
+        if self.budget.stopping:
+            return "the run was interrupted"
+        if self.budget.gateway_stopped_answering:
+            return "the gateway stopped answering"
+        return f"the request budget ({self.budget.limit}) was spent"
 
     def _spend(self) -> bool:
         """Take one request from the budget, or stop the phase."""
@@ -160,19 +225,21 @@ class PropertyRunner:
         multipart = _is_multipart(self.document, path)
         images = any_image() if multipart else st.none()
 
+        # No shrinking and no report: a spent budget raised from an example ends the
+        # exploration at once, and is caught below rather than shown as a failing example.
         @settings(
             max_examples=self.config.max_examples,
             database=None,
             deadline=None,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
         )
         @given(params=request_params(self.document, path, self.config), image=images)
         def explore(params: dict[str, Any], image: tuple[str, bytes] | None) -> None:
-            # Hypothesis would report an exception as a failing example: a spent budget only
-            # makes the remaining examples return at once.
             if spent[0]:
-                return
+                raise _BudgetSpent
             try:
                 exchange = self._send(path, params, image)
                 if exchange is None:
@@ -183,6 +250,7 @@ class PropertyRunner:
                 self._judge(exchange)
             except _BudgetSpent:
                 spent[0] = True
+                raise
 
         for explicit in reversed(_explicit_examples(self.document, path, self.config)):
             image = (
@@ -191,24 +259,33 @@ class PropertyRunner:
             explore = example(params=explicit, image=image)(explore)
         if self.config.seed is not None:
             explore = hypothesis_seed(self.config.seed)(explore)
-        explore()
+        try:
+            explore()
+        except _BudgetSpent:
+            raise
+        except Exception:
+            if not spent[0]:
+                raise
         if spent[0]:
             raise _BudgetSpent
 
-    def _probe_errors(self, path: str) -> None:
+    def _error_probes(
+        self, path: str
+    ) -> list[tuple[dict[str, Any], tuple[str, bytes] | None, Any]]:
         """Requests the spec says a gateway refuses, so that error bodies get checked too."""
         multipart = _is_multipart(self.document, path)
         image = ("image/png", encode_image(16, 16, (0, 0, 0), "PNG")) if multipart else None
         valid = _explicit_examples(self.document, path, self.config)[-1]
-        self._judge_optional(self._send(path, {**valid, "prompt": ""}, image))
+        probes: list[tuple[dict[str, Any], tuple[str, bytes] | None, Any]] = [
+            ({**valid, "prompt": ""}, image, None)
+        ]
         if multipart:
-            self._judge_optional(self._send(path, valid, ("image/png", b"not an image")))
-        if self.config.token:
+            probes.append((valid, ("image/png", b"not an image"), None))
+        if self.token:
             wrong_token = "wrong-" + secrets.token_hex(8)
-            with make_client(
-                self.base_url, wrong_token, self.config.request_timeout, self.tap
-            ) as wrong:
-                self._judge_optional(self._send(path, valid, image, client=wrong))
+            wrong = make_client(self.base_url, wrong_token, self.config.request_timeout)
+            probes.append((valid, image, wrong))
+        return probes
 
     def _judge_optional(self, exchange: Exchange | None) -> None:
         if exchange is not None:
@@ -221,8 +298,33 @@ class PropertyRunner:
         operation = f"POST {path}"
         self.progress(f"properties: {operation}")
         probe = Exchange(path, params, image, 0, None, self.fetch)
+        request = Evidence(f"POST {self.base_url}{path}", "(no answer)", "", "")
         try:
-            exchange = send(client or self.client, self.tap, path, params, image, self.fetch)
+            exchange = send(
+                client or self.client,
+                self.spec_file,
+                path,
+                params,
+                image,
+                self.fetch,
+                self.limits,
+            )
+        except AnswerOutOfBounds as exc:
+            if exc.late:
+                self.budget.record_transport_failure()
+            else:
+                self.budget.record_answer()
+            self.out_of_bounds = True
+            self.results.record_failure(
+                operation,
+                ANSWER_WITHIN_LIMITS,
+                "Answer out of bounds",
+                str(exc),
+                probe.curl(self.base_url, self.inputs_dir),
+                cause=reason_class(str(exc)),
+                evidence=request,
+            )
+            return None
         except httpx.TimeoutException:
             self.budget.record_transport_failure()
             self.results.record_failure(
@@ -231,6 +333,8 @@ class PropertyRunner:
                 "No answer within the request timeout",
                 f"no answer within {self.config.request_timeout:g} s",
                 probe.curl(self.base_url, self.inputs_dir),
+                cause="no answer within the request timeout",
+                evidence=request,
             )
             return None
         except httpx.TransportError as exc:
@@ -241,58 +345,73 @@ class PropertyRunner:
                 "Connection refused or reset",
                 type(exc).__name__,
                 probe.curl(self.base_url, self.inputs_dir),
+                cause=type(exc).__name__,
+                evidence=request,
             )
             return None
+        finally:
+            if client is not None and client is not self.client:
+                client.get_httpx_client().close()
         self.budget.record_answer()
+        if 200 <= exchange.status < 300:
+            self.results.record_accepted(operation)
         self._judge_token_echo(exchange)
         return exchange
 
     def _judge_token_echo(self, exchange: Exchange) -> None:
         """The answer just received must not carry the token its request sent, in any form."""
-        response = self.tap.last
-        if response is None:
+        if not self.config.runs_check(TOKEN_NOT_ECHOED):
             return
-        tokens = [self.config.token, sent_token(response.request.headers)]
-        where = find_echo(response.headers.multi_items(), response.content, tokens)
+        where = find_echo(exchange.headers, exchange.content, [self.token, exchange.sent_token])
         if where is None:
             self.results.record_pass(exchange.operation, TOKEN_NOT_ECHOED)
             return
-        reproducer = exchange.curl(self.base_url, self.inputs_dir)
         self.results.record_failure(
-            exchange.operation, TOKEN_NOT_ECHOED, "Token echoed", echo_reason(where), reproducer
+            exchange.operation,
+            TOKEN_NOT_ECHOED,
+            "Token echoed",
+            echo_reason(where),
+            exchange.curl(self.base_url, self.inputs_dir),
+            cause=cause_of(exchange.status, f"token in {where}"),
+            evidence=exchange.evidence(self.base_url, self.config.secrets),
         )
 
     def _judge(self, exchange: Exchange) -> None:
         self._judge_server_error(exchange)
-        for prop in self.active:
+        for prop in self.active(exchange.path):
             if not prop.applies(exchange):
                 continue
-            verdict = prop.check(exchange, self.document)
-            if verdict is None:
+            objection = prop.check(exchange, self.document)
+            if objection is None:
                 self.results.record_pass(exchange.operation, prop.name)
             else:
-                reproducer = exchange.curl(self.base_url, self.inputs_dir)
-                self.results.record_failure(
-                    exchange.operation, prop.name, prop.title, verdict, reproducer
-                )
+                self._record(exchange, prop.name, prop.title, objection)
+
+    def _record(
+        self, exchange: Exchange, check: str, title: str, reason: str, cause: str = ""
+    ) -> None:
+        self.results.record_failure(
+            exchange.operation,
+            check,
+            title,
+            reason,
+            exchange.curl(self.base_url, self.inputs_dir),
+            cause=cause or cause_of(exchange.status, reason_class(reason)),
+            evidence=exchange.evidence(self.base_url, self.config.secrets),
+        )
 
     def _judge_server_error(self, exchange: Exchange) -> None:
         # The suite's own requests (an image that does not decode among them) are held to the same
         # rule as schemathesis's: a 5xx other than the retryable 503 is the gateway's failure.
+        if not self.config.runs_check(NOT_A_SERVER_ERROR):
+            return
         if exchange.status < 500 or exchange.status == 503:
             self.results.record_pass(exchange.operation, NOT_A_SERVER_ERROR)
             return
-        self.results.record_failure(
-            exchange.operation,
+        self._record(
+            exchange,
             NOT_A_SERVER_ERROR,
             "Server error",
-            f"answered {exchange.status}: {str(exchange.body)[:80]}",
-            exchange.curl(self.base_url, self.inputs_dir),
+            f"answered {exchange.status}",
+            cause=cause_of(exchange.status, "Server error"),
         )
-
-
-def run_properties(
-    config: RunConfig, base_url: str, budget: RequestBudget, results: RunResults, progress: Progress
-) -> None:
-    """Run every property of the run's profile against `base_url`, recording into `results`."""
-    PropertyRunner(config, base_url, budget, results, progress).run()

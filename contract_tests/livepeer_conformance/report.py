@@ -1,25 +1,34 @@
-"""The run's verdict as a terminal table, JUnit XML, Markdown and JSON, token redacted."""
+"""The run's report as a terminal table, JUnit XML, Markdown and JSON, token redacted.
+
+Every form states the same outcome: the headline, each report file and the exit code agree.
+Every form lists departures (which decide the outcome) and advisories (departures from
+`recommended` rules under a profile that does not fail on them) apart, each with its source.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from livepeer_conformance.evidence import Evidence
+from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Departure, RunResults
 
 JUNIT_FILE = "conformance.junit.xml"
 MARKDOWN_FILE = "conformance.md"
 JSON_FILE = "conformance.json"
+#: The JUnit test case that fails when the run did not check everything it should have.
+COMPLETENESS_CASE = "run_checked_everything"
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What a finished run reports: its results, which departures are new, and its context."""
+class RunReport:
+    """What a finished run reports: its outcome, which departures are new, and its context."""
 
     results: RunResults
     new: list[Departure]
@@ -29,12 +38,19 @@ class Verdict:
     requests_sent: int
     request_budget: int
     elapsed_seconds: float
-    #: Departures from `recommended` rules under a profile that does not fail on them.
+    outcome: Outcome = Outcome.CONFORMS
+    not_covered: list[NotCovered] = field(default_factory=list)
+    interrupted: bool = False
+    open_gateway: bool = False
+    #: How to start the gateway the reproducers were made against, when the run embedded it.
+    replay_hint: str = ""
+    #: Departures from `recommended` rules under a profile that does not fail on them: listed,
+    #: never changing the outcome.
     advisories: list[Departure] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
-        return not self.new
+        return self.outcome is Outcome.CONFORMS
 
 
 def _rows(results: RunResults) -> list[tuple[str, int, int, int]]:
@@ -47,94 +63,118 @@ def _rows(results: RunResults) -> list[tuple[str, int, int, int]]:
     return rows
 
 
-def terminal(verdict: Verdict) -> str:
-    """The table per operation and the failures, as printed at the end of a run."""
-    rows = _rows(verdict.results)
+def _title(departure: Departure) -> str:
+    cause = f" [{departure.cause}]" if departure.cause else ""
+    return f"{departure.check} on {departure.operation}{cause}"
+
+
+def _evidence_lines(evidence: Evidence | None) -> list[str]:
+    return evidence.lines() if evidence else []
+
+
+def _source_line(departure: Departure) -> str:
+    return f"source: {departure.source.kind}: {departure.source.text}"
+
+
+def _terminal_entry(kind: str, departure: Departure, accepted: str = "") -> list[str]:
+    return [
+        "",
+        f"{kind} {_title(departure)}{accepted}: {departure.title} ({departure.count}x, "
+        f"first at request {departure.first_seen.requests})",
+        f"  {_source_line(departure)}",
+        f"  reason: {departure.reason}",
+        *(f"  {line}" for line in _evidence_lines(departure.evidence)),
+        f"  reproduce: {departure.reproducer}",
+    ]
+
+
+def terminal(report: RunReport) -> str:
+    """The table per operation, the departures and what was not covered, as printed at the end."""
+    rows = _rows(report.results)
     width = max([len("operation"), *(len(r[0]) for r in rows)])
     lines = [f"{'operation':<{width}}  checks  passed  failed"]
     lines += [f"{op:<{width}}  {n:>6}  {p:>6}  {f:>6}" for op, n, p, f in rows]
-    for departure in verdict.new + verdict.accepted:
-        accepted = " (accepted by baseline)" if departure in verdict.accepted else ""
-        lines += [
-            "",
-            f"FAILED {departure.check} on {departure.operation}{accepted}: {departure.title}"
-            f" ({departure.count}x)",
-            *_source_lines(departure),
-            f"  reason: {departure.reason}",
-            f"  reproduce: {departure.reproducer}",
-        ]
-    for departure in verdict.advisories:
-        lines += [
-            "",
-            f"ADVISORY {departure.check} on {departure.operation}: {departure.title}"
-            f" ({departure.count}x)",
-            *_source_lines(departure),
-            f"  reason: {departure.reason}",
-            f"  reproduce: {departure.reproducer}",
-        ]
-    for note in verdict.results.not_covered:
-        lines.append(f"not covered: {note}")
-    lines += ["", _summary_line(verdict)]
+    for departure in report.new + report.accepted:
+        accepted = " (accepted by baseline)" if departure in report.accepted else ""
+        lines += _terminal_entry("FAILED", departure, accepted)
+    for departure in report.advisories:
+        lines += _terminal_entry("ADVISORY", departure)
+    if report.replay_hint and (report.new or report.accepted or report.advisories):
+        lines += ["", report.replay_hint]
+    for note in report.results.notes:
+        lines.append(f"note: {note}")
+    for item in report.not_covered:
+        lines.append(f"not covered: {item.operation} × {item.check}: {item.why}")
+    lines += ["", headline(report)]
     return "\n".join(lines)
 
 
-def _source_lines(departure: Departure) -> list[str]:
-    cause = f"  cause: {departure.cause}" if departure.cause else None
-    return [f"  source: {departure.source.kind}: {departure.source.text}", *filter(None, [cause])]
-
-
-def _summary_line(verdict: Verdict) -> str:
-    state = "conforms" if verdict.conforms else f"{len(verdict.new)} departure(s)"
-    accepted = f", {len(verdict.accepted)} accepted by baseline" if verdict.accepted else ""
-    if verdict.advisories:
-        accepted += f", {len(verdict.advisories)} advisory(ies)"
+def headline(report: RunReport) -> str:
+    """One line: the outcome and what it rests on."""
+    state = report.outcome.label
+    if report.new:
+        state += f" ({len(report.new)} cause(s))"
+    if report.interrupted:
+        state += ", interrupted"
+    if report.outcome is Outcome.INCOMPLETE and report.not_covered:
+        state += f", {len(report.not_covered)} not covered"
+    accepted = f", {len(report.accepted)} accepted by baseline" if report.accepted else ""
+    if report.advisories:
+        accepted += f", {len(report.advisories)} advisory(ies)"
+    auth = ", auth none: authentication not checked" if report.open_gateway else ""
     return (
-        f"{verdict.target}: {state}{accepted} (profile {verdict.profile}, "
-        f"{verdict.requests_sent}/{verdict.request_budget} requests, "
-        f"{verdict.elapsed_seconds:.1f} s)"
+        f"{report.target}: {state}{accepted} (profile {report.profile}{auth}, "
+        f"{report.requests_sent}/{report.request_budget} requests, "
+        f"{report.elapsed_seconds:.1f} s)"
     )
 
 
-def markdown(verdict: Verdict) -> str:
+def markdown(report: RunReport) -> str:
     """A Markdown summary suitable for a CI job summary."""
     lines = [
         "# Conformance report",
         "",
-        f"**{_summary_line(verdict)}**",
+        f"**{headline(report)}**",
         "",
         "| operation | checks | passed | failed |",
         "| --- | ---: | ---: | ---: |",
     ]
-    lines += [f"| `{op}` | {n} | {p} | {f} |" for op, n, p, f in _rows(verdict.results)]
-    if verdict.new or verdict.accepted:
+    lines += [f"| `{op}` | {n} | {p} | {f} |" for op, n, p, f in _rows(report.results)]
+    if report.new or report.accepted:
         lines += ["", "## Departures", ""]
-    for departure in verdict.new + verdict.accepted:
-        accepted = " (accepted by baseline)" if departure in verdict.accepted else ""
+    for departure in report.new + report.accepted:
+        accepted = " (accepted by baseline)" if departure in report.accepted else ""
         lines += _markdown_entry(departure, accepted)
-    if verdict.advisories:
+    if report.advisories:
         lines += [
             "",
-            f"## Advisories ({len(verdict.advisories)})",
+            f"## Advisories ({len(report.advisories)})",
             "",
             "Departures from this project's `recommended` rules: listed, not failing under"
-            f" profile {verdict.profile}.",
+            f" profile {report.profile}.",
             "",
         ]
-    for departure in verdict.advisories:
+    for departure in report.advisories:
         lines += _markdown_entry(departure, "")
-    if verdict.results.not_covered:
-        lines += ["", "## Not covered", ""] + [f"- {note}" for note in verdict.results.not_covered]
+    if report.replay_hint and (report.new or report.accepted or report.advisories):
+        lines += ["", report.replay_hint, ""]
+    if report.not_covered or report.results.notes:
+        lines += ["", "## Not covered", ""]
+        lines += [f"- {note}" for note in report.results.notes]
+        lines += [f"- `{n.operation}` × `{n.check}`: {n.why}" for n in report.not_covered]
     return "\n".join(lines) + "\n"
 
 
 def _markdown_entry(departure: Departure, accepted: str) -> list[str]:
-    cause = f", cause `{departure.cause}`" if departure.cause else ""
     return [
         f"### `{departure.check}` on `{departure.operation}`{accepted}",
         "",
-        f"Source: **{departure.source.kind}** ({departure.source.text}){cause}",
+        f"Source: **{departure.source.kind}** ({departure.source.text}).",
         "",
-        f"{departure.title} — {departure.reason} ({departure.count}x)",
+        f"Cause: `{departure.cause}`. {departure.title} — {departure.reason} "
+        f"({departure.count}x, first at request {departure.first_seen.requests})",
+        "",
+        *(f"- {line}" for line in _evidence_lines(departure.evidence)),
         "",
         "```sh",
         departure.reproducer,
@@ -143,16 +183,20 @@ def _markdown_entry(departure: Departure, accepted: str) -> list[str]:
     ]
 
 
-def as_json(verdict: Verdict) -> str:
-    """The whole verdict as JSON."""
-    results = verdict.results
+def as_json(report: RunReport) -> str:
+    """The whole report as JSON."""
+    results = report.results
     document = {
-        "target": verdict.target,
-        "profile": verdict.profile,
-        "conforms": verdict.conforms,
-        "requests_sent": verdict.requests_sent,
-        "request_budget": verdict.request_budget,
-        "elapsed_seconds": round(verdict.elapsed_seconds, 3),
+        "outcome": report.outcome.label,
+        "exit_code": report.outcome.exit_code,
+        "conforms": report.conforms,
+        "interrupted": report.interrupted,
+        "auth": "none" if report.open_gateway else "bearer",
+        "target": report.target,
+        "profile": report.profile,
+        "requests_sent": report.requests_sent,
+        "request_budget": report.request_budget,
+        "elapsed_seconds": round(report.elapsed_seconds, 3),
         "checks": [
             {
                 "operation": operation,
@@ -163,80 +207,137 @@ def as_json(verdict: Verdict) -> str:
             for operation in results.operations()
             for check in results.checks_of(operation)
         ],
-        "departures": [d.to_dict() for d in verdict.new],
-        "accepted_by_baseline": [d.to_dict() for d in verdict.accepted],
-        "advisory_count": len(verdict.advisories),
-        "advisories": [d.to_dict() for d in verdict.advisories],
-        "not_covered": results.not_covered,
+        "departures": [d.to_dict() for d in report.new],
+        "accepted_by_baseline": [d.to_dict() for d in report.accepted],
+        "advisory_count": len(report.advisories),
+        "advisories": [d.to_dict() for d in report.advisories],
+        "not_covered": [n.to_dict() for n in report.not_covered],
+        "notes": results.notes,
+        "replay": report.replay_hint,
     }
     return json.dumps(document, indent=2) + "\n"
 
 
-def junit(verdict: Verdict) -> str:
+def junit(report: RunReport) -> str:
     """JUnit XML: one test suite per operation, one test case per check."""
-    results = verdict.results
+    results = report.results
     root = ET.Element("testsuites", name="livepeer-conformance")
-    departures: dict[tuple[str, str], Departure] = {}
-    for departure in verdict.new:  # one failure per check: its first cause
-        departures.setdefault(departure.key, departure)
-    for operation in results.operations():
-        checks = results.checks_of(operation)
-        failures = sum(1 for c in checks if (operation, c) in departures)
+    by_check: dict[tuple[str, str], list[Departure]] = {}
+    for departure in report.new:
+        by_check.setdefault((departure.operation, departure.check), []).append(departure)
+    missing = {(n.operation, n.check): n for n in report.not_covered}
+    operations = sorted(set(results.operations()) | {op for op, _ in missing})
+    for operation in operations:
+        checks = sorted(
+            set(results.checks_of(operation)) | {c for op, c in missing if op == operation}
+        )
+        failures = sum(1 for c in checks if (operation, c) in by_check)
         suite = ET.SubElement(
             root, "testsuite", name=operation, tests=str(len(checks)), failures=str(failures)
         )
         for check in checks:
             case = ET.SubElement(suite, "testcase", classname=operation, name=check)
-            departure = departures.get((operation, check))
-            if departure is not None:
+            for departure in by_check.get((operation, check), []):
                 failure = ET.SubElement(
-                    case, "failure", message=f"{departure.title} — {departure.reason}"
+                    case,
+                    "failure",
+                    message=f"{departure.cause or departure.title} — {departure.reason}",
                 )
-                failure.text = (
-                    f"{departure.count} failing request(s)\nreproduce: {departure.reproducer}"
+                failure.text = "\n".join(
+                    [
+                        f"{departure.count} failing request(s)",
+                        _source_line(departure),
+                        *_evidence_lines(departure.evidence),
+                        f"reproduce: {departure.reproducer}",
+                    ]
                 )
+            if (operation, check) in missing:
+                ET.SubElement(case, "skipped", message=missing[(operation, check)].why)
+    if report.advisories:
+        # Listed, never failing: one passing test case per advisory, its finding as output.
+        advised = ET.SubElement(
+            root, "testsuite", name="advisories", tests=str(len(report.advisories)), failures="0"
+        )
+        for departure in report.advisories:
+            case = ET.SubElement(
+                advised, "testcase", classname=departure.operation, name=_title(departure)
+            )
+            ET.SubElement(case, "system-out").text = "\n".join(
+                [
+                    f"ADVISORY: {departure.title} — {departure.reason} ({departure.count}x)",
+                    _source_line(departure),
+                    *_evidence_lines(departure.evidence),
+                    f"reproduce: {departure.reproducer}",
+                ]
+            )
+    run = ET.SubElement(root, "testsuite", name="run", tests="1")
+    case = ET.SubElement(run, "testcase", classname="run", name=COMPLETENESS_CASE)
+    if report.outcome is not Outcome.CONFORMS:
+        run.set("failures", "1")
+        failure = ET.SubElement(case, "failure", message=headline(report))
+        failure.text = "\n".join(report.results.notes)
+    else:
+        run.set("failures", "0")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _redacted(verdict: Verdict, secrets: Iterable[str]) -> Verdict:
-    """`verdict` with the secrets redacted from every text a gateway or a check put in it."""
+def _redacted(report: RunReport, secrets: Iterable[str]) -> RunReport:
+    """`report` with the secrets redacted from every text a gateway or a check put in it."""
     hidden = tuple(secrets)
 
     def clean(departure: Departure) -> Departure:
+        evidence = departure.evidence
+        if evidence is not None:
+            evidence = Evidence(*(redact(v, hidden) for v in dataclasses.astuple(evidence)))
         return dataclasses.replace(
             departure,
             title=redact(departure.title, hidden),
             reason=redact(departure.reason, hidden),
             reproducer=redact(departure.reproducer, hidden),
             cause=redact(departure.cause, hidden),
+            evidence=evidence,
         )
 
-    not_covered = [redact(note, hidden) for note in verdict.results.not_covered]
+    notes = [redact(note, hidden) for note in report.results.notes]
     return dataclasses.replace(
-        verdict,
-        results=dataclasses.replace(verdict.results, not_covered=not_covered),
-        new=[clean(d) for d in verdict.new],
-        accepted=[clean(d) for d in verdict.accepted],
-        advisories=[clean(d) for d in verdict.advisories],
-        target=redact(verdict.target, hidden),
+        report,
+        results=dataclasses.replace(report.results, notes=notes),
+        new=[clean(d) for d in report.new],
+        accepted=[clean(d) for d in report.accepted],
+        advisories=[clean(d) for d in report.advisories],
+        target=redact(report.target, hidden),
     )
 
 
-def write_reports(verdict: Verdict, report_dir: Path, secrets: Iterable[str]) -> list[Path]:
+def write_reports(report: RunReport, report_dir: Path, secrets: Iterable[str]) -> list[Path]:
     """Write JUnit XML, Markdown and JSON into `report_dir`; return the paths written."""
     report_dir.mkdir(parents=True, exist_ok=True)
     hidden = tuple(secrets)
     # Redacted before serialising: JSON and XML escape a secret's quotes, backslashes and
     # non-ASCII, which a search of the serialised text would then miss.
-    verdict = _redacted(verdict, hidden)
+    report = _redacted(report, hidden)
     written = []
-    for name, text in (
-        (JUNIT_FILE, junit(verdict)),
-        (MARKDOWN_FILE, markdown(verdict)),
-        (JSON_FILE, as_json(verdict)),
+    for name, text, parses in (
+        (JUNIT_FILE, junit(report), ET.fromstring),
+        (MARKDOWN_FILE, markdown(report), str),
+        (JSON_FILE, as_json(report), json.loads),
     ):
         path = report_dir / name
-        path.write_text(redact(text, hidden), encoding="utf-8")
+        path.write_text(_redact_serialised(text, hidden, parses), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _redact_serialised(text: str, hidden: tuple[str, ...], parses: Callable[[str], object]) -> str:
+    """A last pass over the serialised text, kept only if the file still parses.
+
+    Every field was redacted before serialising; this pass catches what a check may have
+    missed, but a redaction cutting through an escape sequence must not break the file.
+    """
+    redacted = redact(text, hidden)
+    try:
+        parses(redacted)
+    except (ValueError, ET.ParseError):
+        return text
+    return redacted

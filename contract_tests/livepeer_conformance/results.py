@@ -1,7 +1,8 @@
-"""What a run finds: per-operation tallies of checks, and departures deduplicated by check."""
+"""What a run finds: per-operation tallies of checks, and departures kept apart by cause."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -9,11 +10,15 @@ from dataclasses import dataclass, field
 
 from livepeer_gateway_spec import Source
 
+from livepeer_conformance.evidence import Evidence
 from livepeer_conformance.sources import source_of_check
 
 #: Transport-level check names, reported next to schemathesis's checks and the properties.
 RESPONDS_WITHIN_TIMEOUT = "responds_within_timeout"
 GATEWAY_REACHABLE = "gateway_reachable"
+
+#: Where a phase reports what it is doing, one short line at a time.
+ProgressSink = Callable[[str], None]
 
 
 @dataclass(frozen=True, order=True)
@@ -28,9 +33,31 @@ def _run_start() -> Moment:
     return Moment(0, 0.0)
 
 
+def cause_of(status: int | None, what: str) -> str:
+    """A departure's cause: the answer's status (when there was one) and what is at fault.
+
+    `what` is the rule broken when one is known, as `field.keyword` (`seed.maximum`), so that
+    the cause names the rule whose source decides the verdict; otherwise a reason class, stable
+    across requests (numbers and quoted values left out).
+    """
+    return f"{status} {what}" if status is not None else what
+
+
+def reason_class(text: str) -> str:
+    """An objection with its numbers and quoted values left out: a class stable across requests."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", text)
+    text = re.sub(r"\d+", "#", " ".join(text.split()))
+    # A list of like items (`#x#, #x#`) is one item, whatever its length.
+    return re.sub(r"([^\s,]+)(?:, \1)+", r"\1", text)[:120]
+
+
 @dataclass
 class Departure:
-    """One way the gateway departs from the spec: a check failing on an operation, `count` times."""
+    """One cause of departure: a check failing on an operation for one reason, `count` times.
+
+    Its cause key is (operation, check, cause); `source` is where the broken rule comes from
+    (documented, protocol, recommended), which decides whether it fails the run.
+    """
 
     operation: str
     check: str
@@ -40,22 +67,18 @@ class Departure:
     count: int = 1
     #: When the first failing request of this departure was answered.
     first_seen: Moment = field(default_factory=_run_start)
-    #: Where the broken rule comes from (documented, protocol, recommended), and what it says.
-    source: Source = field(default=None)  # type: ignore[assignment]  # the check's, when None
-    #: What made the check fail, when one check has several causes (e.g. the bound broken).
+    #: The reason class: the status and the field or rule at fault, stable across requests.
     cause: str = ""
+    evidence: Evidence | None = None
+    #: Where the broken rule comes from, and what it says; by default the check's own.
+    source: Source = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         if self.source is None:
             self.source = source_of_check(self.check)
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.operation, self.check)
-
-    @property
-    def cause_key(self) -> tuple[str, str, str]:
-        """What tells this departure from another: the operation, the check and the cause."""
+    def key(self) -> tuple[str, str, str]:
         return (self.operation, self.check, self.cause)
 
     def to_dict(self) -> dict[str, object]:
@@ -63,13 +86,14 @@ class Departure:
         return {
             "operation": self.operation,
             "check": self.check,
+            "cause": self.cause,
             "source": self.source.kind,
             "source_text": self.source.text,
-            "cause": self.cause,
             "title": self.title,
             "reason": self.reason,
             "reproducer": self.reproducer,
             "count": self.count,
+            "evidence": self.evidence.to_dict() if self.evidence else None,
             "requests_to_first_detection": self.first_seen.requests,
             "seconds_to_first_detection": round(self.first_seen.seconds, 3),
         }
@@ -82,7 +106,10 @@ class RunResults:
     passed: Counter[tuple[str, str]] = field(default_factory=Counter)
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
     departures: dict[tuple[str, str, str], Departure] = field(default_factory=dict)
-    not_covered: list[str] = field(default_factory=list)
+    #: What stopped a phase early or could not be checked, one line each.
+    notes: list[str] = field(default_factory=list)
+    #: Requests the gateway accepted (answered 2xx), by operation.
+    accepted: Counter[str] = field(default_factory=Counter)
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -92,6 +119,11 @@ class RunResults:
         with self._lock:
             self.passed[(operation, check)] += 1
 
+    def record_accepted(self, operation: str) -> None:
+        """Count one request the gateway accepted on `operation`."""
+        with self._lock:
+            self.accepted[operation] += 1
+
     def record_failure(
         self,
         operation: str,
@@ -100,10 +132,12 @@ class RunResults:
         reason: str,
         reproducer: str,
         seen: Moment | None = None,
-        source: Source | None = None,
+        *,
         cause: str = "",
+        evidence: Evidence | None = None,
+        source: Source | None = None,
     ) -> None:
-        """Count one failing run; the first failure of an (operation, check, cause) is its example.
+        """Count one failing run; the first failure of each cause is its example.
 
         `seen` is when the failing answer came, for failures recorded after the fact; by
         default it is now. `source` is the broken rule's, by default the check's own.
@@ -115,7 +149,9 @@ class RunResults:
             if key in self.departures:
                 departure = self.departures[key]
                 departure.count += 1
-                departure.first_seen = min(departure.first_seen, seen)
+                if seen < departure.first_seen:
+                    departure.first_seen = seen
+                    departure.reproducer, departure.evidence = reproducer, evidence
             else:
                 reason_line = " ".join(reason.split()) or title
                 self.departures[key] = Departure(
@@ -125,15 +161,16 @@ class RunResults:
                     reason_line,
                     reproducer,
                     first_seen=seen,
-                    source=source or source_of_check(check),
                     cause=cause,
+                    evidence=evidence,
+                    source=source or source_of_check(check),
                 )
 
-    def record_not_covered(self, what: str) -> None:
-        """Note something the run could not check (budget spent, gateway stopped answering)."""
+    def record_note(self, what: str) -> None:
+        """Note something that stopped a phase or could not be checked."""
         with self._lock:
-            if what not in self.not_covered:
-                self.not_covered.append(what)
+            if what not in self.notes:
+                self.notes.append(what)
 
     def operations(self) -> list[str]:
         """Every operation with at least one check run, sorted."""
@@ -144,6 +181,10 @@ class RunResults:
         keys = set(self.passed) | set(self.failed)
         return sorted(check for op, check in keys if op == operation)
 
+    def exercised(self, operation: str, check: str) -> bool:
+        key = (operation, check)
+        return self.passed[key] + self.failed[key] > 0
+
     def sorted_departures(self) -> list[Departure]:
-        """Departures ordered by operation, then check, then cause."""
+        """Departures ordered by operation, check, then cause."""
         return [self.departures[key] for key in sorted(self.departures)]

@@ -17,28 +17,24 @@ from livepeer_gateway_spec import TOKEN_ENV
 from livepeer_conformance.baseline import load_baseline, split_by_baseline, write_baseline
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
-from livepeer_conformance.edge_probes import probe_count, run_edge_probes
-from livepeer_conformance.property_phase import run_properties
+from livepeer_conformance.edge_probes import EDGE_PROBES, EdgeProber
+from livepeer_conformance.errors import GatewayUnreachable
+from livepeer_conformance.outcome import NotCovered, Outcome
+from livepeer_conformance.property_phase import PropertyRunner
 from livepeer_conformance.redaction import redact
-from livepeer_conformance.report import Verdict
+from livepeer_conformance.report import RunReport
 from livepeer_conformance.results import Moment, RunResults
 from livepeer_conformance.sources import split_by_source
-from livepeer_conformance.spec_checks import run_spec_checks
-
-#: Requests per operation the property phase needs beyond its drawn examples: two explicit
-#: requests, one repeat and three error probes.
-PROPERTY_OVERHEAD_PER_OPERATION = 6
-#: Operations of the spec, for runs that do not name a subset.
-OPERATIONS = 3
-
+from livepeer_conformance.spec_checks import run_spec_checks, spec_checks_of
+from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED
 
 #: Loggers of the embedded gateway: requests the suite abandons at its timeout make them log
 #: tracebacks, and the run's own report already says what happened.
 EMBEDDED_LOGGERS = ("uvicorn.error", "livepeer_reference_gateway")
 
 
-class GatewayUnreachable(Exception):
-    """The gateway did not answer the first request; the message says how, in one line."""
+class RunInterrupted(BaseException):
+    """Raised in the main thread when a stopped run did not wind down in time."""
 
 
 @contextlib.contextmanager
@@ -66,7 +62,8 @@ def target(config: RunConfig) -> Iterator[RunConfig]:
 def probe(base_url: str, timeout: float) -> None:
     """Send one cheap request; raise `GatewayUnreachable` when no HTTP answer comes back in time."""
     try:
-        httpx.get(base_url.rstrip("/") + "/", timeout=timeout)
+        with httpx.stream("GET", base_url.rstrip("/") + "/", timeout=timeout):
+            pass  # the status line is enough; the body is not read
     except httpx.TimeoutException:
         raise GatewayUnreachable(f"{base_url} did not answer within {timeout:g} s") from None
     except httpx.TransportError as exc:
@@ -106,54 +103,142 @@ class ProgressLine:
             self.stream.flush()
 
 
-def property_reserve(config: RunConfig) -> int:
+def property_reserve(config: RunConfig, properties: PropertyRunner) -> int:
     """Requests the spec phase leaves for the property phase."""
     if not config.runs_properties:
         return 0
-    operations = len(config.operations) or OPERATIONS
-    wanted = operations * (config.max_examples + PROPERTY_OVERHEAD_PER_OPERATION)
-    return min(wanted, config.max_requests // 2)
+    return min(properties.requests_needed(), config.max_requests // 2)
 
 
-def probe_reserve(config: RunConfig) -> int:
-    """Requests the spec phase leaves for the edge probes: one per probe, at most a quarter."""
-    return min(probe_count(spec.load_spec(config.spec_path), config), config.max_requests // 4)
+def probe_reserve(config: RunConfig, prober: EdgeProber) -> int:
+    """Requests the spec phase leaves for the edge probes: one per probe, at most half."""
+    return min(prober.requests_needed(), config.max_requests // 2)
 
 
-def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
-    """Run the suite as `config` says; raise `GatewayUnreachable` when the first request fails."""
+def expected_checks(config: RunConfig, properties: PropertyRunner) -> dict[str, list[str]]:
+    """Operation -> every check the run's profile holds it to."""
+    spec_checks = list(spec_checks_of(config))
+    if config.runs_check(TOKEN_NOT_ECHOED):  # judged on every answer of every phase
+        spec_checks.append(TOKEN_NOT_ECHOED)
+    expected: dict[str, list[str]] = {}
+    for path in properties.paths:
+        names = list(spec_checks)
+        if config.runs_properties:
+            names += [p.name for p in properties.active(path) if p.name not in names]
+        expected[f"POST {path}"] = names
+    return expected
+
+
+def _not_covered(
+    expected: dict[str, list[str]],
+    results: RunResults,
+    budget: RequestBudget,
+    skipped: str,
+    prober: EdgeProber | None,
+) -> list[NotCovered]:
+    if budget.stopping:
+        why = "the run was interrupted"
+    elif budget.gateway_stopped_answering:
+        why = "the gateway stopped answering"
+    elif budget.spent >= budget.limit:
+        why = f"the request budget ({budget.limit}) ran out"
+    else:
+        why = "no answer this check applies to"
+    missing: list[NotCovered] = []
+    for operation, checks in expected.items():
+        if not results.accepted[operation]:
+            missing.append(
+                NotCovered(operation, "(accepted requests)", "the gateway accepted none")
+            )
+        for check in checks:
+            if not results.exercised(operation, check):
+                missing.append(NotCovered(operation, check, skipped or why))
+        unsent = prober.unsent(operation) if prober is not None else 0
+        if unsent:
+            missing.append(NotCovered(operation, EDGE_PROBES, f"{unsent} probe(s) not sent: {why}"))
+    return missing
+
+
+def run(
+    config: RunConfig, progress_stream: TextIO | None = None, budget: RequestBudget | None = None
+) -> RunReport:
+    """Run the suite as `config` says; raise `ConformanceError` when it cannot be run.
+
+    `budget` may be given so that a signal handler can stop the run through it.
+    """
     started = time.monotonic()
     known = load_baseline(config.baseline) if config.baseline else frozenset()
-    with target(config) as live:
-        assert live.base_url is not None
-        budget = RequestBudget(live.max_requests, live.rate_limit)
-        budget.try_spend()  # the probe is a request like any other
-        probe(live.base_url, live.request_timeout)
-        results = RunResults(clock=lambda: Moment(budget.spent, time.monotonic() - started))
-        progress = ProgressLine(budget, progress_stream, live.secrets)
-        if not live.token:
-            progress.stream.write(f"livepeer-conformance: warning: ${TOKEN_ENV} is not set\n")
-        try:
-            with budget.holding_back(property_reserve(live) + probe_reserve(live)):
-                run_spec_checks(live, live.base_url, budget, results, progress)
-            if budget.gateway_stopped_answering:
-                results.record_not_covered("edge probes: not run, the gateway stopped answering")
-            else:
-                with budget.holding_back(property_reserve(live)):
-                    run_edge_probes(live, live.base_url, budget, results, progress)
-            if live.runs_properties and budget.gateway_stopped_answering:
-                results.record_not_covered(
-                    "semantic properties: not run, the gateway stopped answering"
-                )
-            elif live.runs_properties:
-                run_properties(live, live.base_url, budget, results, progress)
-        finally:
-            progress.close()
+    budget = budget or RequestBudget(config.max_requests, config.rate_limit)
+    results = RunResults(clock=lambda: Moment(budget.spent, time.monotonic() - started))
+    document = spec.load_spec(config.spec_path)
+    expected: dict[str, list[str]] = {}
+    interrupted = False
+    skipped = ""
+    prober: EdgeProber | None = None
+    if not [p for p in spec.image_operations(document).values() if config.checks_operation(p)]:
+        results.record_note("the spec declares no operation to check")
+    else:
+        with target(config) as live:
+            assert live.base_url is not None
+            progress = ProgressLine(budget, progress_stream, live.secrets)
+            properties = PropertyRunner(live, live.base_url, budget, results, progress)
+            prober = EdgeProber(live, live.base_url, budget, results, progress, properties)
+            expected = expected_checks(live, properties)
+            try:
+                budget.try_spend()  # the probe is a request like any other
+                probe(live.base_url, live.request_timeout)
+                properties.preflight()
+                if properties.out_of_bounds:
+                    skipped = "not run: an answer broke the response limits"
+                    results.record_note(
+                        "spec checks: not run, an answer broke the response limits "
+                        "(schemathesis reads every answer whole)"
+                    )
+                else:
+                    reserve = property_reserve(live, properties) + probe_reserve(live, prober)
+                    with budget.holding_back(reserve):
+                        run_spec_checks(live, live.base_url, budget, results, progress)
+                if budget.stopping:
+                    pass  # interrupted: the notes already say where each phase stopped
+                elif budget.gateway_stopped_answering:
+                    results.record_note("edge probes: not run, the gateway stopped answering")
+                else:
+                    with budget.holding_back(property_reserve(live, properties)):
+                        prober.run()
+                if budget.stopping:
+                    pass  # interrupted: the notes already say where each phase stopped
+                elif live.runs_properties and budget.gateway_stopped_answering:
+                    results.record_note(
+                        "semantic properties: not run, the gateway stopped answering"
+                    )
+                elif live.runs_properties:
+                    properties.run()
+            except RunInterrupted:
+                interrupted = True
+            except Exception:
+                # Once the run is told to stop, whatever a phase raises while it winds down
+                # (hypothesis wraps an interrupt in its own errors) is that interruption.
+                if not budget.stopping:
+                    raise
+                interrupted = True
+            finally:
+                progress.close()
+                properties.close()
+                prober.close()
+    interrupted = interrupted or budget.stopping
+    # Recommended rules fail a gateway only under the strict profile: otherwise advisories.
     departures, advisories = split_by_source(results.sorted_departures(), config.profile)
     if config.write_baseline:
-        write_baseline(config.write_baseline, departures)
+        write_baseline(config.write_baseline, departures, config.secrets)
     new, accepted = split_by_baseline(departures, known)
-    return Verdict(
+    not_covered = _not_covered(expected, results, budget, skipped, prober)
+    if new:
+        outcome = Outcome.DEPARTURES
+    elif interrupted or not_covered or not expected:
+        outcome = Outcome.INCOMPLETE
+    else:
+        outcome = Outcome.CONFORMS
+    return RunReport(
         results=results,
         new=new,
         accepted=accepted,
@@ -163,4 +248,22 @@ def run(config: RunConfig, progress_stream: TextIO | None = None) -> Verdict:
         request_budget=budget.limit,
         elapsed_seconds=time.monotonic() - started,
         advisories=advisories,
+        outcome=outcome,
+        not_covered=not_covered,
+        interrupted=interrupted,
+        open_gateway=config.open_gateway,
+        replay_hint=_replay_hint(config),
+    )
+
+
+def _replay_hint(config: RunConfig) -> str:
+    """For a run on the embedded gateway: how to start that same gateway to replay reproducers."""
+    if config.base_url is not None:
+        return ""
+    faults = " ".join(f"--fault {name}" for name in sorted(config.faults))
+    serve = f"make serve ARGS='{faults}'" if faults else "make serve"
+    return (
+        "The embedded gateway stopped with the run. To replay a reproducer, start the same "
+        f"gateway with `{serve}` (token from ${TOKEN_ENV}), then send it to "
+        "http://127.0.0.1:8000 with that token."
     )

@@ -58,6 +58,11 @@ CHECK_SOURCES: dict[str, Source] = {
     "unsupported_method": Source("protocol", "HTTP: an undeclared method gets 405"),
     "responds_within_timeout": Source("protocol", "HTTP: a request gets an answer"),
     "gateway_reachable": Source("protocol", "HTTP: a request gets an answer"),
+    "answer_within_limits": Source(
+        "protocol",
+        "HTTP: a request gets a complete answer a client can read (the run's size, time,"
+        " decompression and JSON depth limits)",
+    ),
     "token_not_echoed": Source(
         "protocol", "security: the caller's credential is never sent back, in any form"
     ),

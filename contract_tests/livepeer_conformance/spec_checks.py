@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import livepeer_gateway_spec as spec
@@ -13,17 +16,22 @@ import requests
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
-from schemathesis.specs.openapi import checks as openapi_checks
-from schemathesis.transport.serialization import Binary
 
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
-from livepeer_conformance.redaction import REDACTED, redact
+from livepeer_conformance.evidence import Evidence, body_excerpt, curl_for_request, status_line
+from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import (
     GATEWAY_REACHABLE,
     RESPONDS_WITHIN_TIMEOUT,
     Moment,
+    ProgressSink,
     RunResults,
+    cause_of,
+)
+from livepeer_conformance.schemathesis_private import (
+    keep_edits_as_generated,
+    multipart_file_parts_revalidated,
 )
 from livepeer_conformance.sources import negative_case_source
 from livepeer_conformance.strategies import encode_image, register_image_strategies
@@ -42,79 +50,33 @@ SPEC_CHECKS: tuple[str, ...] = (
     "missing_required_header",
     "ignored_auth",
     "unsupported_method",
-    TOKEN_NOT_ECHOED,
 )
-
-#: Ceilings for positive requests unless `--allow-large`: a paid gateway bills by pixel and step.
-CHEAP_CEILINGS: dict[str, int] = {"width": 128, "height": 128, "num_inference_steps": 4}
-
 #: The image sent where the spec's examples hold a placeholder.
 PLACEHOLDER_IMAGE = encode_image(16, 16, (90, 140, 200), "PNG")
 
-Progress = Callable[[str], None]
+
+def spec_checks_of(config: RunConfig) -> tuple[str, ...]:
+    """The schemathesis checks a run with `config` runs."""
+    return tuple(name for name in SPEC_CHECKS if config.runs_check(name))
 
 
 @dataclass
-class _ActiveRun:
-    """What the process-wide schemathesis hooks need to know about the run in progress."""
+class _SpecRun:
+    """What the spec phase's hooks share with the loop reading schemathesis's events."""
 
     config: RunConfig
     budget: RequestBudget
-    stop: Callable[[], None]
-    clock: Callable[[], Moment]
-    #: When each case's answer came, by case id: schemathesis reports failures per scenario.
-    answered_at: dict[str, Moment] = field(default_factory=dict)
+    results: RunResults
+    inputs_dir: Path
+    stop: Callable[[], None] = lambda: None
+    #: When each case's answer came, what it was, and a reproducer to build on failure.
+    answered: dict[str, tuple[Moment, Evidence, Callable[[], str]]] = field(default_factory=dict)
     #: When each request that got no answer gave up, oldest first; its error event comes later.
     unanswered_at: deque[Moment] = field(default_factory=deque)
 
-
-_active: _ActiveRun | None = None
-
-
-class _CaseWithTextFileParts:
-    """A case seen with its file parts as text, as their `format: binary` schema reads them."""
-
-    def __init__(self, case: Any, body: dict[str, Any]) -> None:
-        self._case = case
-        self.body = body
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._case, name)
-
-
-def _is_file_value(value: object) -> bool:
-    """Whether a body value is a file part's content: raw bytes or schemathesis's `Binary`.
-
-    schemathesis generates `format: binary` data as either; the JSON Schema validator takes
-    neither (`Binary` subclasses `str` but the Rust validator refuses it).
-    """
-    return isinstance(value, bytes | bytearray | Binary)
-
-
-def _install_multipart_file_part_workaround() -> None:
-    """Let `negative_data_rejection` re-check multipart bodies that hold a file part.
-
-    Cause: schemathesis 4.x re-validates a negative multipart body as it was sent (to drop
-    mutations the form encoding undoes, such as an integer `prompt` sent as the text "0"), but
-    it keeps a file part's raw bytes in the instance it validates; the JSON Schema validator
-    cannot take bytes, the re-check gives up, and the case is reported as accepted negative
-    data although the body the gateway received was valid. Showing the file part as text (any
-    text satisfies `type: string, format: binary`) lets the re-check finish; a body that is
-    really invalid, e.g. one without `prompt`, still fails it.
-    """
-    original = openapi_checks._form_body_is_valid_as_sent
-    if hasattr(original, "__wrapped__"):
-        return
-
-    def form_body_is_valid_as_sent(response: Any, case: Any, media_type: str) -> bool:
-        body = case.body
-        if isinstance(body, dict) and any(_is_file_value(v) for v in body.values()):
-            as_text = {k: "<file>" if _is_file_value(v) else v for k, v in body.items()}
-            case = _CaseWithTextFileParts(case, as_text)
-        return original(response, case, media_type)
-
-    form_body_is_valid_as_sent.__wrapped__ = original  # type: ignore[attr-defined]
-    openapi_checks._form_body_is_valid_as_sent = form_body_is_valid_as_sent
+    def stop_when_spent(self) -> None:
+        if self.budget.exhausted or self.budget.stopping:
+            self.stop()
 
 
 @lru_cache(maxsize=16)
@@ -122,21 +84,6 @@ def _request_properties(spec_file: str, path: str) -> frozenset[str]:
     """Names of the request body's properties of the POST operation at `path`."""
     _, schema = spec.request_body(spec.load_spec(spec_file), path)
     return frozenset(schema.get("properties", {}))
-
-
-def _cap_cost(body: dict[str, Any], properties: frozenset[str]) -> None:
-    """Hold a valid body's size and steps at the cheap ceilings, filling omitted ones too.
-
-    An omitted `width` means the spec's default (1024), so a ceiling that only lowered values
-    present would still let most requests through at full size.
-    """
-    for name, ceiling in CHEAP_CEILINGS.items():
-        if name not in properties:
-            continue
-        value = body.get(name)
-        # A valid value is a number; an integral float such as 408.0 is a valid integer too.
-        if not isinstance(value, int | float) or isinstance(value, bool) or value > ceiling:
-            body[name] = ceiling
 
 
 def _prepare_case(case: schemathesis.Case, config: RunConfig) -> None:
@@ -154,62 +101,114 @@ def _prepare_case(case: schemathesis.Case, config: RunConfig) -> None:
         if isinstance(body.get("image"), str):
             body["image"] = PLACEHOLDER_IMAGE
         if not config.allow_large:
-            _cap_cost(body, _request_properties(str(config.spec_path), case.operation.path))
-    # None of these edits changes whether the request is valid. Left as edits, schemathesis
-    # would re-validate the body and, unable to read a multipart file part's bytes, relabel
-    # the case; taking the edited body as the case's own keeps its label and its mutation.
-    rebase = getattr(case, "_sync_validated_hashes", None)
-    if rebase is not None:
-        rebase()
+            spec.CHEAP.cap(body, _request_properties(str(config.spec_path), case.operation.path))
+    keep_edits_as_generated(case)
 
 
-@schemathesis.hook
-def before_call(
-    context: schemathesis.HookContext, case: schemathesis.Case, kwargs: dict[str, Any]
+def _evidence(response: Any, run: _SpecRun) -> tuple[Evidence, Callable[[], str]]:
+    """The answer's evidence, and how to make a reproducer sending the exact bytes again."""
+    request = response.request
+    secrets = run.config.secrets
+    body = request.body.encode() if isinstance(request.body, str) else request.body
+    method, url, headers = request.method or "POST", request.url or "", dict(request.headers)
+
+    def reproducer() -> str:
+        return redact(curl_for_request(method, url, headers, body, run.inputs_dir), secrets)
+
+    answer_headers = {k.lower(): v for k, v in response.headers.items()}
+    content_type = answer_headers.get("content-type", [""])
+    evidence = Evidence(
+        request=redact(f"{request.method} {request.url}", secrets),
+        status_line=redact(
+            status_line(response.status_code, response.message, response.http_version), secrets
+        ),
+        content_type=redact(content_type[0] if content_type else "", secrets),
+        body=body_excerpt(response.content, secrets),
+    )
+    return evidence, reproducer
+
+
+def _install_hooks(schema: Any, run: _SpecRun) -> None:
+    """Register the run's hooks on `schema` alone: other schemas and runs never see them."""
+
+    @schema.hook
+    def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+        _prepare_case(case, run.config)
+        return case
+
+    @schema.hook
+    def before_add_examples(
+        context: schemathesis.HookContext, examples: list[schemathesis.Case]
+    ) -> None:
+        # The examples phase builds its cases from the spec's examples, past `map_case`.
+        for case in examples:
+            _prepare_case(case, run.config)
+
+    @schema.hook
+    def after_call(
+        context: schemathesis.HookContext, case: schemathesis.Case, response: Any
+    ) -> None:
+        run.budget.record_answer()
+        run.budget.record_spent()
+        moment = run.results.clock()
+        evidence, reproducer = _evidence(response, run)
+        run.answered[case.id] = (moment, evidence, reproducer)
+        if 200 <= response.status_code < 300:
+            run.results.record_accepted(case.operation.label)
+        _judge_token_echo(case, response, run, evidence, reproducer)
+        run.stop_when_spent()
+
+    @schema.hook
+    def after_network_error(
+        context: schemathesis.HookContext, case: schemathesis.Case, request: Any
+    ) -> None:
+        run.budget.record_transport_failure()
+        run.budget.record_spent()
+        run.unanswered_at.append(run.results.clock())
+        run.stop_when_spent()
+
+
+def _judge_token_echo(
+    case: schemathesis.Case,
+    response: Any,
+    run: _SpecRun,
+    evidence: Evidence,
+    reproducer: Callable[[], str],
 ) -> None:
-    """Spend one request of the run's budget, or stop the run when it is spent."""
-    run = _active
-    if run is None:
+    """The answer must not carry the token its request sent (or the run's), in any form."""
+    if not run.config.runs_check(TOKEN_NOT_ECHOED):
         return
-    if not run.budget.try_spend():
-        run.stop()
-        # schemathesis lets a KeyboardInterrupt through its hook wrapper and winds the run down.
-        raise KeyboardInterrupt
-    _prepare_case(case, run.config)
-
-
-@schemathesis.check
-def token_not_echoed(ctx: Any, response: Any, case: schemathesis.Case) -> bool | None:
-    """The caller's bearer token never comes back, in a header or the body, in any form."""
-    tokens = [_active.config.token if _active else None, sent_token(response.request.headers)]
+    operation = case.operation.label
+    tokens = [run.config.token, sent_token(response.request.headers)]
     headers = [(name, value) for name, values in response.headers.items() for value in values]
     where = find_echo(headers, response.content or b"", tokens)
-    if where is not None:
-        raise AssertionError(echo_reason(where))
-    return None
+    if where is None:
+        run.results.record_pass(operation, TOKEN_NOT_ECHOED)
+        return
+    run.results.record_failure(
+        operation,
+        TOKEN_NOT_ECHOED,
+        "Token echoed",
+        echo_reason(where),
+        reproducer(),
+        cause=cause_of(response.status_code, f"token in {where}"),
+        evidence=evidence,
+    )
 
 
-@schemathesis.hook
-def after_call(context: schemathesis.HookContext, case: schemathesis.Case, response: Any) -> None:
-    """Note that the gateway answered, and when."""
-    if _active is not None:
-        _active.budget.record_answer()
-        _active.answered_at[case.id] = _active.clock()
-
-
-@schemathesis.hook
-def after_network_error(
-    context: schemathesis.HookContext, case: schemathesis.Case, request: Any
-) -> None:
-    """Count a request that got no answer, so a gateway that stopped answering ends the run."""
-    if _active is not None:
-        _active.budget.record_transport_failure()
-        _active.unanswered_at.append(_active.clock())
+def open_document(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` without its security requirements: the spec of a gateway open on purpose."""
+    opened = copy.deepcopy(document)
+    opened.pop("security", None)
+    for _, _, op in spec.iter_operations(opened):
+        op.pop("security", None)
+    return opened
 
 
 def schemathesis_config(config: RunConfig, base_url: str, max_examples: int) -> SchemathesisConfig:
     """The spec phase's schemathesis configuration: the suite's checks, all phases but stateful."""
-    checks: dict[str, Any] = {"enabled": False} | {name: {"enabled": True} for name in SPEC_CHECKS}
+    checks: dict[str, Any] = {"enabled": False}
+    checks |= {name: {"enabled": True} for name in spec_checks_of(config)}
     project: dict[str, Any] = {
         "base-url": base_url,
         "workers": 1,
@@ -224,7 +223,7 @@ def schemathesis_config(config: RunConfig, base_url: str, max_examples: int) -> 
         },
         "generation": {"mode": "all", "max-examples": max_examples, "database": "none"},
     }
-    if config.token:
+    if config.token and not config.open_gateway:
         project["auth"] = {"openapi": {"HTTPBearer": {"bearer": config.token}}}
     # No cache: a run leaves nothing behind but its reports.
     document: dict[str, Any] = {"suppress-health-check": ["all"], "cache": {"enabled": False}}
@@ -234,41 +233,62 @@ def schemathesis_config(config: RunConfig, base_url: str, max_examples: int) -> 
     return SchemathesisConfig.from_dict(document)
 
 
+def _load_schema(config: RunConfig, base_url: str) -> Any:
+    settings = schemathesis_config(config, base_url, config.max_examples)
+    if config.open_gateway:
+        document = open_document(spec.load_spec(config.spec_path))
+        return schemathesis.openapi.from_dict(document, config=settings)
+    return schemathesis.openapi.from_path(config.spec_path, config=settings)
+
+
 def run_spec_checks(
-    config: RunConfig, base_url: str, budget: RequestBudget, results: RunResults, progress: Progress
+    config: RunConfig,
+    base_url: str,
+    budget: RequestBudget,
+    results: RunResults,
+    progress: ProgressSink,
 ) -> None:
     """Run schemathesis over the spec against `base_url`, recording every check into `results`."""
-    global _active
-    _install_multipart_file_part_workaround()
+    if budget.exhausted or budget.stopping:
+        results.record_note(_stop_explanation(budget, "spec checks"))
+        return
     register_image_strategies()
-    schema = schemathesis.openapi.from_path(
-        config.spec_path, config=schemathesis_config(config, base_url, config.max_examples)
-    )
+    schema = _load_schema(config, base_url)
     if config.operations:
         schema = schema.include(path=sorted(config.operations))
     stream = from_schema(schema).execute()
-    _active = run = _ActiveRun(config, budget, stream.stop, results.clock)
-    try:
+    run = _SpecRun(config, budget, results, config.report_dir / "inputs", stop=stream.stop)
+    _install_hooks(schema, run)
+    budget.on_stop(stream.stop)
+    with multipart_file_parts_revalidated():
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
-                _record_scenario(event, config, results, run.answered_at)
+                _record_scenario(event, config, results, run)
                 progress(f"spec checks: {event.recorder.label} ({event.phase.value})")
             elif isinstance(event, events.NonFatalError):
-                _record_error(event, results, config, run.unanswered_at)
+                _record_error(event, results, config, run)
             elif isinstance(event, events.FatalError):
-                results.record_not_covered(f"spec checks stopped: {_one_line(event.exception)}")
+                results.record_note(f"spec checks stopped: {_one_line(event.exception)}")
                 break
-    finally:
-        _active = None
-    if budget.exhausted:
-        results.record_not_covered(_stop_explanation(budget, "spec checks"))
+    budget.on_stop(None)
+    if budget.exhausted or budget.stopping:
+        results.record_note(_stop_explanation(budget, "spec checks"))
+
+
+def _cause(failure: Any, status: int | None) -> str:
+    """The reason class of a schemathesis failure: its status, its title, and the component at
+    fault when schemathesis names one (e.g. `body num_images_per_prompt: Value smaller than
+    minimum`), numbers left out so that one cause stays one cause."""
+    title = " ".join(str(failure.title).split())
+    message = " ".join(str(failure.message or "").split())
+    found = re.search(r"Invalid component: (.+)$", message)
+    detail = re.sub(r"^in (\w+) - ", r"\1 ", found.group(1)) if found else ""
+    detail = re.sub(r"\d+", "#", detail)[:120]
+    return cause_of(status, f"{title}: {detail}" if detail else title)
 
 
 def _record_scenario(
-    event: events.ScenarioFinished,
-    config: RunConfig,
-    results: RunResults,
-    answered_at: dict[str, Moment],
+    event: events.ScenarioFinished, config: RunConfig, results: RunResults, run: _SpecRun
 ) -> None:
     recorder = event.recorder
     operation = recorder.label
@@ -278,22 +298,38 @@ def _record_scenario(
                 results.record_pass(operation, node.name)
             elif node.status == Status.FAILURE and node.failure_info is not None:
                 failure = node.failure_info.failure
-                cause, source = "", None
+                seen, evidence, make_reproducer = run.answered.get(case_id, (None, None, None))
+                if make_reproducer is None:
+                    reproducer = _reproducer(node.failure_info.code_sample, config)
+                else:
+                    reproducer = make_reproducer()
+                status = _status_of(evidence)
+                cause, source = _cause(failure, status), None
                 if node.name == "negative_data_rejection" and case_id in recorder.cases:
+                    # An invalid request served: its cause is the strongest rule it breaks
+                    # (`field.keyword`), whose source decides whether it fails the run.
                     case = recorder.cases[case_id].value
-                    cause, source = negative_case_source(
-                        str(config.spec_path), case.operation.path, case.body
-                    )
+                    spec_file = str(config.spec_path)
+                    broken, source = negative_case_source(spec_file, case.operation.path, case.body)
+                    cause = cause_of(status, broken) if broken else cause
                 results.record_failure(
                     operation,
                     node.name,
                     redact(failure.title, config.secrets),
                     redact(failure.message, config.secrets),
-                    _reproducer(node.failure_info.code_sample, config),
-                    seen=answered_at.get(case_id),
-                    source=source,
+                    reproducer,
+                    seen=seen,
                     cause=redact(cause, config.secrets),
+                    evidence=evidence,
+                    source=source,
                 )
+
+
+def _status_of(evidence: Evidence | None) -> int | None:
+    if evidence is None:
+        return None
+    parts = evidence.status_line.split()
+    return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
 
 
 def _reproducer(code_sample: str | None, config: RunConfig) -> str:
@@ -301,14 +337,11 @@ def _reproducer(code_sample: str | None, config: RunConfig) -> str:
     if not code_sample:
         return "# no reproducer available"
     text = code_sample.replace("Authorization: [Filtered]", "Authorization: Bearer [Filtered]")
-    return redact(text.replace("[Filtered]", REDACTED), config.secrets)
+    return redact(text.replace("[Filtered]", "[redacted]"), config.secrets)
 
 
 def _record_error(
-    event: events.NonFatalError,
-    results: RunResults,
-    config: RunConfig,
-    unanswered_at: deque[Moment],
+    event: events.NonFatalError, results: RunResults, config: RunConfig, run: _SpecRun
 ) -> None:
     error = event.value
     operation = event.label
@@ -319,15 +352,16 @@ def _record_error(
         check, title = GATEWAY_REACHABLE, "Connection refused or reset"
         reason = _one_line(error)
     else:
-        results.record_not_covered(f"{operation}: {redact(_one_line(error), config.secrets)}")
+        results.record_note(f"{operation}: {redact(_one_line(error), config.secrets)}")
         return
     results.record_failure(
         operation,
         check,
         title,
-        reason,
+        redact(reason, config.secrets),
         _reproducer(event.info.code_sample, config),
-        unanswered_at.popleft() if unanswered_at else None,
+        run.unanswered_at.popleft() if run.unanswered_at else None,
+        cause=title,
     )
 
 
@@ -337,6 +371,8 @@ def _one_line(error: BaseException) -> str:
 
 
 def _stop_explanation(budget: RequestBudget, phase: str) -> str:
+    if budget.stopping:
+        return f"{phase}: stopped, the run was interrupted"
     if budget.gateway_stopped_answering:
         return f"{phase}: stopped after the gateway failed to answer repeatedly"
     if budget.share < budget.limit:

@@ -7,6 +7,7 @@ from typing import Literal
 
 import schemathesis
 from hypothesis import strategies as st
+from livepeer_gateway_spec import CHEAP
 from PIL import Image
 from schemathesis.transport.serialization import Binary
 
@@ -14,10 +15,6 @@ ImageFormat = Literal["PNG", "JPEG"]
 
 #: Media type of each format the strategies produce; the spec's `image` encoding lists both.
 MEDIA_TYPES: dict[ImageFormat, str] = {"PNG": "image/png", "JPEG": "image/jpeg"}
-
-#: Small on purpose: upscale answers 4x the input, and a paid gateway bills by pixel.
-MIN_SIDE = 8
-MAX_SIDE = 64
 
 
 def encode_image(width: int, height: int, colour: tuple[int, int, int], fmt: str) -> bytes:
@@ -28,7 +25,9 @@ def encode_image(width: int, height: int, colour: tuple[int, int, int], fmt: str
 
 
 def images(
-    fmt: ImageFormat, min_side: int = MIN_SIDE, max_side: int = MAX_SIDE
+    fmt: ImageFormat,
+    min_side: int = CHEAP.min_upload_side,
+    max_side: int = CHEAP.max_upload_side,
 ) -> st.SearchStrategy[bytes]:
     """Encoded images of format `fmt` with sides between `min_side` and `max_side`."""
     side = st.integers(min_side, max_side)
@@ -37,7 +36,7 @@ def images(
 
 
 def any_image(
-    min_side: int = MIN_SIDE, max_side: int = MAX_SIDE
+    min_side: int = CHEAP.min_upload_side, max_side: int = CHEAP.max_upload_side
 ) -> st.SearchStrategy[tuple[str, bytes]]:
     """(media type, bytes) of a PNG or JPEG image."""
     return st.one_of(

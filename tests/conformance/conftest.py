@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from livepeer_conformance.cli import main
 
-#: Small enough that each run takes seconds, large enough that every phase gets a turn.
-SMALL_BUDGET = ("--max-requests", "80", "--max-examples", "2", "--seed", "7")
+#: Small enough that each run takes seconds, large enough that every phase gets a turn and
+#: every edge probe is sent (they may take up to half the budget).
+SMALL_BUDGET = ("--max-requests", "240", "--max-examples", "2", "--seed", "7")
 
 
 @dataclass(frozen=True)

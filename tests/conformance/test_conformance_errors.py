@@ -59,7 +59,14 @@ def test_hanging_gateway_exits_2_within_the_timeout(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--max-requests", "0"], "must be positive"),
+        (["--max-requests", "0"], "must be at least 1"),
+        (["--timeout", "nan"], "finite number above 0"),
+        (["--timeout", "inf"], "finite number above 0"),
+        (["--rate-limit", "-1"], "finite number above 0"),
+        (["--max-examples", "-3"], "must be at least 1"),
+        (["--base-url", "http://[::1:1"], "not a valid URL"),
+        (["--base-url", "http://user:secret-pass@127.0.0.1:1"], "must not carry credentials"),
+        (["--exclude-check", "no_such_check"], "unknown check"),
         (["--timeout", "soon"], "not a number"),
         (["--profile", "lenient"], "invalid choice"),
         (["--model-id", "textToImage"], "expects OP=ID"),
@@ -72,6 +79,7 @@ def test_hanging_gateway_exits_2_within_the_timeout(
         (["--spec", "/nonexistent/openapi.yaml"], "cannot read spec"),
         (["--report-dir", "/dev/null/reports"], "cannot create report dir"),
         (["--write-baseline", "/dev/null/dir/baseline.json"], "cannot create baseline directory"),
+        (["--write-baseline", "/"], "cannot write baseline"),
     ],
 )
 def test_argument_errors_exit_2_with_one_line(

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import shlex
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,13 +42,19 @@ def test_zero_images_accepted_is_an_advisory_by_default_and_fails_strict(
     assert report["conforms"] is True and report["departures"] == []
     assert report["advisory_count"] == len(report["advisories"]) >= 1
     (advisory,) = [a for a in report["advisories"] if a["check"] == "negative_data_rejection"]
-    assert advisory["cause"] == "num_images_per_prompt.minimum"
+    assert advisory["cause"] == "200 num_images_per_prompt.minimum"
     assert advisory["source"] == "recommended" and "this project's bound" in advisory["source_text"]
     assert (
         "1 advisory(ies)" in default.stdout and "ADVISORY negative_data_rejection" in default.stdout
     )
+    assert advisory["evidence"]["status_line"].startswith("HTTP/1.1 200")
+    assert "--data-binary @" in advisory["reproducer"]
     markdown = (default.report_dir / "conformance.md").read_text(encoding="utf-8")
     assert "## Advisories (1)" in markdown and "Source: **recommended**" in markdown
+    junit = ET.parse(default.report_dir / "conformance.junit.xml").getroot()
+    (advised,) = [s for s in junit.iter("testsuite") if s.get("name") == "advisories"]
+    assert advised.get("failures") == "0" and len(advised.findall("testcase")) == 1
+    assert not junit.findall(".//failure")  # advisories never fail the run, in JUnit either
 
     strict = run_cli(
         *T2I_RUN, "--seed", "3", "--fault", "accepts_zero_images", "--profile", "strict"
@@ -51,7 +63,7 @@ def test_zero_images_accepted_is_an_advisory_by_default_and_fails_strict(
     (departure,) = strict.report()["departures"]
     assert (departure["check"], departure["cause"]) == (
         "negative_data_rejection",
-        "num_images_per_prompt.minimum",
+        "200 num_images_per_prompt.minimum",
     )
     assert strict.report()["advisories"] == []
 
@@ -64,9 +76,9 @@ def test_documented_bound_fails_by_default(run_cli: Callable[..., Any]) -> None:
     )
     assert result.code == 1, result.stdout
     documented = {d["cause"] for d in result.report()["departures"] if d["source"] == "documented"}
-    assert {"strength.minimum", "strength.maximum"} <= documented
+    assert {"200 strength.minimum", "200 strength.maximum"} <= documented
     advised = {a["cause"] for a in result.report()["advisories"]}
-    assert "guidance_scale.maximum" in advised
+    assert "200 guidance_scale.maximum" in advised
 
 
 def _png(width: int, height: int) -> bytes:
@@ -179,6 +191,50 @@ def test_edge_probes_reach_every_edge_at_minimal_cost() -> None:
     assert {"multipart", "upload", "seed", "prompt", "numeric"} <= families
     types = {p.image[0] for p in probes_for(document, "/upscale", config) if p.expect == "accept"}
     assert {"image/png", "image/jpeg", "image/webp", "image/x-portable-pixmap"} <= types
+
+
+PROBE_TOKEN = "probe-token-" + "3c" * 10
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_edge_probe_departure_has_cause_evidence_and_a_replayable_reproducer(
+    run_console: Callable[..., subprocess.CompletedProcess[bytes]], tmp_path: Path
+) -> None:
+    """A departure only an edge probe finds (a 400 without `HTTPError` to a multipart body
+    without its boundary) has a cause with its status, the answer as evidence, and a reproducer
+    reading the raw body from `inputs/` that gets the same status again."""
+    report_dir = tmp_path / "reports"
+    settings = GatewaySettings(
+        token=PROBE_TOKEN, faults=frozenset({"multipart_refusal_not_http_error"})
+    )
+    with running_gateway(settings) as base_url:
+        result = run_console(
+            [
+                *("run", "--base-url", base_url, "--report-dir", str(report_dir)),
+                *("--operation", "upscale", "--max-requests", "150", "--max-examples", "2"),
+                *("--seed", "3"),
+            ],
+            env={"LIVEPEER_GATEWAY_TOKEN": PROBE_TOKEN},
+        )
+        assert result.returncode == 1, result.stdout.decode()
+        report = json.loads((report_dir / "conformance.json").read_text(encoding="utf-8"))
+        (departure,) = report["departures"]
+        assert departure["check"] == "error_statuses_have_declared_body"
+        assert departure["cause"].startswith("400 ") and departure["source"] == "protocol"
+        assert departure["reason"].startswith("edge probe no boundary")
+        assert departure["evidence"]["status_line"].startswith("HTTP/1.1 400")
+        command = shlex.split(departure["reproducer"].replace("[redacted]", PROBE_TOKEN))
+        body = next(part for part in command if part.startswith("@"))
+        assert Path(body[1:]).parent == report_dir / "inputs"
+        sent = subprocess.run(
+            [*command, "-o", "/dev/null", "-w", "%{http_code}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    assert sent.stdout == "400"
+    assert PROBE_TOKEN not in (report_dir / "conformance.json").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from livepeer_conformance.redaction import written_forms
-from livepeer_conformance.report import Verdict, write_reports
+from livepeer_conformance.report import RunReport, write_reports
 from livepeer_conformance.results import RunResults
 from livepeer_reference_gateway.server import running_gateway, serving
 from livepeer_reference_gateway.settings import GatewaySettings
@@ -101,7 +101,7 @@ def test_echoed_token_with_escaped_characters_never_written(
 def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
     """Reports never hold a non-ASCII token, raw or as JSON's `\\u` escapes or XML's entities."""
     token = 'tok"en\\é-<x>&y'  # httpx cannot send it, so no run can: the reports are built here
-    results = RunResults(not_covered=[f"stopped: {token}"])
+    results = RunResults(notes=[f"stopped: {token}"])
     results.record_failure(
         "POST /text-to-image",
         "not_a_server_error",
@@ -110,11 +110,68 @@ def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
         f"curl -H 'Authorization: Bearer {token}'",
     )
     departures = results.sorted_departures()
-    verdict = Verdict(results, departures, [], f"http://{token}", "livepeer", 1, 1, 0.1)
-    paths = write_reports(verdict, tmp_path, [token])
+    report = RunReport(results, departures, [], f"http://{token}", "livepeer", 1, 1, 0.1)
+    paths = write_reports(report, tmp_path, [token])
     needles = {form.encode() for form in written_forms(token)}
     needles |= {fragment.encode() for fragment in _fragments(token)}
     needles |= {b"\\u00e9-<x>", b"&lt;x&gt;&amp;y"}
     assert len(paths) == 3
     assert [(p.name, n) for p in paths for n in needles if n in p.read_bytes()] == []
     assert all(b"[redacted]" in p.read_bytes() for p in paths)
+
+
+def test_every_form_and_cut_piece_of_a_token_is_redacted() -> None:
+    """Cut edges (8+ characters), URL-encoded, base64 at any alignment, hex, folded spaces."""
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    from livepeer_conformance.redaction import MIN_PIECE, redact
+
+    token = "tok  with/spaces+" + secrets.token_hex(12)
+    data = token.encode()
+    texts = [
+        f"...{token[:MIN_PIECE]}",
+        f"{token[-MIN_PIECE:]}...",
+        quote(token, safe=""),
+        quote_plus(token),
+        data.hex(),
+        data.hex().upper(),
+        " ".join(token.split()),
+        token.replace("  ", "\n\t "),
+        *(base64.b64encode(b"x" * k + data).decode() for k in range(3)),
+        *(base64.urlsafe_b64encode(b"x" * k + data).decode() for k in range(3)),
+        base64.b64encode(f"Bearer {token}".encode()).decode(),
+    ]
+    for text in texts:
+        shown = redact(f"answer: {text} (end)", [token])
+        assert "[redacted]" in shown, text
+        core = text.strip(".")
+        # Nothing of 8 or more characters of the form survives next to the redaction.
+        assert all(
+            core[i : i + MIN_PIECE] not in shown for i in range(len(core) - MIN_PIECE + 1)
+        ), (text, shown)
+
+
+def test_reports_still_parse_after_redaction(tmp_path: Path) -> None:
+    """A body quoting "Bearer …" inside JSON leaves every report file parseable."""
+    import xml.etree.ElementTree as ET
+
+    from livepeer_conformance.evidence import Evidence
+
+    results = RunResults()
+    body = '{"detail":{"msg":"missing bearer token"}}'
+    results.record_failure(
+        "POST /upscale",
+        "response_headers_conformance",
+        "Missing header",
+        f"answered 401 {body}",
+        "curl ...",
+        cause="401 missing header",
+        evidence=Evidence("POST /upscale", "HTTP/1.1 401 Unauthorized", "application/json", body),
+    )
+    departures = results.sorted_departures()
+    report = RunReport(results, departures, [], "http://gw", "livepeer", 1, 1, 0.1)
+    paths = {p.name: p for p in write_reports(report, tmp_path, ["secret-token-123"])}
+    document = json.loads(paths["conformance.json"].read_text(encoding="utf-8"))
+    assert "bearer [redacted]" in document["departures"][0]["evidence"]["body"]
+    ET.parse(paths["conformance.junit.xml"])

@@ -1,0 +1,92 @@
+"""Reading an answer within limits, so that no gateway can make the suite hang or balloon."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from livepeer_conformance.errors import AnswerError
+
+#: Largest answer the suite reads, compressed or not, unless `--max-response-bytes` says otherwise.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 2**20
+#: Deepest JSON nesting the suite judges; the spec's answers are three levels deep.
+MAX_JSON_DEPTH = 64
+#: The check under which an answer past these limits is reported.
+ANSWER_WITHIN_LIMITS = "answer_within_limits"
+
+
+class AnswerOutOfBounds(AnswerError):
+    """An answer too large, too slow or too deep to judge; the message says which, in one line."""
+
+    def __init__(self, message: str, *, late: bool = False) -> None:
+        super().__init__(message)
+        #: Whether the answer missed its deadline (a gateway that does so keeps the run waiting).
+        self.late = late
+
+
+@dataclass(frozen=True)
+class AnswerLimits:
+    """What the suite reads of one answer at most."""
+
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: Seconds from sending the request to the answer's last byte.
+    deadline: float = 10.0
+
+    @property
+    def max_decoded_bytes(self) -> int:
+        """A compressed answer may not inflate beyond this."""
+        return self.max_bytes
+
+
+def read_bounded(response: httpx.Response, limits: AnswerLimits, started: float) -> bytes:
+    """The body of a streamed `response`, or `AnswerOutOfBounds` as soon as a limit is passed."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise AnswerOutOfBounds(
+            f"response larger than {limits.max_bytes} bytes (Content-Length {declared})"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if response.num_bytes_downloaded > limits.max_bytes:
+            raise AnswerOutOfBounds(f"response larger than {limits.max_bytes} bytes")
+        if size > limits.max_decoded_bytes:
+            raise AnswerOutOfBounds(f"response decompresses to more than {limits.max_bytes} bytes")
+        if time.monotonic() - started > limits.deadline:
+            raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
+        chunks.append(chunk)
+    if time.monotonic() - started > limits.deadline:
+        raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
+    return b"".join(chunks)
+
+
+def parse_json(content: bytes) -> Any:
+    """`content` as JSON, None when it is not JSON; `AnswerOutOfBounds` when nested too deep."""
+    try:
+        value = json.loads(content)
+    except RecursionError:
+        raise AnswerOutOfBounds(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError:
+        return None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise AnswerOutOfBounds(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
