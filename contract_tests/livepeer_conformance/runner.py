@@ -172,8 +172,8 @@ def run(
                 if properties.out_of_bounds:
                     skipped = "not run: an answer broke the response limits"
                     results.record_note(
-                        "spec checks: not run, an answer broke the response limits "
-                        "(schemathesis reads every answer whole)"
+                        "spec checks: not run, an answer to the first requests broke the "
+                        "response limits"
                     )
                 else:
                     with budget.holding_back(property_reserve(live, properties)):
