@@ -177,7 +177,14 @@ def run(
                     )
                 else:
                     with budget.holding_back(property_reserve(live, properties)):
-                        run_spec_checks(live, live.base_url, budget, results, progress)
+                        run_spec_checks(
+                            live,
+                            live.base_url,
+                            budget,
+                            results,
+                            progress,
+                            bounded=config.base_url is not None,
+                        )
                 if budget.stopping:
                     pass  # interrupted: the notes already say where each phase stopped
                 elif live.runs_properties and budget.gateway_stopped_answering:
