@@ -464,7 +464,7 @@ class EdgeProber:
                 probe,
                 None,
                 no_answer,
-                what="no answer within the request timeout",
+                what="No answer within the request timeout",
             )
             return
         except httpx.TransportError as exc:
@@ -478,7 +478,7 @@ class EdgeProber:
                 probe,
                 None,
                 no_answer,
-                what=type(exc).__name__,
+                what="Connection refused or reset",
             )
             return
         self.budget.record_answer()

@@ -333,7 +333,7 @@ class PropertyRunner:
                 "No answer within the request timeout",
                 f"no answer within {self.config.request_timeout:g} s",
                 probe.curl(self.base_url, self.inputs_dir),
-                cause="no answer within the request timeout",
+                cause="No answer within the request timeout",
                 evidence=request,
             )
             return None
@@ -345,7 +345,7 @@ class PropertyRunner:
                 "Connection refused or reset",
                 type(exc).__name__,
                 probe.curl(self.base_url, self.inputs_dir),
-                cause=type(exc).__name__,
+                cause="Connection refused or reset",
                 evidence=request,
             )
             return None

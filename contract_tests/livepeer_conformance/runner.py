@@ -191,13 +191,20 @@ def run(
                 if properties.out_of_bounds:
                     skipped = "not run: an answer broke the response limits"
                     results.record_note(
-                        "spec checks: not run, an answer broke the response limits "
-                        "(schemathesis reads every answer whole)"
+                        "spec checks: not run, an answer to the first requests broke the "
+                        "response limits"
                     )
                 else:
                     reserve = property_reserve(live, properties) + probe_reserve(live, prober)
                     with budget.holding_back(reserve):
-                        run_spec_checks(live, live.base_url, budget, results, progress)
+                        run_spec_checks(
+                            live,
+                            live.base_url,
+                            budget,
+                            results,
+                            progress,
+                            bounded=config.base_url is not None,
+                        )
                 if budget.stopping:
                     pass  # interrupted: the notes already say where each phase stopped
                 elif budget.gateway_stopped_answering:

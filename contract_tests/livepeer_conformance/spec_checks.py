@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 from collections import deque
@@ -11,12 +12,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import livepeer_gateway_spec as spec
 import requests
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 
+from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, AnswerLimits, AnswerOutOfBounds
+from livepeer_conformance.bounding_proxy import MARKER_HEADER, bounding_proxy
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.evidence import Evidence, body_excerpt, curl_for_request, status_line
@@ -28,6 +32,7 @@ from livepeer_conformance.results import (
     ProgressSink,
     RunResults,
     cause_of,
+    reason_class,
 )
 from livepeer_conformance.schemathesis_private import (
     keep_edits_as_generated,
@@ -73,6 +78,8 @@ class _SpecRun:
     answered: dict[str, tuple[Moment, Evidence, Callable[[], str]]] = field(default_factory=dict)
     #: When each request that got no answer gave up, oldest first; its error event comes later.
     unanswered_at: deque[Moment] = field(default_factory=deque)
+    #: Cases whose answer broke the response limits: the proxy reported them; no check judges them.
+    out_of_bounds: set[str] = field(default_factory=set)
 
     def stop_when_spent(self) -> None:
         if self.budget.exhausted or self.budget.stopping:
@@ -150,6 +157,10 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
     ) -> None:
         run.budget.record_answer()
         run.budget.record_spent()
+        if MARKER_HEADER.lower() in {k.lower() for k in response.headers}:
+            run.out_of_bounds.add(case.id)
+            run.stop_when_spent()
+            return
         moment = run.results.clock()
         evidence, reproducer = _evidence(response, run)
         run.answered[case.id] = (moment, evidence, reproducer)
@@ -205,7 +216,9 @@ def open_document(document: dict[str, Any]) -> dict[str, Any]:
     return opened
 
 
-def schemathesis_config(config: RunConfig, base_url: str, max_examples: int) -> SchemathesisConfig:
+def schemathesis_config(
+    config: RunConfig, base_url: str, max_examples: int, proxy: str | None = None
+) -> SchemathesisConfig:
     """The spec phase's schemathesis configuration: the suite's checks, all phases but stateful."""
     checks: dict[str, Any] = {"enabled": False}
     checks |= {name: {"enabled": True} for name in spec_checks_of(config)}
@@ -223,6 +236,8 @@ def schemathesis_config(config: RunConfig, base_url: str, max_examples: int) -> 
         },
         "generation": {"mode": "all", "max-examples": max_examples, "database": "none"},
     }
+    if proxy is not None:
+        project["proxy"] = proxy
     if config.token and not config.open_gateway:
         project["auth"] = {"openapi": {"HTTPBearer": {"bearer": config.token}}}
     # No cache: a run leaves nothing behind but its reports.
@@ -233,8 +248,8 @@ def schemathesis_config(config: RunConfig, base_url: str, max_examples: int) -> 
     return SchemathesisConfig.from_dict(document)
 
 
-def _load_schema(config: RunConfig, base_url: str) -> Any:
-    settings = schemathesis_config(config, base_url, config.max_examples)
+def _load_schema(config: RunConfig, base_url: str, proxy: str | None) -> Any:
+    settings = schemathesis_config(config, base_url, config.max_examples, proxy)
     if config.open_gateway:
         document = open_document(spec.load_spec(config.spec_path))
         return schemathesis.openapi.from_dict(document, config=settings)
@@ -247,13 +262,66 @@ def run_spec_checks(
     budget: RequestBudget,
     results: RunResults,
     progress: ProgressSink,
+    bounded: bool = True,
 ) -> None:
-    """Run schemathesis over the spec against `base_url`, recording every check into `results`."""
+    """Run schemathesis over the spec against `base_url`, recording every check into `results`.
+
+    With `bounded`, an `http://` gateway's answers reach schemathesis through the bounding
+    proxy; the embedded reference gateway, the suite's own, is checked directly.
+    """
     if budget.exhausted or budget.stopping:
         results.record_note(_stop_explanation(budget, "spec checks"))
         return
     register_image_strategies()
-    schema = _load_schema(config, base_url)
+    inputs_dir = config.report_dir / "inputs"
+    limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
+    with contextlib.ExitStack() as stack:
+        proxy = None
+        if bounded and base_url.startswith("http://"):
+            on_out_of_bounds = _out_of_bounds_recorder(config, base_url, results, inputs_dir)
+            proxy = stack.enter_context(
+                bounding_proxy(limits, config.request_timeout, on_out_of_bounds)
+            )
+        _run_stream(config, base_url, budget, results, progress, proxy)
+    if budget.exhausted or budget.stopping:
+        results.record_note(_stop_explanation(budget, "spec checks"))
+
+
+def _out_of_bounds_recorder(
+    config: RunConfig, base_url: str, results: RunResults, inputs_dir: Path
+) -> Callable[[str, str, dict[str, str], bytes, AnswerOutOfBounds], None]:
+    """Record an answer the proxy cut off as an `answer_within_limits` departure."""
+    prefix = httpx.URL(base_url).path.rstrip("/")
+
+    def record(
+        method: str, url: str, headers: dict[str, str], body: bytes, exc: AnswerOutOfBounds
+    ) -> None:
+        path = httpx.URL(url).path.removeprefix(prefix) or "/"
+        reproducer = redact(
+            curl_for_request(method, url, headers, body, inputs_dir), config.secrets
+        )
+        results.record_failure(
+            f"{method} {path}",
+            ANSWER_WITHIN_LIMITS,
+            "Answer out of bounds",
+            str(exc),
+            reproducer,
+            cause=reason_class(str(exc)),
+            evidence=Evidence(redact(f"{method} {url}", config.secrets), "(cut off)", "", ""),
+        )
+
+    return record
+
+
+def _run_stream(
+    config: RunConfig,
+    base_url: str,
+    budget: RequestBudget,
+    results: RunResults,
+    progress: ProgressSink,
+    proxy: str | None,
+) -> None:
+    schema = _load_schema(config, base_url, proxy)
     if config.operations:
         schema = schema.include(path=sorted(config.operations))
     stream = from_schema(schema).execute()
@@ -271,8 +339,6 @@ def run_spec_checks(
                 results.record_note(f"spec checks stopped: {_one_line(event.exception)}")
                 break
     budget.on_stop(None)
-    if budget.exhausted or budget.stopping:
-        results.record_note(_stop_explanation(budget, "spec checks"))
 
 
 def _cause(failure: Any, status: int | None) -> str:
@@ -293,6 +359,8 @@ def _record_scenario(
     recorder = event.recorder
     operation = recorder.label
     for case_id, nodes in recorder.checks.items():
+        if case_id in run.out_of_bounds:
+            continue  # the proxy's stand-in answer: its departure is already recorded
         for node in nodes:
             if node.status == Status.SUCCESS:
                 results.record_pass(operation, node.name)

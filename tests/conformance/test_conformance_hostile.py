@@ -168,3 +168,71 @@ def test_hostile_gateway_gives_a_report_not_a_crash(behaviour: str, tmp_path: Pa
     forms = [TOKEN, TOKEN[:12], TOKEN[-12:], quote(TOKEN), TOKEN.encode().hex()]
     forms.append(base64.b64encode(TOKEN.encode()).decode()[4:-4])
     assert [f for f in forms for data in written if f.encode() in data] == []
+
+
+class HostileToSomeRequests:
+    """The reference gateway, except that a text-to-image request without `prompt` gets an
+    endless body: only the spec phase's negative requests meet it."""
+
+    def __init__(self) -> None:
+        from livepeer_reference_gateway.app import create_app
+        from livepeer_reference_gateway.settings import GatewaySettings
+
+        self.app = create_app(GatewaySettings(token=TOKEN))
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != "/text-to-image":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        try:
+            has_prompt = isinstance(json.loads(body), dict) and "prompt" in json.loads(body)
+        except ValueError:
+            has_prompt = True
+        if not has_prompt:
+            await _endless(scope, _replay(b"", receive), send)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+def _replay(body: bytes, receive: Any) -> Any:
+    sent = [False]
+
+    async def replayed() -> dict[str, Any]:
+        if not sent[0]:
+            sent[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def test_spec_phase_answers_are_bounded_too(tmp_path: Path) -> None:
+    """An answer out of bounds met only by schemathesis's requests is a departure, not a crash."""
+    report_dir = tmp_path / "reports"
+    with serving(HostileToSomeRequests()) as base_url:
+        command = [
+            *(sys.executable, "-m", "livepeer_conformance.cli", "run", "--base-url", base_url),
+            *("--report-dir", str(report_dir), "--operation", "textToImage", "--seed", "3"),
+            *("--max-requests", "60", "--max-examples", "2", "--profile", "core"),
+            *("--max-response-bytes", str(MAX_RESPONSE_BYTES)),
+        ]
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            env={**__import__("os").environ, "LIVEPEER_GATEWAY_TOKEN": TOKEN},
+            timeout=240,
+            check=False,
+        )
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == 1, result.stderr.decode()
+    report = json.loads((report_dir / "conformance.json").read_text(encoding="utf-8"))
+    bounded = [d for d in report["departures"] if d["check"] == "answer_within_limits"]
+    assert bounded and "larger than" in bounded[0]["reason"]
+    assert bounded[0]["reproducer"].startswith("curl")

@@ -1,0 +1,187 @@
+"""A loopback forward proxy that reads each answer within the suite's limits for schemathesis.
+
+schemathesis reads every answer whole. Pointed at this proxy (its supported `proxy` option),
+its requests to an http gateway go through `read_bounded`: an answer too large, too slow or
+nested too deep becomes an `answer_within_limits` departure, and schemathesis gets a short
+stand-in answer marked with `MARKER_HEADER`, whose checks the spec phase leaves out. An https
+gateway cannot be proxied this way (the proxy would see only an encrypted tunnel).
+
+The proxy forwards with urllib3, the library under schemathesis's own `requests`: it sends the
+malformed requests schemathesis makes on purpose (odd header values among them) as they are.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import urllib3
+from urllib3.connection import HTTPConnection
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+from livepeer_conformance.bounded import AnswerLimits, AnswerOutOfBounds, parse_json
+
+#: Header of the stand-in answer the proxy gives in place of one out of bounds.
+MARKER_HEADER = "X-Livepeer-Conformance-Out-Of-Bounds"
+#: Headers that belong to one hop, or that no longer hold once the body is read and decoded.
+_NOT_FORWARDED = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authorization",
+        "transfer-encoding",
+        "content-length",
+        "content-encoding",
+        "te",
+        "upgrade",
+    }
+)
+
+#: Called with the request (method, URL, headers, body) of each answer out of bounds, and why.
+OnOutOfBounds = Callable[[str, str, dict[str, str], bytes, AnswerOutOfBounds], None]
+
+
+def _read_bounded(
+    response: urllib3.BaseHTTPResponse, limits: AnswerLimits, started: float
+) -> bytes:
+    """The decoded body of a streamed urllib3 `response`, within `limits`."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_bytes:
+        raise AnswerOutOfBounds(
+            f"response larger than {limits.max_bytes} bytes (Content-Length {declared})"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.stream(2**16, decode_content=True):
+        size += len(chunk)
+        if response.tell() > limits.max_bytes:
+            raise AnswerOutOfBounds(f"response larger than {limits.max_bytes} bytes")
+        if size > limits.max_decoded_bytes:
+            what = "decompresses to more" if response.headers.get("content-encoding") else "larger"
+            raise AnswerOutOfBounds(f"response {what} than {limits.max_bytes} bytes")
+        if time.monotonic() - started > limits.deadline:
+            raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
+        chunks.append(chunk)
+    if time.monotonic() - started > limits.deadline:
+        raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
+    return b"".join(chunks)
+
+
+def _handler(
+    pool: urllib3.PoolManager, limits: AnswerLimits, on_out_of_bounds: OnOutOfBounds
+) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out as separate writes: without this, each answer waits for
+        # the client's delayed acknowledgement.
+        disable_nagle_algorithm = True
+
+        def __getattr__(self, name: str) -> Any:
+            # Any method, declared or not (schemathesis probes undeclared ones), is forwarded.
+            if name.startswith("do_"):
+                return self._forward
+            raise AttributeError(name)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass  # the run's report says what happened
+
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length and hasattr(socket, "TCP_QUICKACK"):
+                # The client may hold the body back until its headers are acknowledged (Nagle);
+                # acknowledge them now rather than after the 40 ms delayed-ACK timer.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            body = self.rfile.read(length) if length else b""
+            headers = urllib3.HTTPHeaderDict()
+            for name, value in self.headers.items():
+                if name.lower() not in _NOT_FORWARDED:
+                    headers.add(name, value)
+            if length:
+                headers["Content-Length"] = str(length)
+            started = time.monotonic()
+            try:
+                answer = pool.request(
+                    self.command,
+                    self.path,
+                    body=body or None,
+                    headers=headers,
+                    preload_content=False,
+                    redirect=False,
+                    retries=False,
+                )
+            except Urllib3Timeout:
+                self._no_answer(limits.deadline)
+                return
+            except (Urllib3Error, OSError):
+                self._no_answer(0)
+                return
+            try:
+                content = _read_bounded(answer, limits, started)
+                if "json" in answer.headers.get("content-type", ""):
+                    parse_json(content)
+            except AnswerOutOfBounds as exc:
+                answer.close()  # never drain an endless body
+                on_out_of_bounds(self.command, self.path, dict(headers), body, exc)
+                self._answer(502, "Out Of Bounds", [(MARKER_HEADER, "1")], str(exc).encode())
+                return
+            except Urllib3Timeout:
+                answer.close()
+                self._no_answer(limits.deadline)
+                return
+            except (Urllib3Error, OSError):
+                answer.close()
+                self._no_answer(0)
+                return
+            answer.release_conn()
+            forwarded = [
+                (k, v) for k, v in answer.headers.iteritems() if k.lower() not in _NOT_FORWARDED
+            ]
+            self._answer(answer.status, answer.reason or "", forwarded, content)
+
+        def _no_answer(self, hold: float) -> None:
+            """Close without answering; after a timeout, only once schemathesis's own has fired,
+            so that it reports what it would have reported without the proxy."""
+            if hold:
+                time.sleep(hold)
+            self.close_connection = True
+
+        def _answer(
+            self, status: int, reason: str, headers: list[tuple[str, str]], content: bytes
+        ) -> None:
+            self.send_response(status, reason)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(content)
+
+    return Handler
+
+
+@contextlib.contextmanager
+def bounding_proxy(
+    limits: AnswerLimits, timeout: float, on_out_of_bounds: OnOutOfBounds
+) -> Iterator[str]:
+    """Serve the proxy on a free loopback port while the block runs; yield its URL."""
+    pool = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=timeout, read=timeout),
+        socket_options=HTTPConnection.default_socket_options,
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(pool, limits, on_out_of_bounds))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        pool.clear()
