@@ -105,6 +105,7 @@ ONE_PLACE = [
     ("the spec variable's name", re.compile(r"""["']LIVEPEER_OPENAPI["']"""), "location.py"),
     ("the x-invalid-status key", re.compile(r"""["']x-invalid-status["']"""), "extensions.py"),
     ("the x-upscale-factor key", re.compile(r"""["']x-upscale-factor["']"""), "extensions.py"),
+    ("the x-source key", re.compile(r"""["']x-source["']"""), "sources.py"),
 ]
 
 
