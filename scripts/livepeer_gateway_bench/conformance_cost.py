@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from livepeer_conformance.config import DEFAULT_MAX_EXAMPLES, TOKEN_ENV
+from livepeer_conformance.config import DEFAULT_MAX_EXAMPLES
 from livepeer_conformance.runner import EMBEDDED_LOGGERS
-from livepeer_gateway_spec import spec_path
+from livepeer_gateway_spec import TOKEN_ENV, spec_path
 from livepeer_reference_gateway import FAULTS, GatewaySettings, running_gateway
 
 from livepeer_gateway_bench import fault_table as faults

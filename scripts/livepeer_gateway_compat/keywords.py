@@ -6,6 +6,8 @@ possibly narrowing what gateways accept (breaking), elsewhere it is reported for
 
 from __future__ import annotations
 
+from livepeer_gateway_spec import INVALID_STATUS_KEY, SOURCE_KEY, UPSCALE_FACTOR_KEY
+
 #: Keywords compared by a rule, and the rule in a few words (docs/compat.md states each in full).
 COMPARED: dict[str, str] = {
     # validation
@@ -80,6 +82,26 @@ IGNORED: dict[str, str] = {
     "$dynamicAnchor": "names a location for $dynamicRef; the reference itself is compared",
     "$vocabulary": "only meaningful in meta-schemas, which an API document does not define",
     "$defs": "holds schemas reached only through $ref, compared where they are used",
+}
+
+#: The project's own `x-` extensions (defined by the spec core), each classified on purpose.
+#: Any other `x-` key is a vendor extension: a change to it is `behaviour`, for review.
+EXTENSIONS: dict[str, str] = {
+    SOURCE_KEY: (
+        "annotation on the wire: it only records where a constraint comes from; a constraint"
+        " kept whose source kind changes (a mark added, removed or of another kind) is behaviour,"
+        " since it decides whether a conformance run fails a gateway or advises; an edited text"
+        " is documentation; a mark added or removed with its constraint is that constraint's"
+        " change"
+    ),
+    INVALID_STATUS_KEY: (
+        "the status a gateway must answer when the field breaks its schema (the spec core's"
+        " default when absent): a changed status breaks gateways, which answer the old one"
+    ),
+    UPSCALE_FACTOR_KEY: (
+        "the size of the image an operation must answer: added narrows the response (breaks"
+        " gateways), removed or changed breaks clients, which rely on the old size"
+    ),
 }
 
 #: Keywords that only annotate: a branch made of these alone constrains nothing.

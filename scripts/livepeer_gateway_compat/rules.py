@@ -73,6 +73,9 @@ class Kind(StrEnum):
     DOCUMENTATION = "documentation"
     DEPRECATION = "deprecation"
     EXTENSION = "vendor extension"
+    SOURCE = "constraint source"
+    INVALID_STATUS = "invalid-input status"
+    UPSCALE_FACTOR = "upscale factor"
     SERVERS = "servers"
     SERVER_REMOVED = "server removed"
     SERVER_ADDED = "server added"
@@ -208,7 +211,17 @@ _FIXED: dict[Kind, tuple[Severity, str]] = {
     Kind.DEPRECATION: (Severity.BEHAVIOUR, "deprecation changed; callers should plan a migration"),
     Kind.EXTENSION: (
         Severity.BEHAVIOUR,
-        "a vendor extension this project's tools read (e.g. x-invalid-status) changed",
+        "a vendor extension changed; this checker does not give it a meaning, so review it",
+    ),
+    Kind.SOURCE: (
+        Severity.BEHAVIOUR,
+        "nothing on the wire changes, but whether a conformance run fails a gateway on this rule"
+        " or only advises does",
+    ),
+    Kind.INVALID_STATUS: (
+        Severity.BREAKING_GATEWAY,
+        "gateways must now answer another status to values that break the field's schema;"
+        " existing gateways answer the old one and no longer conform",
     ),
     Kind.SERVERS: (
         Severity.BEHAVIOUR,
@@ -294,6 +307,16 @@ def classify(change: Change) -> tuple[Severity, str]:
         return (
             Severity.BEHAVIOUR,
             "a keyword this checker does not know (or cannot read) changed; review it",
+        )
+    if change.kind is Kind.UPSCALE_FACTOR:
+        if change.effect is Effect.NARROWED:
+            return (
+                Severity.BREAKING_GATEWAY,
+                "the output image's size is now fixed; existing gateways may answer another size",
+            )
+        return (
+            Severity.BREAKING_CLIENT,
+            "clients built on the old spec rely on the old output size and can now get another",
         )
     if change.kind is Kind.CONTENT_TYPE_RANGE:
         return _schema_rule(change)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from livepeer_gateway_spec import SOURCE_KEY
+
 from livepeer_gateway_compat.keywords import ANNOTATIONS, IGNORED, is_known
 from livepeer_gateway_compat.normalise import (
     COMPOSITIONS,
@@ -214,12 +216,50 @@ def _diff_extensions(pair: _Pair) -> None:
     old = {k: v for k, v in pair.old.keys.items() if k.startswith("x-")}
     new = {k: v for k, v in pair.new.keys.items() if k.startswith("x-")}
     for key in ordered_union(old, new):
-        if old.get(key) != new.get(key):
+        if key == SOURCE_KEY:
+            _diff_sources(pair)
+        elif old.get(key) != new.get(key):
             in_old = key not in new
             location = (pair.old if in_old else pair.new).loc(key)
             diff_extensions(
                 pair.walk, {key: old.get(key)}, {key: new.get(key)}, location[:-1], pair.where
             )
+
+
+def _diff_sources(pair: _Pair) -> None:
+    """`x-source`, per constraint kept on both sides: its kind decides whether a conformance run
+    fails a gateway or advises (behaviour); its text only documents. A mark that comes or goes
+    with its constraint is part of that constraint's change, reported by the constraint's rule."""
+    old_marks, new_marks = pair.old.keys.get(SOURCE_KEY), pair.new.keys.get(SOURCE_KEY)
+    if old_marks == new_marks:
+        return
+    if not isinstance(old_marks or {}, dict) or not isinstance(new_marks or {}, dict):
+        detail = f"{SOURCE_KEY} (a value of the wrong shape) {fmt(old_marks)} -> {fmt(new_marks)}"
+        pair.add(Kind.EXTENSION, SOURCE_KEY, detail, in_old=new_marks is None, sided=False)
+        return
+    old_marks, new_marks = old_marks or {}, new_marks or {}
+    for keyword in ordered_union(old_marks, new_marks):
+        old_mark, new_mark = old_marks.get(keyword), new_marks.get(keyword)
+        if old_mark == new_mark or keyword not in pair.old.keys or keyword not in pair.new.keys:
+            continue
+        in_old = keyword not in new_marks
+        location = (*(pair.old if in_old else pair.new).loc(SOURCE_KEY), keyword)
+        old_kind, new_kind = _source_kind(old_mark), _source_kind(new_mark)
+        if old_kind != new_kind:
+            detail = f"{SOURCE_KEY} of {keyword}: {old_kind} -> {new_kind}"
+            pair.add(Kind.SOURCE, keyword, detail, in_old=in_old, location=location, sided=False)
+        else:
+            label = f"{pair.field}: {SOURCE_KEY} of {keyword}" if pair.field else keyword
+            diff_documentation(pair.walk, location, pair.where, label, old_mark, new_mark)
+
+
+def _source_kind(mark: Any) -> str:
+    """The kind of one `x-source` entry (`{kind: text}`), `unmarked` when absent."""
+    if mark is None:
+        return "unmarked"
+    if isinstance(mark, dict) and len(mark) == 1:
+        return str(next(iter(mark)))
+    return fmt(mark)
 
 
 # ---------------------------------------------------------------- types, values, bounds
@@ -705,10 +745,20 @@ def _diff_lifted_composition(pair: _Pair) -> bool:
         ):
             if keyword not in composed.keys or keyword in plain.keys:
                 continue
-            if composed.constraints() != {keyword} or plain.constraints() & set(COMPOSITIONS):
+            # Constraints beside the composition that the plain schema has too, unchanged, hold
+            # on both sides alike (`S & oneOf: [A, B]` -> `S & A`): only the branches differ.
+            shared = composed.constraints() - {keyword}
+            if any(k not in plain.keys or plain.keys[k] != composed.keys[k] for k in shared):
                 continue
-            # The plain schema's values against the branches, its annotations against the wrapper's.
-            constraints = {k: v for k, v in plain.keys.items() if k in plain.constraints()}
+            if plain.constraints() & set(COMPOSITIONS):
+                continue
+            # The plain schema's values (and their sources) against the branches, its
+            # annotations against the wrapper's.
+            constraints = {
+                k: v
+                for k, v in plain.keys.items()
+                if k in plain.constraints() - shared or k == SOURCE_KEY
+            }
             branches = [(constraints, plain.at)]
             others = [
                 (branch, composed.branch(keyword, index))
@@ -723,7 +773,9 @@ def _diff_lifted_composition(pair: _Pair) -> bool:
 
 def _diff_annotations(pair: _Pair) -> None:
     """Only the annotations and extensions of two schemas (their values compared elsewhere)."""
-    notes = ANNOTATIONS | {k for k in (*pair.old.keys, *pair.new.keys) if k.startswith("x-")}
+    notes = ANNOTATIONS | {
+        k for k in (*pair.old.keys, *pair.new.keys) if k.startswith("x-") and k != SOURCE_KEY
+    }
     old = Shape(
         {k: v for k, v in pair.old.keys.items() if k in notes}, pair.old.at, pair.old.origin
     )

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from livepeer_gateway_spec import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status
+
 from livepeer_gateway_compat.rules import Change, Effect, Kind, Side
 
 Location = tuple[str, ...]
@@ -83,11 +85,35 @@ def _semantic_tokens(text: Any) -> Counter[str]:
 def diff_extensions(
     walk: Walk, old: Mapping[str, Any], new: Mapping[str, Any], at: Location, where: str
 ) -> None:
-    """`x-` vendor extensions, which this project's tools read (e.g. x-invalid-status)."""
+    """`x-` extensions: the project's own by their meaning (`keywords.EXTENSIONS`), others as
+    vendor extensions to review. (`x-source` needs its schema and is compared in `schemas`.)"""
     for key in ordered_union(old, new):
-        if key.startswith("x-") and old.get(key) != new.get(key):
-            detail = f"{key} {fmt(old.get(key))} -> {fmt(new.get(key))}"
-            walk.add(Kind.EXTENSION, (*at, key), where, detail, in_old=key not in new)
+        if not key.startswith("x-") or old.get(key) == new.get(key):
+            continue
+        in_old = key not in new
+        detail = f"{key} {fmt(old.get(key))} -> {fmt(new.get(key))}"
+        kind, effect = Kind.EXTENSION, None
+        if key == INVALID_STATUS_KEY:
+            statuses = _invalid_statuses(old, new)
+            if statuses is not None and statuses[0] == statuses[1]:
+                kind = Kind.DOCUMENTATION  # the default written out (or dropped): same status
+            elif statuses is not None:
+                kind = Kind.INVALID_STATUS
+        elif key == UPSCALE_FACTOR_KEY:
+            kind = Kind.UPSCALE_FACTOR
+            effect = (
+                Effect.NARROWED if key not in old else Effect.WIDENED if in_old else Effect.CHANGED
+            )
+        walk.add(kind, (*at, key), where, detail, in_old=in_old, effect=effect)
+
+
+def _invalid_statuses(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The statuses a gateway answers to an invalid value, before and after; None if unreadable."""
+    try:
+        before, after = ({k: v for k, v in m.items() if v is not None} for m in (old, new))
+        return invalid_status(before), invalid_status(after)
+    except (TypeError, ValueError):
+        return None
 
 
 def set_effect(old: frozenset[str] | None, new: frozenset[str] | None) -> Effect:

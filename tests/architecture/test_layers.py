@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -105,6 +106,7 @@ ONE_PLACE = [
     ("the spec variable's name", re.compile(r"""["']LIVEPEER_OPENAPI["']"""), "location.py"),
     ("the x-invalid-status key", re.compile(r"""["']x-invalid-status["']"""), "extensions.py"),
     ("the x-upscale-factor key", re.compile(r"""["']x-upscale-factor["']"""), "extensions.py"),
+    ("the x-source key", re.compile(r"""["']x-source["']"""), "sources.py"),
 ]
 
 
@@ -117,3 +119,20 @@ def test_fact_is_defined_in_one_place(fact: str, pattern: re.Pattern[str], home:
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert holders == [f"scripts/livepeer_gateway_spec/{home}"], f"{fact} defined in {holders}"
+
+
+def _modules() -> list[str]:
+    names = []
+    for package, folder in PACKAGES.items():
+        for path in sorted(folder.rglob("*.py")):
+            parts = path.relative_to(folder).with_suffix("").parts
+            if parts[-1] == "__main__":
+                continue
+            names.append(".".join((package, *parts)).removesuffix(".__init__"))
+    return names
+
+
+@pytest.mark.parametrize("module", _modules())
+def test_every_module_imports(module: str) -> None:
+    """A module that no test happens to import still has to import (a moved name breaks here)."""
+    importlib.import_module(module)

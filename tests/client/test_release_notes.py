@@ -70,7 +70,8 @@ def test_notes_on_this_repository_history(
 
 def test_sections_group_breaking_behaviour_and_compatible(tmp_path: Path) -> None:
     """A breaking response change and a documentation edit land in their own sections."""
-    document = _breaking("2.0.0")
+    next_major = int(load_spec(SPEC)["info"]["version"].split(".")[0]) + 1
+    document = _breaking(f"{next_major}.0.0")
     document["paths"]["/upscale"]["post"]["summary"] = "Upscale an image"
     old, new = (
         _write(load_spec(SPEC), tmp_path / "old.yaml"),

@@ -21,7 +21,12 @@ from livepeer_gateway_compat.errors import exit_status
 from livepeer_gateway_compat.findings import source_pointer
 from livepeer_gateway_compat.rules import Effect
 from livepeer_gateway_compat.schemas import multiple_of_effect
-from livepeer_gateway_spec import SpecError
+from livepeer_gateway_spec import (
+    INVALID_STATUS_KEY,
+    SOURCE_KEY,
+    UPSCALE_FACTOR_KEY,
+    SpecError,
+)
 
 
 def _spec(request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
@@ -246,6 +251,53 @@ def test_every_keyword_is_compared_or_ignored_and_documented() -> None:
     for keyword in (*JSON_SCHEMA_2020_12, *OPENAPI_3_1):
         assert (keyword in keywords.COMPARED) != (keyword in keywords.IGNORED), keyword
         assert f"`{keyword}`" in docs, keyword
+
+
+def test_project_extensions_are_classified_and_documented() -> None:
+    """The project's own `x-` keys each have a rule, and docs/compat.md names it."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "compat.md").read_text("utf-8")
+    assert set(keywords.EXTENSIONS) == {SOURCE_KEY, INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY}
+    for key in keywords.EXTENSIONS:
+        assert f"`{key}`" in docs, key
+
+
+def _marked(**extra: Any) -> dict[str, Any]:
+    return _field({"type": "integer", "maximum": 9, **extra})
+
+
+@pytest.mark.parametrize(
+    ("old_schema", "new_schema", "expected"),
+    [
+        # A mark added to a constraint kept: the suite now reads its kind from the mark.
+        (_marked(), _marked(**{SOURCE_KEY: {"maximum": {"recommended": "cheap runs"}}}),
+         ("behaviour", f"{REQ_V}/{SOURCE_KEY}/maximum")),
+        # The status already answered by default, now written out: nothing changes.
+        (_marked(), _marked(**{INVALID_STATUS_KEY: 422}),
+         ("compatible", f"{REQ_V}/{INVALID_STATUS_KEY}")),
+        (_marked(), _marked(**{INVALID_STATUS_KEY: 400}),
+         ("breaking-gateway", f"{REQ_V}/{INVALID_STATUS_KEY}")),
+    ],
+)  # fmt: skip
+def test_request_extensions(
+    old_schema: dict[str, Any], new_schema: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    """x-source by the kind of source of a kept constraint; x-invalid-status by its effective
+    status (the spec core's default when absent)."""
+    assert _one(_spec(old_schema, {}), _spec(new_schema, {})) == expected
+
+
+@pytest.mark.parametrize(
+    ("old_factor", "new_factor", "severity"),
+    [(None, 2, "breaking-gateway"), (2, None, "breaking-client"), (2, 3, "breaking-client")],
+)
+def test_upscale_factor(old_factor: int | None, new_factor: int | None, severity: str) -> None:
+    """Declared narrows what gateways answer; removed or changed, clients lose the size they
+    relied on."""
+    old, new = _spec({}, {}), _spec({}, {})
+    for document, factor in ((old, old_factor), (new, new_factor)):
+        if factor is not None:
+            document["paths"]["/run"]["post"][UPSCALE_FACTOR_KEY] = factor
+    assert _one(old, new) == (severity, f"/paths/~1run/post/{UPSCALE_FACTOR_KEY}")
 
 
 @pytest.mark.parametrize(
