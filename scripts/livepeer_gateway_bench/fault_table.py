@@ -318,10 +318,12 @@ No fault is caught by chance of generation: each is caught by a request that eve
 whatever its seed. In the order a default run sends them (request counts of the seed-1 run;
 the edge probes and the property phase move with the spec phase's length):
 
-- request 2 and on, the spec's own examples: every response-shape fault, an undeclared success
-  status, JSON labelled text/plain, a token echoed in the body; request 3, schemathesis's auth
-  checks on the first answered example (`ignored_auth`);
-- requests 6 to about 80, schemathesis's coverage phase, which enumerates rather than draws:
+- requests 2 to 4, the credentials check (one cheap valid request per operation): a token
+  echoed in the body;
+- request 5 and on, the spec's own examples: every response-shape fault, an undeclared success
+  status, JSON labelled text/plain; request 6, schemathesis's auth checks on the first
+  answered example (`ignored_auth`);
+- requests 9 to about 80, schemathesis's coverage phase, which enumerates rather than draws:
   missing fields, values just outside the declared bounds, wrong types, missing or wrong
   credentials, and so the error bodies and the 401 answers; a missing endpoint; and
   `intermittent_unavailable`, which refuses every second image request;
