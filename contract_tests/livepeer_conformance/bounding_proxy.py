@@ -1,10 +1,17 @@
-"""A loopback forward proxy that reads each answer within the suite's limits for schemathesis.
+"""A loopback proxy that reads each answer within the suite's limits for schemathesis.
 
-schemathesis reads every answer whole. Pointed at this proxy (its supported `proxy` option),
-its requests to an http gateway go through `read_bounded`: an answer too large, too slow or
-nested too deep becomes an `answer_within_limits` departure, and schemathesis gets a short
-stand-in answer marked with `MARKER_HEADER`, whose checks the spec phase leaves out. An https
-gateway cannot be proxied this way (the proxy would see only an encrypted tunnel).
+schemathesis reads every answer whole. Its requests go through this proxy and are read with
+the suite's limits: an answer too large, too slow or nested too deep becomes an
+`answer_within_limits` departure, and schemathesis gets a short stand-in answer marked with
+`MARKER_HEADER`, whose checks the spec phase leaves out.
+
+For an http gateway the proxy is a forward proxy (schemathesis's supported `proxy` option).
+An https gateway cannot be proxied that way (a forward proxy sees only an encrypted tunnel),
+so for it the proxy is a reverse proxy: schemathesis's base URL is the proxy's loopback
+address, and the proxy sends each request on to the gateway over TLS, verified as the rest of
+the suite verifies it (httpx's context: `SSL_CERT_FILE` or `SSL_CERT_DIR` when set, certifi's
+authorities otherwise), with the gateway's own `Host`. The spec phase writes the gateway's
+address, never the proxy's, wherever schemathesis's requests are shown.
 
 The proxy forwards with urllib3, the library under schemathesis's own `requests`: it sends the
 malformed requests schemathesis makes on purpose (odd header values among them) as they are.
@@ -20,6 +27,7 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import urllib3
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -75,8 +83,14 @@ def _read_bounded(
 
 
 def _handler(
-    pool: urllib3.PoolManager, limits: AnswerLimits, on_out_of_bounds: OnOutOfBounds
+    pool: urllib3.PoolManager,
+    limits: AnswerLimits,
+    on_out_of_bounds: OnOutOfBounds,
+    upstream: str | None,
 ) -> type[BaseHTTPRequestHandler]:
+    # A reverse proxy sends the gateway's own Host (urllib3 sets it from the URL).
+    not_forwarded = _NOT_FORWARDED | ({"host"} if upstream else set())
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # Headers and body go out as separate writes: without this, each answer waits for
@@ -101,15 +115,17 @@ def _handler(
             body = self.rfile.read(length) if length else b""
             headers = urllib3.HTTPHeaderDict()
             for name, value in self.headers.items():
-                if name.lower() not in _NOT_FORWARDED:
+                if name.lower() not in not_forwarded:
                     headers.add(name, value)
             if length:
                 headers["Content-Length"] = str(length)
+            # A forward proxy is asked for a whole URL; a reverse proxy for a path on `upstream`.
+            url = upstream + self.path if upstream else self.path
             started = time.monotonic()
             try:
                 answer = pool.request(
                     self.command,
-                    self.path,
+                    url,
                     body=body or None,
                     headers=headers,
                     preload_content=False,
@@ -128,7 +144,7 @@ def _handler(
                     parse_json(content)
             except AnswerOutOfBounds as exc:
                 answer.close()  # never drain an endless body
-                on_out_of_bounds(self.command, self.path, dict(headers), body, exc)
+                on_out_of_bounds(self.command, url, dict(headers), body, exc)
                 self._answer(502, "Out Of Bounds", [(MARKER_HEADER, "1")], str(exc).encode())
                 return
             except Urllib3Timeout:
@@ -168,14 +184,23 @@ def _handler(
 
 @contextlib.contextmanager
 def bounding_proxy(
-    limits: AnswerLimits, timeout: float, on_out_of_bounds: OnOutOfBounds
+    limits: AnswerLimits,
+    timeout: float,
+    on_out_of_bounds: OnOutOfBounds,
+    upstream: str | None = None,
 ) -> Iterator[str]:
-    """Serve the proxy on a free loopback port while the block runs; yield its URL."""
+    """Serve the proxy on a free loopback port while the block runs; yield its URL.
+
+    Without `upstream` it is a forward proxy; with `upstream` (an origin, `https://host[:port]`)
+    a reverse proxy to it, whose URL stands for that origin.
+    """
     pool = urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=timeout, read=timeout),
         socket_options=HTTPConnection.default_socket_options,
+        ssl_context=httpx.create_ssl_context(),
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(pool, limits, on_out_of_bounds))
+    handler = _handler(pool, limits, on_out_of_bounds, upstream.rstrip("/") if upstream else None)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

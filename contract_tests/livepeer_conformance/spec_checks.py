@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import livepeer_gateway_spec as spec
@@ -80,6 +81,16 @@ class _SpecRun:
     unanswered_at: deque[Moment] = field(default_factory=deque)
     #: Cases whose answer broke the response limits: the proxy reported them; no check judges them.
     out_of_bounds: set[str] = field(default_factory=set)
+    #: The reverse proxy's origin schemathesis sends to, and the gateway's it stands for.
+    loopback: tuple[str, str] | None = None
+
+    def real(self, text: str) -> str:
+        """`text` with the gateway's own address where schemathesis wrote the proxy's."""
+        return text.replace(*self.loopback) if self.loopback else text
+
+    def shown(self, text: str) -> str:
+        """`text` as the reports may show it: the gateway's address, the token redacted."""
+        return redact(self.real(text), self.config.secrets)
 
     def stop_when_spent(self) -> None:
         if self.budget.exhausted or self.budget.stopping:
@@ -117,7 +128,8 @@ def _evidence(response: Any, run: _SpecRun) -> tuple[Evidence, Callable[[], str]
     request = response.request
     secrets = run.config.secrets
     body = request.body.encode() if isinstance(request.body, str) else request.body
-    method, url, headers = request.method or "POST", request.url or "", dict(request.headers)
+    method, headers = request.method or "POST", dict(request.headers)
+    url = run.real(request.url or "")
 
     def reproducer() -> str:
         return redact(curl_for_request(method, url, headers, body, run.inputs_dir), secrets)
@@ -125,7 +137,7 @@ def _evidence(response: Any, run: _SpecRun) -> tuple[Evidence, Callable[[], str]
     answer_headers = {k.lower(): v for k, v in response.headers.items()}
     content_type = answer_headers.get("content-type", [""])
     evidence = Evidence(
-        request=redact(f"{request.method} {request.url}", secrets),
+        request=redact(f"{method} {url}", secrets),
         status_line=redact(
             status_line(response.status_code, response.message, response.http_version), secrets
         ),
@@ -266,8 +278,9 @@ def run_spec_checks(
 ) -> None:
     """Run schemathesis over the spec against `base_url`, recording every check into `results`.
 
-    With `bounded`, an `http://` gateway's answers reach schemathesis through the bounding
-    proxy; the embedded reference gateway, the suite's own, is checked directly.
+    With `bounded`, the gateway's answers reach schemathesis through the bounding proxy: a
+    forward proxy for an `http://` gateway, a reverse proxy for an `https://` one; the embedded
+    reference gateway, the suite's own, is checked directly.
     """
     if budget.exhausted or budget.stopping:
         results.record_note(_stop_explanation(budget, "spec checks"))
@@ -276,13 +289,18 @@ def run_spec_checks(
     inputs_dir = config.report_dir / "inputs"
     limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
     with contextlib.ExitStack() as stack:
-        proxy = None
-        if bounded and base_url.startswith("http://"):
+        proxy, loopback = None, None
+        if bounded:
             on_out_of_bounds = _out_of_bounds_recorder(config, base_url, results, inputs_dir)
-            proxy = stack.enter_context(
-                bounding_proxy(limits, config.request_timeout, on_out_of_bounds)
-            )
-        _run_stream(config, base_url, budget, results, progress, proxy)
+            # An https gateway: a reverse proxy on loopback stands for its origin.
+            parts = urlsplit(base_url)
+            upstream = f"{parts.scheme}://{parts.netloc}" if parts.scheme == "https" else None
+            started = bounding_proxy(limits, config.request_timeout, on_out_of_bounds, upstream)
+            proxy = stack.enter_context(started)
+            if upstream is not None:
+                loopback = (proxy, upstream)
+                proxy = None
+        _run_stream(config, base_url, budget, results, progress, proxy, loopback)
     if budget.exhausted or budget.stopping:
         results.record_note(_stop_explanation(budget, "spec checks"))
 
@@ -320,12 +338,17 @@ def _run_stream(
     results: RunResults,
     progress: ProgressSink,
     proxy: str | None,
+    loopback: tuple[str, str] | None,
 ) -> None:
-    schema = _load_schema(config, base_url, proxy)
+    # Behind the reverse proxy, schemathesis sends to the proxy's origin, the same path.
+    sent_to = base_url.replace(loopback[1], loopback[0], 1) if loopback else base_url
+    schema = _load_schema(config, sent_to, proxy)
     if config.operations:
         schema = schema.include(path=sorted(config.operations))
     stream = from_schema(schema).execute()
-    run = _SpecRun(config, budget, results, config.report_dir / "inputs", stop=stream.stop)
+    run = _SpecRun(
+        config, budget, results, config.report_dir / "inputs", stop=stream.stop, loopback=loopback
+    )
     _install_hooks(schema, run)
     budget.on_stop(stream.stop)
     with multipart_file_parts_revalidated():
@@ -336,7 +359,7 @@ def _run_stream(
             elif isinstance(event, events.NonFatalError):
                 _record_error(event, results, config, run)
             elif isinstance(event, events.FatalError):
-                results.record_note(f"spec checks stopped: {_one_line(event.exception)}")
+                results.record_note(f"spec checks stopped: {run.shown(_one_line(event.exception))}")
                 break
     budget.on_stop(None)
 
@@ -368,7 +391,7 @@ def _record_scenario(
                 failure = node.failure_info.failure
                 seen, evidence, make_reproducer = run.answered.get(case_id, (None, None, None))
                 if make_reproducer is None:
-                    reproducer = _reproducer(node.failure_info.code_sample, config)
+                    reproducer = _reproducer(node.failure_info.code_sample, run)
                 else:
                     reproducer = make_reproducer()
                 status = _status_of(evidence)
@@ -383,11 +406,11 @@ def _record_scenario(
                 results.record_failure(
                     operation,
                     node.name,
-                    redact(failure.title, config.secrets),
-                    redact(failure.message, config.secrets),
+                    run.shown(failure.title),
+                    run.shown(failure.message),
                     reproducer,
                     seen=seen,
-                    cause=redact(cause, config.secrets),
+                    cause=run.shown(cause),
                     evidence=evidence,
                     source=source,
                 )
@@ -400,12 +423,12 @@ def _status_of(evidence: Evidence | None) -> int | None:
     return int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
 
 
-def _reproducer(code_sample: str | None, config: RunConfig) -> str:
+def _reproducer(code_sample: str | None, run: _SpecRun) -> str:
     """schemathesis's curl command with its masked credential shown as `Bearer [redacted]`."""
     if not code_sample:
         return "# no reproducer available"
     text = code_sample.replace("Authorization: [Filtered]", "Authorization: Bearer [Filtered]")
-    return redact(text.replace("[Filtered]", "[redacted]"), config.secrets)
+    return run.shown(text.replace("[Filtered]", "[redacted]"))
 
 
 def _record_error(
@@ -420,14 +443,14 @@ def _record_error(
         check, title = GATEWAY_REACHABLE, "Connection refused or reset"
         reason = _one_line(error)
     else:
-        results.record_note(f"{operation}: {redact(_one_line(error), config.secrets)}")
+        results.record_note(f"{operation}: {run.shown(_one_line(error))}")
         return
     results.record_failure(
         operation,
         check,
         title,
-        redact(reason, config.secrets),
-        _reproducer(event.info.code_sample, config),
+        run.shown(reason),
+        _reproducer(event.info.code_sample, run),
         run.unanswered_at.popleft() if run.unanswered_at else None,
         cause=title,
     )

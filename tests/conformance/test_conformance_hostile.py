@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import datetime
 import gzip
+import ipaddress
 import json
+import os
 import resource
+import socket
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+import uvicorn
 from livepeer_reference_gateway.server import serving
 
 TOKEN = "hostile-" + "k3y9" * 8
@@ -57,15 +64,18 @@ def _fixed(status: int, body: bytes, content_type: bytes = b"application/json", 
     return _app(answer)
 
 
-async def _endless(scope: dict[str, Any], receive: Any, send: Send) -> None:
-    """200 and a body that goes on until the client leaves (at most 64 times the limit)."""
+async def _endless(
+    scope: dict[str, Any], receive: Any, send: Send, size: int = 64 * MAX_RESPONSE_BYTES
+) -> None:
+    """200 and a body that goes on until the client leaves (at most `size` bytes: by default
+    64 times the limit)."""
     if scope["type"] != "http":
         return
     await _drain(receive)
     left = asyncio.ensure_future(receive())  # the next message is the client leaving
     await _start(send, 200, [(b"content-type", b"application/json")])
     chunk = b"0," * 32768
-    for _ in range(64 * MAX_RESPONSE_BYTES // len(chunk)):
+    for _ in range(size // len(chunk)):
         if left.done():
             return
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -174,11 +184,12 @@ class HostileToSomeRequests:
     """The reference gateway, except that a text-to-image request without `prompt` gets an
     endless body: only the spec phase's negative requests meet it."""
 
-    def __init__(self) -> None:
+    def __init__(self, body_size: int = 64 * MAX_RESPONSE_BYTES) -> None:
         from livepeer_reference_gateway.app import create_app
         from livepeer_reference_gateway.settings import GatewaySettings
 
         self.app = create_app(GatewaySettings(token=TOKEN))
+        self.body_size = body_size
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != "/text-to-image":
@@ -196,7 +207,7 @@ class HostileToSomeRequests:
         except ValueError:
             has_prompt = True
         if not has_prompt:
-            await _endless(scope, _replay(b"", receive), send)
+            await _endless(scope, _replay(b"", receive), send, self.body_size)
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -236,3 +247,162 @@ def test_spec_phase_answers_are_bounded_too(tmp_path: Path) -> None:
     bounded = [d for d in report["departures"] if d["check"] == "answer_within_limits"]
     assert bounded and "larger than" in bounded[0]["reason"]
     assert bounded[0]["reproducer"].startswith("curl")
+
+
+# An https gateway: schemathesis's requests reach it through the bounding reverse proxy.
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (its own authority) and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@contextlib.contextmanager
+def serving_tls(app: Any, tls: tuple[Path, Path]) -> Iterator[str]:
+    """Serve `app` over HTTPS on a free loopback port in a background thread; yield its URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        app,
+        ssl_certfile=str(tls[0]),
+        ssl_keyfile=str(tls[1]),
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(3000):  # up to 30 s
+            if server.started or not thread.is_alive():
+                break
+            threading.Event().wait(0.01)
+        assert server.started, "the https server did not start"
+        yield f"https://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _run_https(
+    base_url: str, ca: Path, report_dir: Path, *args: str
+) -> subprocess.CompletedProcess[bytes]:
+    command = [
+        *(sys.executable, "-m", "livepeer_conformance.cli", "run", "--base-url", base_url),
+        *("--report-dir", str(report_dir), "--operation", "textToImage", "--seed", "3"),
+        *("--profile", "core", *args),
+    ]
+    env = {**os.environ, "LIVEPEER_GATEWAY_TOKEN": TOKEN, "SSL_CERT_FILE": str(ca)}
+    env.pop("SSL_CERT_DIR", None)
+    return subprocess.run(command, capture_output=True, env=env, timeout=240, check=False)
+
+
+def _written(result: subprocess.CompletedProcess[bytes], report_dir: Path) -> list[bytes]:
+    files = [p.read_bytes() for p in report_dir.rglob("*") if p.is_file()]
+    return [result.stdout, result.stderr, *files]
+
+
+def test_https_spec_phase_answers_are_bounded(tls_files: tuple[Path, Path], tmp_path: Path) -> None:
+    """A 2 GiB body met only by schemathesis's requests to an https gateway is a departure
+    naming the gateway (never the loopback proxy), read within bounded memory."""
+    report_dir = tmp_path / "reports"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with serving_tls(HostileToSomeRequests(body_size=2**31), tls_files) as base_url:
+        result = _run_https(
+            base_url,
+            tls_files[0],
+            report_dir,
+            "--max-requests",
+            "60",
+            "--max-examples",
+            "2",
+            "--max-response-bytes",
+            str(MAX_RESPONSE_BYTES),
+        )
+    peak_kib = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == 1, result.stderr.decode()
+    assert peak_kib < 500 * 1024
+    report = json.loads((report_dir / "conformance.json").read_text(encoding="utf-8"))
+    bounded = [d for d in report["departures"] if d["check"] == "answer_within_limits"]
+    assert bounded and "larger than" in bounded[0]["reason"]
+    assert bounded[0]["reproducer"].startswith("curl")
+    assert f"{base_url}/text-to-image" in bounded[0]["reproducer"]
+    assert [d for d in _written(result, report_dir) if b"http://127.0.0.1" in d] == []
+
+
+class HostRecorder:
+    """An ASGI app passed through, recording the `Host` of every request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.hosts = app, set[str]()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+        if scope["type"] == "http":
+            self.hosts.add(dict(scope["headers"]).get(b"host", b"").decode("latin-1"))
+        await self.app(scope, receive, send)
+
+
+def test_https_reports_name_the_gateway_not_the_proxy(
+    tls_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Behind the reverse proxy, reproducers, evidence and reports show the https gateway's own
+    URL, the gateway gets its own `Host`, and the token shows nowhere."""
+    from livepeer_reference_gateway.app import create_app
+    from livepeer_reference_gateway.settings import GatewaySettings
+
+    report_dir = tmp_path / "reports"
+    # One departure in the spec phase (a response shape), so that its reproducer is shown.
+    gateway = create_app(GatewaySettings(token=TOKEN, faults=frozenset({"media_field_missing"})))
+    app = HostRecorder(gateway)
+    with serving_tls(app, tls_files) as base_url:
+        result = _run_https(
+            base_url, tls_files[0], report_dir, "--max-requests", "30", "--max-examples", "1"
+        )
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == 1, result.stderr.decode()
+    report = json.loads((report_dir / "conformance.json").read_text(encoding="utf-8"))
+    shown = [d for d in report["departures"] if d["check"] == "response_schema_conformance"]
+    assert shown, report["departures"]
+    assert f"{base_url}/text-to-image" in shown[0]["reproducer"]
+    assert shown[0]["evidence"]["request"] == f"POST {base_url}/text-to-image"
+    assert app.hosts == {base_url.removeprefix("https://")}
+    written = _written(result, report_dir)
+    assert [d for d in written if b"http://127.0.0.1" in d] == []
+    assert [d for d in written if TOKEN.encode() in d] == []
