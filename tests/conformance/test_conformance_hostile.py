@@ -326,7 +326,7 @@ def _run_https(
     command = [
         *(sys.executable, "-m", "livepeer_conformance.cli", "run", "--base-url", base_url),
         *("--report-dir", str(report_dir), "--operation", "textToImage", "--seed", "3"),
-        *("--profile", "core", *args),
+        *args,
     ]
     env = {**os.environ, "LIVEPEER_GATEWAY_TOKEN": TOKEN, "SSL_CERT_FILE": str(ca)}
     env.pop("SSL_CERT_DIR", None)
@@ -352,6 +352,7 @@ def test_https_spec_phase_answers_are_bounded(tls_files: tuple[Path, Path], tmp_
             "60",
             "--max-examples",
             "2",
+            *("--profile", "core"),
             "--max-response-bytes",
             str(MAX_RESPONSE_BYTES),
         )
@@ -403,6 +404,11 @@ def test_https_reports_name_the_gateway_not_the_proxy(
     assert f"{base_url}/text-to-image" in shown[0]["reproducer"]
     assert shown[0]["evidence"]["request"] == f"POST {base_url}/text-to-image"
     assert app.hosts == {base_url.removeprefix("https://")}
+    # Every phase (the properties' generated client included) trusted the same authority.
+    assert "gateway_reachable" not in {d["check"] for d in report["departures"]}
+    passed = {c["check"] for c in report["checks"] if c["passed"]}
+    assert "images_count_matches_request" in passed, report["checks"]
+    assert report["target"] == base_url
     written = _written(result, report_dir)
     assert [d for d in written if b"http://127.0.0.1" in d] == []
     assert [d for d in written if TOKEN.encode() in d] == []
