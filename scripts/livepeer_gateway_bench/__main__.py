@@ -11,15 +11,22 @@ from livepeer_gateway_spec.cli import OneLineParser
 
 from livepeer_gateway_bench.common import Section, machine_description
 
-#: Section modules, in report order; each exposes `run() -> Section`.
+#: Section modules of a default run, in report order; each exposes `run() -> Section`.
 SECTIONS = ("client_cost", "regeneration", "gateway_load", "conformance_cost")
+#: Longer studies, run only when named with `--only`.
+STUDIES = ("fault_catalogue",)
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="make bench", description=__doc__)
-    parser.add_argument("--only", action="append", choices=SECTIONS, help="run only these sections")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS + STUDIES,
+        help="run only these sections (the longer studies run only when named)",
+    )
     parser.add_argument("--output", type=Path, default=REPORT, help="Markdown report path")
     args = parser.parse_args(argv)
 
