@@ -71,3 +71,25 @@ def test_refusal_faults_are_found_with_thirty_requests(
 ) -> None:
     result = run_cli("--max-requests", "30", "--seed", "5", "--fault", fault)
     assert (result.code, result.report()["outcome"]) == (1, "departures"), result.stdout
+
+
+def test_dry_run_sends_nothing_and_bounds_what_a_run_spends(run_cli: Callable[..., Any]) -> None:
+    """The plan needs no gateway (nothing listens on port 9); the real run with the same options
+    spends the planned requests and no more GPU work than the estimate."""
+    options = ("--max-requests", "60", "--seed", "5")
+    planned = run_cli("--base-url", "http://127.0.0.1:9", "--dry-run", *options)
+    assert planned.code == 0, planned.stderr
+    assert not planned.report_dir.exists()
+    lines = planned.stdout.splitlines()
+    assert "requests planned: 60" in lines
+    (total,) = [line for line in lines if line.startswith("GPU work, at most: ")]
+    (worst,) = [line for line in lines if line.startswith("worst single request: ")]
+    estimate = int(total.split(": ")[1].split()[0].replace(",", ""))
+    assert int(worst.split(": ")[1].split(", POST")[0].replace(",", "")) > 0
+    rows = [line.split() for line in lines if line.startswith("POST /")]
+    assert {row[1] for row in rows} >= {"/text-to-image", "/image-to-image", "/upscale"}
+
+    result = run_cli(*options)
+    report = result.report()
+    assert 0 < report["gpu_work_spent"] <= estimate
+    assert "GPU work of the accepted requests" in (result.report_dir / "conformance.md").read_text()
