@@ -372,29 +372,31 @@ DETERMINISM = """
 ## Deterministic detection
 
 No fault is caught by chance of generation: each is caught by a request that every run sends
-whatever its seed. In the order a default run sends them (request counts of the seed-1 run;
-the edge probes and the property phase move with the spec phase's length):
+whatever its seed. In the order of the run's schedule (request counts of the seed-1 run; the
+later phases move with the spec phase's length):
 
-- requests 2 to 4, the credentials check (one cheap valid request per operation): a token
-  echoed in the body;
-- request 5 and on, the spec's own examples: every response-shape fault, an undeclared success
-  status, JSON labelled text/plain; request 6, schemathesis's auth checks on the first
-  answered example (`ignored_auth`);
-- requests 9 to about 80, schemathesis's coverage phase, which enumerates rather than draws:
-  missing fields, values just outside the declared bounds, wrong types, missing or wrong
-  credentials, and so the error bodies and the 401 answers; a missing endpoint; and
-  `intermittent_unavailable`, which refuses every second image request;
-- from about request 310, the edge probes: each bounded number at its extremes and one past
-  them (`strength` past 0..1, a documented bound, fails `accepts_out_of_range` by default),
-  the seeds 0, 1, 2^32-1, 2^64 and -1, blank, `|`-only and very long prompts, `loras` that
-  are not JSON objects, a multipart body without its boundary or its file part, uploads that
-  are not images or are truncated, and each listed image type: the wide-seed, seed-0,
-  `loras`, blank-prompt, multipart-body, text/plain-5xx and undecodable-image faults, and the
-  first semantic answers (sizes, decodable URLs);
-- then the property phase's explicit requests, sent before any drawn one: a two-image batch
-  with seed 123 sent twice (image count, seeds, sizes, decodable URLs, same seeds and, in the
-  strict profile, same pixels), the same batch without a seed (distinct seeds), an
-  image-to-image and an upscale of a fixed 16x24 PNG; and near the end its error probes.
+- request 1, the reachability probe; requests 2 to 4, the credentials check (one cheap valid
+  request per operation): a token echoed in the body;
+- requests 5 to about 15, round-robin across the operations, one edge probe per refusal class
+  (a missing required field, a number that is not an integer, a value out of range, an upload
+  that is not an image): the missing-field, invalid-value, out-of-range, wide-seed and
+  undecodable-image faults, a 5xx labelled text/plain, and reshaped error bodies;
+- requests 16 to 21, the first property requests, a two-image batch with seed 123 per
+  operation sent twice: the semantic faults (image count, seeds, sizes, decodable URLs, the
+  input's size and the upscale factor, and in the strict profile the same pixels);
+- from about request 20, the spec phase, one operation at a time within its share of the
+  budget, the one with the fewest fields (upscale) first: the spec's own examples (every
+  response-shape fault, an undeclared success status, JSON labelled text/plain, the auth
+  checks on the first answered example), then schemathesis's coverage phase, which enumerates
+  rather than draws: missing fields, values just outside the declared bounds, wrong types,
+  missing or wrong credentials, and so the error bodies and the 401 answers; a missing
+  endpoint; and `intermittent_unavailable`, which refuses every second image request;
+- then the rest of the edge probes, round-robin across the operations: each bounded number at
+  its extremes and one past them, the seeds 0, 1, 2^32-1, 2^64 and -1, blank, `|`-only and
+  very long prompts, `loras` that are not JSON objects, a multipart body without its boundary
+  or its file part, truncated uploads, and each listed image type: the seed-0, `loras`,
+  blank-prompt and multipart-body faults;
+- then the property phase's drawn requests, and near the end its error probes.
 
 Some faults need options the default run does not have, recorded once in their registry
 entries (`needs_profile`, `needs_timeout`) and read from there by the tests, `make faults` and
