@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest answer read, compressed or not",
     )
     run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the requests per operation and phase and the GPU work; send nothing",
+    )
+    run.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -354,6 +359,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = config_from_args(args)
         hidden = config.secrets
+        if args.dry_run:
+            from livepeer_conformance import dry_run
+
+            print(redact(dry_run.describe(dry_run.estimate(config)), hidden))
+            return 0
         budget = RequestBudget(config.max_requests, config.rate_limit)
         with _hypothesis_storage(), _stopped_by_signals(budget) as received:
             try:

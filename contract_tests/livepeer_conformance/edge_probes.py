@@ -28,7 +28,7 @@ import json
 import shlex
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +48,7 @@ from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.evidence import Evidence, body_excerpt, save_input, status_line
 from livepeer_conformance.exchanges import Exchange, fetcher
+from livepeer_conformance.gpu_work import upload_side, work
 from livepeer_conformance.properties import PROPERTIES
 from livepeer_conformance.property_phase import PropertyRunner
 from livepeer_conformance.redaction import REDACTED, redact
@@ -66,8 +67,13 @@ from livepeer_conformance.valid_requests import LORAS, MODEL_ID
 
 Expect = Literal["accept", "refuse", "either"]
 
-#: What the "not covered" list names for an operation whose probes were not all sent.
-EDGE_PROBES = "edge probes"
+MISSING_REQUIRED = "missing required field"
+WRONG_TYPE = "wrong type"
+OUT_OF_RANGE = "out of range"
+NOT_AN_IMAGE = "not an image"
+#: The refusal classes whose first probe each operation gets before any other phase explores.
+REFUSAL_CLASSES = (MISSING_REQUIRED, WRONG_TYPE, OUT_OF_RANGE, NOT_AN_IMAGE)
+
 
 #: Side of every uploaded probe image: a multiple of 8, so no pipeline needs to round it.
 UPLOAD_SIDE = 16
@@ -121,6 +127,22 @@ class Probe:
     image: tuple[str, bytes] | None = None
     #: Send the multipart body without the boundary parameter in its Content-Type.
     drop_boundary: bool = False
+
+    @property
+    def refusal(self) -> str:
+        """The refusal class the probe stands for, or "" (see `REFUSAL_CLASSES`)."""
+        if self.expect != "refuse":
+            return ""
+        keyword = self.rule.rsplit(".", 1)[-1]
+        if keyword in ("minimum", "maximum"):
+            return OUT_OF_RANGE
+        if keyword == "required":
+            return MISSING_REQUIRED
+        if keyword == "type":
+            return WRONG_TYPE
+        if self.rule == "image decodes":
+            return NOT_AN_IMAGE
+        return ""
 
 
 @dataclass
@@ -259,6 +281,34 @@ def _loras_probes(base: dict[str, Any]) -> list[Probe]:
     return [Probe("loras", f"loras={label}", {**base, LORAS: text}) for label, text in values]
 
 
+def _required_probes(schema: dict[str, Any], base: dict[str, Any]) -> list[Probe]:
+    """A request without each required field it carries (the file part has its own probe)."""
+    source = spec.constraint_sources(schema).get("required") or field_bound_source({}, "required")
+    return [
+        Probe(
+            "required",
+            f"no {name}",
+            {key: value for key, value in base.items() if key != name},
+            "refuse",
+            f"{name}.required",
+            source,
+        )
+        for name in schema.get("required", [])
+        if name in base
+    ]
+
+
+def _type_probes(properties: dict[str, Any], base: dict[str, Any]) -> list[Probe]:
+    """The first integer field of the cheap request sent a number that is not an integer."""
+    for name, prop in properties.items():
+        if prop.get("type") == "integer" and isinstance(base.get(name), int):
+            value = base[name] + 0.5
+            edge = f"{name}={value} (not an integer)"
+            source = field_bound_source(prop, "type")
+            return [Probe("type", edge, {**base, name: value}, "refuse", f"{name}.type", source)]
+    return []
+
+
 def _png(side: int = UPLOAD_SIDE) -> bytes:
     return encode_image(side, side, (90, 140, 200), "PNG")
 
@@ -300,7 +350,7 @@ def probes_for(document: dict[str, Any], path: str, config: RunConfig) -> list[P
     multipart = media_type == "multipart/form-data"
     base = base_params(document, path, config)
     image = ("image/png", _png()) if multipart else None
-    probes: list[Probe] = []
+    probes: list[Probe] = _required_probes(schema, base) + _type_probes(properties, base)
     for name, prop in properties.items():
         if name == "seed":
             probes += _seed_probes(prop, base)
@@ -355,12 +405,18 @@ class EdgeProber:
             for path in properties.paths
         }
         self._sent: Counter[str] = Counter()
+        #: (operation, index) of every probe taken up, sent or stopped by the budget.
+        self._done: set[tuple[str, int]] = set()
         #: Why the probes stopped before the last one, if they did.
         self.stop_reason = ""
 
-    def requests_needed(self) -> int:
-        """Requests the probes send when nothing stops them early (one each)."""
-        return sum(len(probes) for _, probes in self.probes.values())
+    def requests_needed(self, operation: str | None = None) -> int:
+        """Requests the probes (of `operation`, or all) send when nothing stops them (one each)."""
+        return sum(
+            len(probes)
+            for name, (_, probes) in self.probes.items()
+            if operation is None or name == operation
+        )
 
     def unsent(self, operation: str) -> int:
         """Probes of `operation` that were not sent."""
@@ -369,12 +425,48 @@ class EdgeProber:
     def close(self) -> None:
         self.client.close()
 
+    def refusal_probes(self, operation: str) -> list[int]:
+        """Indexes of the first probe of each refusal class of `operation`, in class order."""
+        probes = self.probes[operation][1]
+        first = {}
+        for index, probe in enumerate(probes):
+            first.setdefault(probe.refusal, index)
+        return [first[name] for name in REFUSAL_CLASSES if name in first]
+
+    def run_refusals(self) -> None:
+        """One probe per refusal class of every operation, round-robin across operations."""
+        order = {operation: self.refusal_probes(operation) for operation in self.probes}
+        rounds = max((len(indexes) for indexes in order.values()), default=0)
+        self._send_all(
+            (operation, indexes[i])
+            for i in range(rounds)
+            for operation, indexes in order.items()
+            if i < len(indexes)
+        )
+
     def run(self) -> None:
-        """Send every operation's probes, until the budget is spent or the run is stopped."""
+        """Send every probe not sent yet, round-robin across operations, until the budget is spent
+        or the run is stopped."""
+        rounds = max((len(probes) for _, probes in self.probes.values()), default=0)
+        self._send_all(
+            (operation, i)
+            for i in range(rounds)
+            for operation, (_, probes) in self.probes.items()
+            if i < len(probes)
+        )
+
+    def _send_all(self, which: Iterable[tuple[str, int]]) -> None:
         try:
-            for path, probes in self.probes.values():
-                for probe in probes:
-                    self._probe(path, probe)
+            for operation, index in which:
+                if (operation, index) in self._done:
+                    continue
+                path, probes = self.probes[operation]
+                sent = self._sent[operation]
+                try:
+                    self._probe(path, probes[index])
+                finally:
+                    if self._sent[operation] > sent:  # sent, whatever came of it
+                        self._done.add((operation, index))
         except _BudgetSpent:
             if self.budget.stopping:
                 self.stop_reason = "the run was interrupted"
@@ -414,6 +506,7 @@ class EdgeProber:
         self._spend()
         operation = f"POST {path}"
         self._sent[operation] += 1
+        self.results.record_request(operation)
         self.progress(f"edge probes: {operation} {probe.edge[:40]}")
         request = self._request(path, probe)
         reproducer = self._reproducer(path, probe, request)
@@ -484,6 +577,8 @@ class EdgeProber:
         self.budget.record_answer()
         if 200 <= answer.status < 300:
             self.results.record_accepted(operation)
+            upload = upload_side(probe.image[1]) if probe.image is not None else None
+            self.results.record_work(work(self.document, path, probe.params, upload))
         self._judge(path, probe, answer, reproducer)
 
     def _check(self, operation: str, check: str, passed: bool, fail: Callable[[], None]) -> None:

@@ -20,6 +20,7 @@ from livepeer_conformance.config import RunConfig
 from livepeer_conformance.errors import CredentialsRefused
 from livepeer_conformance.evidence import Evidence
 from livepeer_conformance.exchanges import Exchange, fetcher, make_client, send
+from livepeer_conformance.gpu_work import upload_side, work
 from livepeer_conformance.properties import SemanticProperty, applicable_properties
 from livepeer_conformance.results import (
     GATEWAY_REACHABLE,
@@ -152,14 +153,15 @@ class PropertyRunner:
             if self.config.runs_check(p.name)
         ]
 
-    def requests_needed(self) -> int:
-        """Requests the property phase sends when nothing stops it early."""
+    def requests_needed(self, path: str | None = None) -> int:
+        """Requests the property phase sends (on `path`, or all) when nothing stops it early."""
         per_operation = [
-            len(_explicit_examples(self.document, path, self.config))
+            len(_explicit_examples(self.document, one, self.config))
             + self.config.max_examples
             + REPEATS_PER_OPERATION
-            + len(self._error_probes(path))
-            for path in self.paths
+            + len(self._error_probes(one))
+            for one in self.paths
+            if path is None or one == path
         ]
         return sum(per_operation)
 
@@ -194,6 +196,30 @@ class PropertyRunner:
             f"the gateway refused {what}: {exchange.operation} answered {exchange.status} "
             "to a valid request"
         )
+
+    def first_requests(self, path: str) -> int:
+        """Requests `run_first` sends on `path`: its first explicit example, twice with a seed."""
+        return 2 if "seed" in _explicit_examples(self.document, path, self.config)[0] else 1
+
+    def run_first(self) -> None:
+        """The first explicit example of every operation, judged by every active property (sent
+        twice when it has a seed, for the same-seed properties), before any phase explores."""
+        try:
+            for path in self.paths:
+                params = _explicit_examples(self.document, path, self.config)[0]
+                image = (
+                    ("image/png", encode_image(16, 24, (200, 120, 40), "PNG"))
+                    if _is_multipart(self.document, path)
+                    else None
+                )
+                exchange = self._send(path, params, image)
+                if exchange is None:
+                    continue
+                if "seed" in params and exchange.media:
+                    exchange.repeat = self._send(path, params, image)
+                self._judge(exchange)
+        except _BudgetSpent:
+            self.results.record_note(f"semantic properties: stopped early, {self._stop_reason()}")
 
     def run(self) -> None:
         """Explore every image operation of the spec, then probe its declared errors."""
@@ -296,6 +322,7 @@ class PropertyRunner:
     ) -> Exchange | None:
         self._spend()
         operation = f"POST {path}"
+        self.results.record_request(operation)
         self.progress(f"properties: {operation}")
         probe = Exchange(path, params, image, 0, None, self.fetch)
         request = Evidence(f"POST {self.base_url}{path}", "(no answer)", "", "")
@@ -355,6 +382,8 @@ class PropertyRunner:
         self.budget.record_answer()
         if 200 <= exchange.status < 300:
             self.results.record_accepted(operation)
+            upload = upload_side(image[1]) if image is not None else None
+            self.results.record_work(work(self.document, path, params, upload))
         self._judge_token_echo(exchange)
         return exchange
 

@@ -18,6 +18,7 @@ from livepeer_conformance.evidence import Evidence
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Departure, RunResults
+from livepeer_conformance.schedule import PHASES, REACHABILITY, Schedule
 
 JUNIT_FILE = "conformance.junit.xml"
 MARKDOWN_FILE = "conformance.md"
@@ -47,10 +48,25 @@ class RunReport:
     #: Departures from `recommended` rules under a profile that does not fail on them: listed,
     #: never changing the outcome.
     advisories: list[Departure] = field(default_factory=list)
+    #: The run's schedule: requests planned per operation × phase (what was spent is in results).
+    schedule: Schedule | None = None
 
     @property
     def conforms(self) -> bool:
         return self.outcome is Outcome.CONFORMS
+
+
+def schedule_rows(report: RunReport) -> list[tuple[str, str, int, int]]:
+    """(operation, phase, planned, spent) of every pair with requests planned or spent."""
+    planned = report.schedule.planned if report.schedule is not None else {}
+    spent = report.results.spent
+    operations = list(planned) + sorted({op for op, _ in spent} - set(planned))
+    return [
+        (operation, phase, planned.get(operation, {}).get(phase, 0), spent[(operation, phase)])
+        for phase in (REACHABILITY, *PHASES)
+        for operation in operations
+        if planned.get(operation, {}).get(phase, 0) or spent[(operation, phase)]
+    ]
 
 
 def _rows(results: RunResults) -> list[tuple[str, int, int, int]]:
@@ -158,6 +174,17 @@ def markdown(report: RunReport) -> str:
         lines += _markdown_entry(departure, "")
     if report.replay_hint and (report.new or report.accepted or report.advisories):
         lines += ["", report.replay_hint, ""]
+    lines += [
+        "",
+        "## Schedule",
+        "",
+        f"GPU work of the accepted requests: {report.results.work_done:,} "
+        "(output pixels × inference steps × images).",
+        "",
+        "| operation | phase | planned | spent |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    lines += [f"| `{op}` | {ph} | {pl} | {sp} |" for op, ph, pl, sp in schedule_rows(report)]
     if report.not_covered or report.results.notes:
         lines += ["", "## Not covered", ""]
         lines += [f"- {note}" for note in report.results.notes]
@@ -214,6 +241,11 @@ def as_json(report: RunReport) -> str:
         "not_covered": [n.to_dict() for n in report.not_covered],
         "notes": results.notes,
         "replay": report.replay_hint,
+        "gpu_work_spent": results.work_done,
+        "schedule": [
+            {"operation": op, "phase": ph, "planned": pl, "spent": sp}
+            for op, ph, pl, sp in schedule_rows(report)
+        ],
     }
     return json.dumps(document, indent=2) + "\n"
 

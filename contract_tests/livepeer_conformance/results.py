@@ -110,6 +110,11 @@ class RunResults:
     notes: list[str] = field(default_factory=list)
     #: Requests the gateway accepted (answered 2xx), by operation.
     accepted: Counter[str] = field(default_factory=Counter)
+    #: Requests sent, by (operation, phase of the schedule); the runner sets `phase`.
+    spent: Counter[tuple[str, str]] = field(default_factory=Counter)
+    phase: str = ""
+    #: GPU work of the accepted requests: output pixels × inference steps × images.
+    work_done: int = 0
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -123,6 +128,16 @@ class RunResults:
         """Count one request the gateway accepted on `operation`."""
         with self._lock:
             self.accepted[operation] += 1
+
+    def record_request(self, operation: str) -> None:
+        """Count one request sent on `operation`, under the current phase of the schedule."""
+        with self._lock:
+            self.spent[(operation, self.phase)] += 1
+
+    def record_work(self, units: int) -> None:
+        """Add the GPU work of one accepted request."""
+        with self._lock:
+            self.work_done += units
 
     def record_failure(
         self,

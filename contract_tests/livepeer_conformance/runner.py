@@ -17,13 +17,25 @@ from livepeer_gateway_spec import TOKEN_ENV
 from livepeer_conformance.baseline import load_baseline, split_by_baseline, write_baseline
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
-from livepeer_conformance.edge_probes import EDGE_PROBES, EdgeProber
+from livepeer_conformance.edge_probes import EdgeProber
 from livepeer_conformance.errors import GatewayUnreachable
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.property_phase import PropertyRunner
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.report import RunReport
 from livepeer_conformance.results import Moment, RunResults
+from livepeer_conformance.schedule import (
+    CREDENTIALS,
+    EDGE_PROBES,
+    FIRST_PROPERTIES,
+    NO_OPERATION,
+    PROPERTIES,
+    REACHABILITY,
+    REFUSAL_PROBES,
+    SPEC_CHECKS,
+    Schedule,
+    plan,
+)
 from livepeer_conformance.sources import split_by_source
 from livepeer_conformance.spec_checks import run_spec_checks, spec_checks_of
 from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED
@@ -103,16 +115,67 @@ class ProgressLine:
             self.stream.flush()
 
 
-def property_reserve(config: RunConfig, properties: PropertyRunner) -> int:
-    """Requests the spec phase leaves for the property phase."""
-    if not config.runs_properties:
-        return 0
-    return min(properties.requests_needed(), config.max_requests // 2)
+def demand_of(
+    config: RunConfig, properties: PropertyRunner, prober: EdgeProber
+) -> dict[str, dict[str, int]]:
+    """Operation -> phase -> requests the phase sends on it when nothing stops it early."""
+    demand: dict[str, dict[str, int]] = {}
+    for path in properties.paths:
+        operation = f"POST {path}"
+        refusals = len(prober.refusal_probes(operation))
+        first = properties.first_requests(path) if config.runs_properties else 0
+        demand[operation] = {
+            CREDENTIALS: 1,
+            REFUSAL_PROBES: refusals,
+            FIRST_PROPERTIES: first,
+            EDGE_PROBES: prober.requests_needed(operation) - refusals,
+            PROPERTIES: properties.requests_needed(path) if config.runs_properties else 0,
+        }
+    return demand
 
 
-def probe_reserve(config: RunConfig, prober: EdgeProber) -> int:
-    """Requests the spec phase leaves for the edge probes: one per probe, at most half."""
-    return min(prober.requests_needed(), config.max_requests // 2)
+@contextlib.contextmanager
+def _capped(budget: RequestBudget, requests: int) -> Iterator[None]:
+    """Let the block send at most `requests` more requests."""
+    with budget.holding_back(max(budget.limit - budget.spent - requests, 0)):
+        yield
+
+
+def _run_spec_phase(
+    live: RunConfig,
+    config: RunConfig,
+    budget: RequestBudget,
+    results: RunResults,
+    progress: ProgressLine,
+    schedule: Schedule,
+) -> None:
+    """schemathesis over one operation at a time, each within its share of the schedule; a share
+    an operation leaves unused passes to the next, so the operations with the fewest request
+    fields (the fewest coverage cases) go first."""
+    assert live.base_url is not None
+    document = spec.load_spec(live.spec_path)
+
+    def fields(operation: str) -> int:
+        return len(spec.request_body(document, operation.split(" ", 1)[1])[1].get("properties", {}))
+
+    carried = 0
+    for operation in sorted(schedule.operations, key=fields):
+        share = schedule.planned[operation].get(SPEC_CHECKS, 0) + carried
+        if share <= 0 or budget.stopping or budget.gateway_stopped_answering:
+            carried = share
+            continue
+        before = budget.spent
+        one = dataclasses.replace(live, operations=frozenset({operation.split(" ", 1)[1]}))
+        with _capped(budget, share):
+            run_spec_checks(
+                one,
+                live.base_url,
+                budget,
+                results,
+                progress,
+                bounded=config.base_url is not None,
+            )
+        carried = max(share - (budget.spent - before), 0)
 
 
 def expected_checks(config: RunConfig, properties: PropertyRunner) -> dict[str, list[str]]:
@@ -175,6 +238,7 @@ def run(
     interrupted = False
     skipped = ""
     prober: EdgeProber | None = None
+    schedule: Schedule | None = None
     if not [p for p in spec.image_operations(document).values() if config.checks_operation(p)]:
         results.record_note("the spec declares no operation to check")
     else:
@@ -185,8 +249,12 @@ def run(
             prober = EdgeProber(live, live.base_url, budget, results, progress, properties)
             expected = expected_checks(live, properties)
             try:
-                budget.try_spend()  # the probe is a request like any other
+                schedule = plan(config.max_requests, demand_of(live, properties, prober))
+                results.phase = REACHABILITY
+                if budget.try_spend():  # the probe is a request like any other
+                    results.record_request(NO_OPERATION)
                 probe(live.base_url, live.request_timeout)
+                results.phase = CREDENTIALS
                 properties.preflight()
                 if properties.out_of_bounds:
                     skipped = "not run: an answer broke the response limits"
@@ -195,23 +263,25 @@ def run(
                         "response limits"
                     )
                 else:
-                    reserve = property_reserve(live, properties) + probe_reserve(live, prober)
-                    with budget.holding_back(reserve):
-                        run_spec_checks(
-                            live,
-                            live.base_url,
-                            budget,
-                            results,
-                            progress,
-                            bounded=config.base_url is not None,
-                        )
+                    results.phase = REFUSAL_PROBES
+                    with _capped(budget, schedule.phase_total(REFUSAL_PROBES)):
+                        prober.run_refusals()
+                    if live.runs_properties:
+                        results.phase = FIRST_PROPERTIES
+                        with _capped(budget, schedule.phase_total(FIRST_PROPERTIES)):
+                            properties.run_first()
+                    results.phase = SPEC_CHECKS
+                    _run_spec_phase(live, config, budget, results, progress, schedule)
+                results.phase = EDGE_PROBES
                 if budget.stopping:
                     pass  # interrupted: the notes already say where each phase stopped
                 elif budget.gateway_stopped_answering:
                     results.record_note("edge probes: not run, the gateway stopped answering")
                 else:
-                    with budget.holding_back(property_reserve(live, properties)):
+                    reserve = schedule.phase_total(PROPERTIES) if live.runs_properties else 0
+                    with budget.holding_back(reserve):
                         prober.run()
+                results.phase = PROPERTIES
                 if budget.stopping:
                     pass  # interrupted: the notes already say where each phase stopped
                 elif live.runs_properties and budget.gateway_stopped_answering:
@@ -260,6 +330,7 @@ def run(
         interrupted=interrupted,
         open_gateway=config.open_gateway,
         replay_hint=_replay_hint(config),
+        schedule=schedule,
     )
 
 

@@ -25,6 +25,7 @@ from livepeer_conformance.bounding_proxy import MARKER_HEADER, bounding_proxy
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.evidence import Evidence, body_excerpt, curl_for_request, status_line
+from livepeer_conformance.gpu_work import upload_side, work
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import (
     GATEWAY_REACHABLE,
@@ -95,6 +96,11 @@ class _SpecRun:
     def stop_when_spent(self) -> None:
         if self.budget.exhausted or self.budget.stopping:
             self.stop()
+
+
+@lru_cache(maxsize=4)
+def _document(spec_file: str) -> dict[str, Any]:
+    return spec.load_spec(spec_file)
 
 
 @lru_cache(maxsize=16)
@@ -169,6 +175,7 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
     ) -> None:
         run.budget.record_answer()
         run.budget.record_spent()
+        run.results.record_request(case.operation.label)
         if MARKER_HEADER.lower() in {k.lower() for k in response.headers}:
             run.out_of_bounds.add(case.id)
             run.stop_when_spent()
@@ -178,6 +185,7 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
         run.answered[case.id] = (moment, evidence, reproducer)
         if 200 <= response.status_code < 300:
             run.results.record_accepted(case.operation.label)
+            run.results.record_work(_work(case, run.config))
         _judge_token_echo(case, response, run, evidence, reproducer)
         run.stop_when_spent()
 
@@ -187,8 +195,18 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
     ) -> None:
         run.budget.record_transport_failure()
         run.budget.record_spent()
+        run.results.record_request(case.operation.label)
         run.unanswered_at.append(run.results.clock())
         run.stop_when_spent()
+
+
+def _work(case: schemathesis.Case, config: RunConfig) -> int:
+    """GPU work of an accepted case (a body that is not an object asks for none)."""
+    if not isinstance(case.body, dict):
+        return 0
+    image = case.body.get("image")
+    upload = upload_side(image) if isinstance(image, bytes) else None
+    return work(_document(str(config.spec_path)), case.operation.path, case.body, upload)
 
 
 def _judge_token_echo(
@@ -467,5 +485,5 @@ def _stop_explanation(budget: RequestBudget, phase: str) -> str:
     if budget.gateway_stopped_answering:
         return f"{phase}: stopped after the gateway failed to answer repeatedly"
     if budget.share < budget.limit:
-        return f"{phase}: stopped at {budget.share} requests, the rest kept for the properties"
+        return f"{phase}: stopped at request {budget.share}, the end of its share of the schedule"
     return f"{phase}: stopped at the request budget ({budget.limit} requests)"

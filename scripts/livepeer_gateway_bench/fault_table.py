@@ -7,6 +7,7 @@ is run with several seeds to count false positives. At most two runs go at a tim
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import subprocess
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livepeer_conformance.config import DEFAULT_MAX_REQUESTS
 from livepeer_conformance.report import JSON_FILE
 from livepeer_gateway_spec.cli import OneLineParser
 from livepeer_reference_gateway import FAULTS, Fault
@@ -32,6 +34,8 @@ WORKERS = 2
 #: A run that takes longer than this is stopped and reported as not detected.
 RUN_TIMEOUT_SECONDS = 300.0
 EXIT_DEPARTURES = 1
+#: Budgets below the default the catalogue also runs at (`--budgets`), for detection vs budget.
+DEFAULT_BUDGETS: tuple[int, ...] = (30, 60, 120)
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "faults.md"
 
@@ -42,6 +46,8 @@ class SuiteRun:
 
     fault: str | None
     seed: int
+    #: `--max-requests` of the run; None for the suite's default.
+    budget: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,8 @@ def run_suite(run: SuiteRun, report_dir: Path) -> Outcome:
     arguments = suite_arguments(FAULTS[run.fault]) if run.fault else []
     command = [sys.executable, "-m", "livepeer_conformance.cli", "run", "--seed", str(run.seed)]
     command += ["--report-dir", str(report_dir), *arguments]
+    if run.budget is not None:
+        command += ["--max-requests", str(run.budget)]
     started = time.perf_counter()
     try:
         finished = subprocess.run(
@@ -165,6 +173,55 @@ def run_all(runs: Sequence[SuiteRun], workdir: Path, workers: int = WORKERS) -> 
 def catalogue_runs(seed: int = SEED, clean_seeds: Sequence[int] = CLEAN_SEEDS) -> list[SuiteRun]:
     """One run per registered fault with `seed`, then one clean run per seed of `clean_seeds`."""
     return [SuiteRun(name, seed) for name in FAULTS] + [SuiteRun(None, s) for s in clean_seeds]
+
+
+def budget_runs(budgets: Sequence[int], seed: int = SEED) -> list[SuiteRun]:
+    """One run per fault (conformant variants left out) at each of `budgets`."""
+    return [
+        SuiteRun(name, seed, budget)
+        for budget in budgets
+        for name, fault in FAULTS.items()
+        if not fault.conformant
+    ]
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    """Detection of the catalogue's faults at one request budget."""
+
+    budget: int
+    detected: int
+    faults: int
+    median_requests: float | None
+
+
+def budget_rows(outcomes: Sequence[Outcome], default: Summary) -> list[BudgetRow]:
+    """A row per budget of `outcomes`, and the default budget's row from `default`."""
+    rows = []
+    for budget in sorted({o.run.budget for o in outcomes if o.run.budget is not None}):
+        summary = summarize([o for o in outcomes if o.run.budget == budget], 0.0)
+        rows.append(
+            BudgetRow(budget, summary.detected, len(summary.faults), summary.median_requests())
+        )
+    rows.append(
+        BudgetRow(
+            DEFAULT_MAX_REQUESTS, default.detected, len(default.faults), default.median_requests()
+        )
+    )
+    return rows
+
+
+def budget_table(rows: Sequence[BudgetRow]) -> str:
+    """Detection rate and median requests to first detection against the budget, as Markdown."""
+    lines = [
+        "| `--max-requests` | detected | rate | median requests to first detection |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        rate = f"{row.detected / row.faults:.0%}" if row.faults else "—"
+        median = f"{row.median_requests:g}" if row.median_requests is not None else "—"
+        lines.append(f"| {row.budget} | {row.detected}/{row.faults} | {rate} | {median} |")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -315,29 +372,31 @@ DETERMINISM = """
 ## Deterministic detection
 
 No fault is caught by chance of generation: each is caught by a request that every run sends
-whatever its seed. In the order a default run sends them (request counts of the seed-1 run;
-the edge probes and the property phase move with the spec phase's length):
+whatever its seed. In the order of the run's schedule (request counts of the seed-1 run; the
+later phases move with the spec phase's length):
 
-- requests 2 to 4, the credentials check (one cheap valid request per operation): a token
-  echoed in the body;
-- request 5 and on, the spec's own examples: every response-shape fault, an undeclared success
-  status, JSON labelled text/plain; request 6, schemathesis's auth checks on the first
-  answered example (`ignored_auth`);
-- requests 9 to about 80, schemathesis's coverage phase, which enumerates rather than draws:
-  missing fields, values just outside the declared bounds, wrong types, missing or wrong
-  credentials, and so the error bodies and the 401 answers; a missing endpoint; and
-  `intermittent_unavailable`, which refuses every second image request;
-- from about request 310, the edge probes: each bounded number at its extremes and one past
-  them (`strength` past 0..1, a documented bound, fails `accepts_out_of_range` by default),
-  the seeds 0, 1, 2^32-1, 2^64 and -1, blank, `|`-only and very long prompts, `loras` that
-  are not JSON objects, a multipart body without its boundary or its file part, uploads that
-  are not images or are truncated, and each listed image type: the wide-seed, seed-0,
-  `loras`, blank-prompt, multipart-body, text/plain-5xx and undecodable-image faults, and the
-  first semantic answers (sizes, decodable URLs);
-- then the property phase's explicit requests, sent before any drawn one: a two-image batch
-  with seed 123 sent twice (image count, seeds, sizes, decodable URLs, same seeds and, in the
-  strict profile, same pixels), the same batch without a seed (distinct seeds), an
-  image-to-image and an upscale of a fixed 16x24 PNG; and near the end its error probes.
+- request 1, the reachability probe; requests 2 to 4, the credentials check (one cheap valid
+  request per operation): a token echoed in the body;
+- requests 5 to about 15, round-robin across the operations, one edge probe per refusal class
+  (a missing required field, a number that is not an integer, a value out of range, an upload
+  that is not an image): the missing-field, invalid-value, out-of-range, wide-seed and
+  undecodable-image faults, a 5xx labelled text/plain, and reshaped error bodies;
+- requests 16 to 21, the first property requests, a two-image batch with seed 123 per
+  operation sent twice: the semantic faults (image count, seeds, sizes, decodable URLs, the
+  input's size and the upscale factor, and in the strict profile the same pixels);
+- from about request 20, the spec phase, one operation at a time within its share of the
+  budget, the one with the fewest fields (upscale) first: the spec's own examples (every
+  response-shape fault, an undeclared success status, JSON labelled text/plain, the auth
+  checks on the first answered example), then schemathesis's coverage phase, which enumerates
+  rather than draws: missing fields, values just outside the declared bounds, wrong types,
+  missing or wrong credentials, and so the error bodies and the 401 answers; a missing
+  endpoint; and `intermittent_unavailable`, which refuses every second image request;
+- then the rest of the edge probes, round-robin across the operations: each bounded number at
+  its extremes and one past them, the seeds 0, 1, 2^32-1, 2^64 and -1, blank, `|`-only and
+  very long prompts, `loras` that are not JSON objects, a multipart body without its boundary
+  or its file part, truncated uploads, and each listed image type: the seed-0, `loras`,
+  blank-prompt and multipart-body faults;
+- then the property phase's drawn requests, and near the end its error probes.
 
 Some faults need options the default run does not have, recorded once in their registry
 entries (`needs_profile`, `needs_timeout`) and read from there by the tests, `make faults` and
@@ -349,12 +408,34 @@ runs with `--timeout 1` (the fault holds answers back 3 s; the default timeout i
 """
 
 
-def document(summary: Summary) -> str:
+BUDGET_INTRO = """
+## Detection against the budget
+
+Every fault (conformant variants left out) run again with a smaller `--max-requests`, same seed
+and options; at the smaller budgets a run is also incomplete, and a fault counts as detected
+when the run reports one of its checks as a departure.
+
+"""
+
+
+def document(summary: Summary, budgets: Sequence[BudgetRow] = ()) -> str:
     """docs/faults.md: what the catalogue is, how to add a fault, the table and the totals."""
     clean_seeds = ", ".join(str(o.run.seed) for o in summary.clean)
     seed = summary.faults[0].run.seed if summary.faults else SEED
     intro = DOCUMENT_INTRO.format(seed=seed, clean_seeds=clean_seeds)
-    return f"{intro}\n{detection_table(summary)}{DETERMINISM}"
+    by_budget = f"{BUDGET_INTRO}{budget_table(budgets)}" if budgets else ""
+    return f"{intro}\n{detection_table(summary)}{by_budget}{DETERMINISM}"
+
+
+def _budgets(text: str) -> list[int]:
+    """`30,60,120` as budgets below the default (the default run is the main table's)."""
+    try:
+        values = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError("budgets must be at least 1")
+    return [value for value in values if value != DEFAULT_MAX_REQUESTS]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -362,15 +443,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = OneLineParser(prog="make faults", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=REPORT, help="Markdown report path")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of every fault's run")
+    parser.add_argument(
+        "--budgets",
+        type=_budgets,
+        default=list(DEFAULT_BUDGETS),
+        help="comma-separated request budgets to run the catalogue at too ('' for none)",
+    )
     args = parser.parse_args(argv)
     if not args.output.parent.is_dir():
         parser.error(f"no directory {args.output.parent}")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
         outcomes = run_all(catalogue_runs(args.seed), Path(tmp))
-    summary = summarize(outcomes, time.perf_counter() - started)
+        summary = summarize(outcomes, time.perf_counter() - started)
+        by_budget = run_all(budget_runs(args.budgets, args.seed), Path(tmp) / "budgets")
+    rows = budget_rows(by_budget, summary) if args.budgets else []
     print(terminal_table(summary))
-    args.output.write_text(document(summary), encoding="utf-8")
+    if rows:
+        print("\n" + budget_table(rows).replace("`", ""))
+    args.output.write_text(document(summary, rows), encoding="utf-8")
     print(f"wrote {args.output}")
     complete = (
         summary.detected == len(summary.faults)

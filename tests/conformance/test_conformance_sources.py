@@ -182,8 +182,13 @@ def test_edge_probes_reach_every_edge_at_minimal_cost() -> None:
     assert probes == probes_for(document, "/text-to-image", config)  # deterministic
     seeds = {p.params["seed"] for p in probes if "seed" in p.params}
     assert {0, 1, 2**32 - 1, 2**64} <= seeds
-    prompts = {p.params["prompt"] for p in probes}
+    prompts = {p.params["prompt"] for p in probes if "prompt" in p.params}
     assert {"", "|"} <= prompts and any(len(text) >= 10_000 for text in prompts)
+    # One probe of each refusal class the operation has (no upload: no "not an image").
+    refusals = {p.refusal for p in probes} - {""}
+    assert refusals == {"missing required field", "wrong type", "out of range"}
+    (no_prompt,) = [p for p in probes if p.rule == "prompt.required"]
+    assert "prompt" not in no_prompt.params and no_prompt.expect == "refuse"
     assert {"{}", "[]", "9"} <= {p.params.get("loras") for p in probes}
     most_steps = [p for p in probes if p.params["num_inference_steps"] == 150]
     assert [(p.params["width"], p.params["height"]) for p in most_steps] == [(64, 64)]

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from livepeer_conformance.config import DEFAULT_MAX_REQUESTS
 from livepeer_gateway_bench.fault_table import (
     Outcome,
     SuiteRun,
+    budget_rows,
+    budget_table,
     document,
     summarize,
     terminal_table,
@@ -79,3 +82,37 @@ def test_wrong_argument_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "no directory" in result.stderr
     assert not missing.parent.exists()
+
+
+def test_budget_table_counts_detection_and_median_per_budget() -> None:
+    caught, missed, *_ = _outcomes()
+    small = [
+        Outcome(SuiteRun("upscale_not_4x", 1, 30), 3, (), 30, 1.0),  # incomplete: not detected
+        Outcome(
+            SuiteRun("size_ignored", 1, 30),
+            1,
+            (_departure("text_to_image_has_requested_size", 17, 0.4),),
+            30,
+            1.0,
+        ),
+    ]
+    rows = budget_rows(small, summarize([caught, missed], 1.0))
+    assert [(r.budget, r.detected, r.faults, r.median_requests) for r in rows] == [
+        (30, 1, 2, 17),
+        (DEFAULT_MAX_REQUESTS, 1, 2, 333),
+    ]
+    table = budget_table(rows)
+    assert "| 30 | 1/2 | 50% | 17 |" in table
+    assert "## Detection against the budget" in document(summarize([caught, missed], 1.0), rows)
+
+
+def test_budgets_must_be_integers(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "livepeer_gateway_bench.fault_table", "--budgets", "30,lots"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--budgets" in result.stderr

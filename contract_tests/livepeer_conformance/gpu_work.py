@@ -1,0 +1,59 @@
+"""GPU work of a request, in output pixels × inference steps × images.
+
+A field the request leaves out counts at the spec's default; an operation without `width` and
+`height` (image-to-image, upscale) makes an image of its upload's size, times the operation's
+`x-upscale-factor` when it declares one.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import livepeer_gateway_spec as spec
+from PIL import Image
+
+
+def _number(value: Any, default: Any) -> int:
+    if isinstance(value, bool):
+        return int(default or 1)
+    if isinstance(value, int | float):
+        return max(int(value), 0)
+    if isinstance(value, str):
+        try:
+            return max(int(float(value)), 0)
+        except ValueError:
+            return int(default or 1)
+    return int(default or 1)
+
+
+def upload_side(image: bytes | None) -> tuple[int, int] | None:
+    """(width, height) of an uploaded image, or None when it does not decode."""
+    if not image:
+        return None
+    try:
+        with Image.open(io.BytesIO(image)) as decoded:
+            return decoded.size
+    except Exception:  # noqa: BLE001 - any undecodable upload makes no image
+        return None
+
+
+def work(
+    document: dict[str, Any], path: str, body: dict[str, Any], upload: tuple[int, int] | None
+) -> int:
+    """Output pixels × steps × images of the request `body` to the operation at `path`."""
+    properties = spec.request_body(document, path)[1].get("properties", {})
+
+    def field(name: str) -> int:
+        default = properties.get(name, {}).get("default", 1)
+        return _number(body.get(name, default), default) if name in properties else 1
+
+    if "width" in properties or "height" in properties:
+        pixels = field("width") * field("height")
+    elif upload is not None:
+        operation = spec.operation(document, path)
+        factor = spec.upscale_factors(document).get(operation.get("operationId", path), 1)
+        pixels = upload[0] * upload[1] * factor * factor
+    else:
+        return 0
+    return pixels * field("num_inference_steps") * field("num_images_per_prompt")
