@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,20 +44,42 @@ class AnswerLimits:
 
 
 def read_bounded(response: httpx.Response, limits: AnswerLimits, started: float) -> bytes:
-    """The body of a streamed `response`, or `AnswerOutOfBounds` as soon as a limit is passed."""
-    declared = response.headers.get("content-length", "")
+    """The body of a streamed httpx `response`, or `AnswerOutOfBounds` once a limit is passed."""
+    return collect_bounded(
+        response.headers,
+        response.iter_bytes(),
+        lambda: response.num_bytes_downloaded,
+        limits,
+        started,
+    )
+
+
+def collect_bounded(
+    headers: Mapping[str, str],
+    decoded_chunks: Iterable[bytes],
+    bytes_on_the_wire: Callable[[], int],
+    limits: AnswerLimits,
+    started: float,
+) -> bytes:
+    """A streamed body, whatever client reads it, or `AnswerOutOfBounds` once a limit is passed.
+
+    `decoded_chunks` are the body's chunks after any content decoding; `bytes_on_the_wire` says
+    how many bytes have arrived so far, before decoding.
+    """
+    declared = headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limits.max_bytes:
         raise AnswerOutOfBounds(
             f"response larger than {limits.max_bytes} bytes (Content-Length {declared})"
         )
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_bytes():
+    for chunk in decoded_chunks:
         size += len(chunk)
-        if response.num_bytes_downloaded > limits.max_bytes:
+        if bytes_on_the_wire() > limits.max_bytes:
             raise AnswerOutOfBounds(f"response larger than {limits.max_bytes} bytes")
         if size > limits.max_decoded_bytes:
-            raise AnswerOutOfBounds(f"response decompresses to more than {limits.max_bytes} bytes")
+            what = "decompresses to more" if headers.get("content-encoding") else "larger"
+            raise AnswerOutOfBounds(f"response {what} than {limits.max_bytes} bytes")
         if time.monotonic() - started > limits.deadline:
             raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
         chunks.append(chunk)

@@ -33,7 +33,12 @@ from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
-from livepeer_conformance.bounded import AnswerLimits, AnswerOutOfBounds, parse_json
+from livepeer_conformance.bounded import (
+    AnswerLimits,
+    AnswerOutOfBounds,
+    collect_bounded,
+    parse_json,
+)
 
 #: Header of the stand-in answer the proxy gives in place of one out of bounds.
 MARKER_HEADER = "X-Livepeer-Conformance-Out-Of-Bounds"
@@ -60,26 +65,13 @@ def _read_bounded(
     response: urllib3.BaseHTTPResponse, limits: AnswerLimits, started: float
 ) -> bytes:
     """The decoded body of a streamed urllib3 `response`, within `limits`."""
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limits.max_bytes:
-        raise AnswerOutOfBounds(
-            f"response larger than {limits.max_bytes} bytes (Content-Length {declared})"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.stream(2**16, decode_content=True):
-        size += len(chunk)
-        if response.tell() > limits.max_bytes:
-            raise AnswerOutOfBounds(f"response larger than {limits.max_bytes} bytes")
-        if size > limits.max_decoded_bytes:
-            what = "decompresses to more" if response.headers.get("content-encoding") else "larger"
-            raise AnswerOutOfBounds(f"response {what} than {limits.max_bytes} bytes")
-        if time.monotonic() - started > limits.deadline:
-            raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
-        chunks.append(chunk)
-    if time.monotonic() - started > limits.deadline:
-        raise AnswerOutOfBounds(f"no complete answer within {limits.deadline:g} s", late=True)
-    return b"".join(chunks)
+    return collect_bounded(
+        response.headers,
+        response.stream(2**16, decode_content=True),
+        response.tell,
+        limits,
+        started,
+    )
 
 
 def _handler(
