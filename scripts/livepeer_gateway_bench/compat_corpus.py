@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,10 @@ from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec, pointer_tokens
 
 #: Where the cases live: one YAML file per case.
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "compat" / "corpus"
+#: The page whose table maps oasdiff's rule ids to this checker's classification.
+COMPAT_DOC = Path(__file__).resolve().parents[2] / "docs" / "compat.md"
+#: The heading of that table's section.
+OASDIFF_SECTION = "## Side by side with oasdiff's rule catalogue"
 
 #: A case's expected verdict: "breaking", "behaviour" or "compatible".
 Label = str
@@ -30,6 +35,8 @@ class CorpusCase:
     edits: tuple[dict[str, Any], ...]
     verdict: Label
     findings: frozenset[FindingKey]
+    #: oasdiff rule ids the case exercises (docs/compat.md maps each to our classification).
+    oasdiff: tuple[str, ...] = ()
 
     def documents(
         self, spec: dict[str, Any] | None = None
@@ -55,9 +62,38 @@ def load_cases(directory: Path = CORPUS_DIR) -> list[CorpusCase]:
                 findings=frozenset(
                     (f["severity"], f["pointer"]) for f in raw.get("findings") or ()
                 ),
+                oasdiff=tuple(raw.get("oasdiff") or ()),
             )
         )
     return cases
+
+
+@dataclass(frozen=True)
+class OasdiffRules:
+    """The oasdiff rule ids of docs/compat.md's mapping table, split by whether they apply."""
+
+    applicable: frozenset[str]
+    not_applicable: frozenset[str]
+
+
+_RULE_ID = re.compile(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`")
+
+
+def oasdiff_rules(document: Path = COMPAT_DOC) -> OasdiffRules:
+    """Every rule id named in the first column of the mapping table; a row whose classification
+    says "not applicable" puts its ids among those that cannot apply to an OpenAPI 3.1 document
+    like ours."""
+    applicable: set[str] = set()
+    not_applicable: set[str] = set()
+    text = document.read_text(encoding="utf-8")
+    section = text.split(OASDIFF_SECTION, 1)[1].split("\n## ", 1)[0]
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`"):
+            continue
+        ids = set(_RULE_ID.findall(cells[0]))
+        (not_applicable if cells[2].startswith("not applicable") else applicable).update(ids)
+    return OasdiffRules(frozenset(applicable - not_applicable), frozenset(not_applicable))
 
 
 def apply_edits(document: dict[str, Any], edits: Iterable[dict[str, Any]]) -> dict[str, Any]:

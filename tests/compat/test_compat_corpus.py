@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from livepeer_gateway_bench.compat_corpus import CorpusCase, load_cases, score
+from livepeer_gateway_bench.compat_corpus import CorpusCase, load_cases, oasdiff_rules, score
 from livepeer_gateway_compat import Comparison, compare
 from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec
 
@@ -35,6 +35,23 @@ def test_every_edit_changes_the_spec() -> None:
     for case in CASES:
         old, new = case.documents(spec)
         assert old != new, case.name
+
+
+def test_cases_name_only_mapped_oasdiff_rules() -> None:
+    """A case names only rule ids docs/compat.md's table maps, none it calls not applicable."""
+    rules = oasdiff_rules()
+    for case in CASES:
+        assert set(case.oasdiff) <= rules.applicable, (case.name, set(case.oasdiff) - rules.applicable)
+
+
+def test_every_applicable_oasdiff_rule_has_a_case() -> None:
+    """Every oasdiff rule id that can apply to an OpenAPI 3.1 document like ours is exercised by
+    at least one labelled case (the table has the rest, each with why it cannot apply)."""
+    rules = oasdiff_rules()
+    assert len(rules.applicable) > 250  # the table was read, not an empty section
+    named = {rule for case in CASES for rule in case.oasdiff}
+    missing = sorted(rules.applicable - named)
+    assert not missing, f"{len(missing)} rule(s) without a case: {', '.join(missing)}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
