@@ -41,7 +41,10 @@ def test_cases_name_only_mapped_oasdiff_rules() -> None:
     """A case names only rule ids docs/compat.md's table maps, none it calls not applicable."""
     rules = oasdiff_rules()
     for case in CASES:
-        assert set(case.oasdiff) <= rules.applicable, (case.name, set(case.oasdiff) - rules.applicable)
+        assert set(case.oasdiff) <= rules.applicable, (
+            case.name,
+            set(case.oasdiff) - rules.applicable,
+        )
 
 
 def test_every_applicable_oasdiff_rule_has_a_case() -> None:
