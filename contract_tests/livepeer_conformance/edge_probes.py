@@ -37,6 +37,8 @@ import httpx
 import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import Source
 
+from livepeer_conformance import answer_conformance
+from livepeer_conformance.answer_conformance import CONTENT_TYPE, STATUS_CODE
 from livepeer_conformance.bounded import (
     ANSWER_WITHIN_LIMITS,
     AnswerLimits,
@@ -71,8 +73,24 @@ MISSING_REQUIRED = "missing required field"
 WRONG_TYPE = "wrong type"
 OUT_OF_RANGE = "out of range"
 NOT_AN_IMAGE = "not an image"
-#: The refusal classes whose first probe each operation gets before any other phase explores.
-REFUSAL_CLASSES = (MISSING_REQUIRED, WRONG_TYPE, OUT_OF_RANGE, NOT_AN_IMAGE)
+NO_CREDENTIALS = "no credentials"
+WRONG_CREDENTIALS = "wrong credentials"
+#: The refusal classes whose first probe each operation gets before any other phase explores
+#: (the two credential classes only when the run has a token to leave out or replace).
+REFUSAL_CLASSES = (
+    MISSING_REQUIRED,
+    NO_CREDENTIALS,
+    WRONG_TYPE,
+    OUT_OF_RANGE,
+    NOT_AN_IMAGE,
+    WRONG_CREDENTIALS,
+)
+#: The token the wrong-credentials probe sends: not a secret, and the same in every run.
+WRONG_TOKEN = "conformance-suite-wrong-token"
+#: schemathesis's name for the rule that a request without valid credentials is refused.
+IGNORED_AUTH = "ignored_auth"
+#: Answers that say nothing of a credentials probe: no capacity, or too many requests.
+INCONCLUSIVE = (429, 503)
 
 
 #: Side of every uploaded probe image: a multiple of 8, so no pipeline needs to round it.
@@ -87,8 +105,6 @@ EXAMPLE_LORAS = '{"latent-consistency/lcm-lora-sdxl": 1.0}'
 FORM_VALUE_INLINE = 200
 #: Checks the probes report under, beyond schemathesis's and the properties' names.
 NOT_A_SERVER_ERROR = "not_a_server_error"
-STATUS_CODE = "status_code_conformance"
-CONTENT_TYPE = "content_type_conformance"
 DECLARED_BODY = "error_statuses_have_declared_body"
 REFUSES_INVALID = "negative_data_rejection"
 SERVES_VALID = "positive_data_acceptance"
@@ -101,6 +117,7 @@ _ENCODING = Source(
     "recommended", "openapi.yaml's `image` encoding lists it; the pages say only `file`"
 )
 _NOT_IMAGE = ("image/png", b"this is not an image")
+_SECURITY = source_of_check(IGNORED_AUTH)
 #: Pillow format of each media type the spec's encoding may list.
 _FORMATS = {
     "image/png": "PNG",
@@ -127,10 +144,14 @@ class Probe:
     image: tuple[str, bytes] | None = None
     #: Send the multipart body without the boundary parameter in its Content-Type.
     drop_boundary: bool = False
+    #: The credentials sent: the run's ("run"), none, or `WRONG_TOKEN` ("wrong").
+    credentials: Literal["run", "none", "wrong"] = "run"
 
     @property
     def refusal(self) -> str:
         """The refusal class the probe stands for, or "" (see `REFUSAL_CLASSES`)."""
+        if self.credentials != "run":
+            return NO_CREDENTIALS if self.credentials == "none" else WRONG_CREDENTIALS
         if self.expect != "refuse":
             return ""
         keyword = self.rule.rsplit(".", 1)[-1]
@@ -360,10 +381,50 @@ def probes_for(document: dict[str, Any], path: str, config: RunConfig) -> list[P
         probes += _prompt_probes(properties["prompt"], base)
     if LORAS in properties:
         probes += _loras_probes(base)
+    if config.token and not config.open_gateway:
+        probes += _auth_probes(base)
     probes = [dataclasses.replace(probe, image=image) for probe in probes]
     if multipart:
         probes += _upload_probes(document, path, base)
-    return probes
+    return interleave(probes)
+
+
+#: Within a family, the edges real gateways break most often go first (lower sorts first): a
+#: seed of 0 read as "no seed" and seeds past 2^31, prompts that split into nothing, `loras`
+#: that parse but are not objects; and every refusal before the matching accepted extreme.
+_FIRST_WITHIN_FAMILY: dict[str, tuple[str, ...]] = {
+    "seed": ("seed=0", "seed=4294967295", "seed=18446744073709551616", "seed=-1"),
+    "prompt": ("prompt only the | separator", "prompt only whitespace", 'prompt="" (empty)'),
+    "loras": ('loras="[]"', 'loras="9"', "loras=not JSON"),
+}
+
+
+def _within_family(probe: Probe) -> tuple[int, int]:
+    firsts = _FIRST_WITHIN_FAMILY.get(probe.family, ())
+    rank = next((i for i, edge in enumerate(firsts) if probe.edge.startswith(edge)), len(firsts))
+    return (rank, 0 if probe.expect == "refuse" else 1)
+
+
+def interleave(probes: list[Probe]) -> list[Probe]:
+    """The probes in sending order: one of each family in turn (in the order the families first
+    appear), each family's own most telling edges first, so that a small budget reaches every
+    family before any family's second probe."""
+    families: dict[str, list[Probe]] = {}
+    for probe in probes:
+        families.setdefault(probe.family, []).append(probe)
+    queues = [sorted(members, key=_within_family) for members in families.values()]
+    ordered: list[Probe] = []
+    for round_ in range(max((len(queue) for queue in queues), default=0)):
+        ordered += [queue[round_] for queue in queues if round_ < len(queue)]
+    return ordered
+
+
+def _auth_probes(base: dict[str, Any]) -> list[Probe]:
+    """The cheap valid request without credentials, and with a token the gateway never issued."""
+    return [
+        Probe("auth", "no credentials", base, "refuse", "security", _SECURITY, credentials="none"),
+        Probe("auth", "a wrong token", base, "refuse", "security", _SECURITY, credentials="wrong"),
+    ]
 
 
 class _BudgetSpent(Exception):
@@ -502,13 +563,22 @@ class EdgeProber:
             request = self.client.build_request("POST", url, content=body, headers=headers)
         return request
 
+    def _request_as_sent(self, path: str, probe: Probe) -> httpx.Request:
+        """The probe's request with the credentials it asks for."""
+        request = self._request(path, probe)
+        if probe.credentials != "run":
+            request.headers.pop("Authorization", None)
+        if probe.credentials == "wrong":
+            request.headers["Authorization"] = f"Bearer {WRONG_TOKEN}"
+        return request
+
     def _probe(self, path: str, probe: Probe) -> None:
         self._spend()
         operation = f"POST {path}"
         self._sent[operation] += 1
         self.results.record_request(operation)
         self.progress(f"edge probes: {operation} {probe.edge[:40]}")
-        request = self._request(path, probe)
+        request = self._request_as_sent(path, probe)
         reproducer = self._reproducer(path, probe, request)
         no_answer = Evidence(f"POST {self.base_url}{path}", "(no answer)", "", "")
         started = time.monotonic()
@@ -626,19 +696,34 @@ class EdgeProber:
             status < 500 or status == 503,
             fail(NOT_A_SERVER_ERROR, "Server error", f"answered {answer.shown()}"),
         )
-        declared = spec.operation(self.document, path).get("responses", {})
-        self._check(
-            operation,
-            STATUS_CODE,
-            str(status) in declared,
-            fail(
-                STATUS_CODE,
-                "Undocumented HTTP status code",
-                f"answered {answer.shown()}; declared: {', '.join(declared)}",
-            ),
+        judgements = answer_conformance.judge(
+            self.document,
+            path,
+            status,
+            answer.content_type,
+            answer.headers,
+            answer.body,
         )
-        if str(status) in declared and status != 200:
+        for judgement in judgements:
+            self._check(
+                operation,
+                judgement.check,
+                judgement.reason is None,
+                fail(
+                    judgement.check,
+                    judgement.title,
+                    f"answered {answer.shown()}; {judgement.reason}",
+                    what=judgement.title,
+                ),
+            )
+        conforming_error = status != 200 and all(
+            j.reason is None for j in judgements if j.check in (STATUS_CODE, CONTENT_TYPE)
+        )
+        if conforming_error and any(j.check == CONTENT_TYPE for j in judgements):
             self._judge_error_body(path, probe, answer, fail)
+        if probe.credentials != "run":
+            self._judge_auth(operation, probe, answer, fail)
+            return
         if probe.expect == "refuse" and 200 <= status < 300:
             self._check(
                 operation,
@@ -669,23 +754,39 @@ class EdgeProber:
         if status == 200 and probe.expect != "refuse":
             self._judge_properties(path, probe, answer, fail)
 
+    def _judge_auth(
+        self, operation: str, probe: Probe, answer: _Answer, fail: Callable[..., Callable[[], None]]
+    ) -> None:
+        """A request without the run's credentials is refused with 401 or 403: schemathesis's
+        `ignored_auth` with its titles, so that one fault is one cause whichever phase finds it."""
+        status = answer.status
+        if status in INCONCLUSIVE:
+            return  # busy or rate-limited: says nothing of the credentials; the check stays open
+        refused = status in (401, 403)
+        missing = probe.credentials == "none"
+        if 200 <= status < 300:
+            accepted = "requests without authentication" if missing else "invalid authentication"
+            title = f"API accepts {accepted}"
+        else:
+            request = "a request without authentication" if missing else "invalid authentication"
+            title = f"Unexpected response to {request}"
+        self._check(
+            operation,
+            IGNORED_AUTH,
+            refused,
+            fail(
+                IGNORED_AUTH,
+                title,
+                f"expected 401 or 403, answered {answer.shown()}",
+                probe.source,
+                what=title,
+            ),
+        )
+
     def _judge_error_body(
         self, path: str, probe: Probe, answer: _Answer, fail: Callable[..., Callable[[], None]]
     ) -> None:
         operation = f"POST {path}"
-        json_declared = answer.content_type.split(";")[0].strip().lower() == "application/json"
-        self._check(
-            operation,
-            CONTENT_TYPE,
-            json_declared,
-            fail(
-                CONTENT_TYPE,
-                "Undocumented Content-Type",
-                f"answered {answer.shown()}; declared: application/json",
-            ),
-        )
-        if not json_declared:
-            return
         # The property phase's own rule, so that one fault is one cause whichever phase finds it.
         declared_body = PROPERTIES[DECLARED_BODY]
         objection = declared_body.check(self._exchange(path, probe, answer), self.document)
@@ -745,9 +846,11 @@ class EdgeProber:
         # A broken bound is its cause (`seed.maximum`), with that bound's source; any other
         # finding is the class the other phases give it (`500 Server error`), so that one fault
         # is one cause whichever phase finds it. The edge probed is in the reason.
-        if source is not None and probe.rule:
+        if source is not None and probe.rule and check != IGNORED_AUTH:
             what = probe.rule
         what = what or title
+        if check == IGNORED_AUTH:
+            status = None  # schemathesis's cause for the same finding names no status
         self.results.record_failure(
             operation,
             check,
@@ -764,6 +867,12 @@ class EdgeProber:
         the token shown as `[redacted]`."""
         url = self.base_url + path
         auth = ["-H", f"Authorization: Bearer {REDACTED}"] if self.token else []
+        if probe.credentials == "none":
+            auth = []
+        elif probe.credentials == "wrong":
+            # From a file: a reproducer's `Bearer <value>` is always shown redacted.
+            header = self._save(f"Authorization: Bearer {WRONG_TOKEN}".encode(), "txt")
+            auth = ["-H", "@" + header]
         command = ["curl", "-sS", "-X", "POST", url, *auth]
         media_type = spec.request_body(self.document, path)[0]
         if media_type != "multipart/form-data":

@@ -14,6 +14,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from livepeer_gateway_spec import CHEAP, TOKEN_ENV
 
+from livepeer_conformance import answer_conformance
 from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, AnswerLimits, AnswerOutOfBounds
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
@@ -385,7 +386,34 @@ class PropertyRunner:
             upload = upload_side(image[1]) if image is not None else None
             self.results.record_work(work(self.document, path, params, upload))
         self._judge_token_echo(exchange)
+        self._judge_server_error(exchange)
+        self._judge_protocol(exchange)
         return exchange
+
+    def _judge_protocol(self, exchange: Exchange) -> None:
+        """Status, content type, success body and required headers, as schemathesis judges its
+        own answers (see `answer_conformance`)."""
+        judgements = answer_conformance.judge(
+            self.document,
+            exchange.path,
+            exchange.status,
+            exchange.content_type,
+            exchange.headers,
+            exchange.body,
+        )
+        for judgement in judgements:
+            if not self.config.runs_check(judgement.check):
+                continue
+            if judgement.reason is None:
+                self.results.record_pass(exchange.operation, judgement.check)
+            else:
+                self._record(
+                    exchange,
+                    judgement.check,
+                    judgement.title,
+                    f"answered {exchange.status}: {judgement.reason}",
+                    cause=cause_of(exchange.status, judgement.title),
+                )
 
     def _judge_token_echo(self, exchange: Exchange) -> None:
         """The answer just received must not carry the token its request sent, in any form."""
@@ -406,7 +434,6 @@ class PropertyRunner:
         )
 
     def _judge(self, exchange: Exchange) -> None:
-        self._judge_server_error(exchange)
         for prop in self.active(exchange.path):
             if not prop.applies(exchange):
                 continue

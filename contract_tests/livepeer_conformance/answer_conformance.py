@@ -1,0 +1,129 @@
+"""The protocol checks every answer to the suite's own requests goes through.
+
+schemathesis judges its own requests' answers; the suite's other phases (the credentials check,
+the refusal and edge probes, the semantic properties) send cheaper, more targeted requests,
+whose answers are held to the same OpenAPI rules: a declared status, a declared content type, a
+success body that matches its schema, and the declared required headers. The checks carry
+schemathesis's names and titles, so that one fault is one cause whichever phase finds it. A
+declared error status's body is judged by the `error_statuses_have_declared_body` property.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import livepeer_gateway_spec as spec
+
+STATUS_CODE = "status_code_conformance"
+CONTENT_TYPE = "content_type_conformance"
+RESPONSE_SCHEMA = "response_schema_conformance"
+RESPONSE_HEADERS = "response_headers_conformance"
+#: The checks of this module, in the order they judge an answer.
+CHECKS = (STATUS_CODE, CONTENT_TYPE, RESPONSE_SCHEMA, RESPONSE_HEADERS)
+
+#: schemathesis's title of each check's failure, which the cause repeats.
+TITLES = {
+    STATUS_CODE: "Undocumented HTTP status code",
+    CONTENT_TYPE: "Undocumented Content-Type",
+    RESPONSE_SCHEMA: "Response violates schema",
+    RESPONSE_HEADERS: "Missing required response headers",
+}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One check applied to one answer: `reason` is None when the answer passed it."""
+
+    check: str
+    reason: str | None
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.check]
+
+
+def declared_response(document: dict[str, Any], path: str, status: int) -> dict[str, Any] | None:
+    """The response object the spec declares for `status`: exact, then `4XX`-style, then
+    `default`; None when nothing covers it."""
+    responses = spec.operation(document, path).get("responses", {})
+    for key in (str(status), f"{status // 100}XX", f"{status // 100}xx", "default"):
+        if key in responses:
+            return responses[key]
+    return None
+
+
+def media_type(content_type: str) -> str:
+    """`application/json; charset=utf-8` as `application/json`."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _media_matches(actual: str, declared: Iterable[str]) -> bool:
+    for option in declared:
+        wanted = media_type(option)
+        if wanted in (actual, "*/*"):
+            return True
+        if wanted.endswith("/*") and actual.split("/", 1)[0] == wanted[:-2]:
+            return True
+    return False
+
+
+def judge(
+    document: dict[str, Any],
+    path: str,
+    status: int,
+    content_type: str,
+    headers: Iterable[tuple[str, str]],
+    body: Any,
+) -> list[Judgement]:
+    """Each check that applies to the answer, passed or not; a check that cannot apply (the
+    schema of an undeclared status, say) is left out rather than passed."""
+    response = declared_response(document, path, status)
+    if response is None:
+        declared = ", ".join(spec.operation(document, path).get("responses", {}))
+        return [Judgement(STATUS_CODE, f"Received: {status} Documented: {declared}")]
+    judgements = [Judgement(STATUS_CODE, None)]
+    content_types = response.get("content") or {}
+    actual = media_type(content_type)
+    if content_types:
+        matches = _media_matches(actual, content_types)
+        reason = (
+            None
+            if matches
+            else (
+                f"Received: {content_type or 'no Content-Type'} "
+                f"Documented: {', '.join(content_types)}"
+            )
+        )
+        judgements.append(Judgement(CONTENT_TYPE, reason))
+        schema = (content_types.get(actual) or {}).get("schema")
+        if matches and 200 <= status < 300 and schema is not None:
+            judgements.append(Judgement(RESPONSE_SCHEMA, _schema_objection(body, schema, status)))
+    required = [
+        name for name, header in (response.get("headers") or {}).items() if header.get("required")
+    ]
+    if required:
+        present = {name.lower() for name, _ in headers}
+        missing = [name for name in required if name.lower() not in present]
+        reason = (
+            "The following required headers are missing from the response: "
+            + ", ".join(f"`{name}`" for name in missing)
+            if missing
+            else None
+        )
+        judgements.append(Judgement(RESPONSE_HEADERS, reason))
+    return judgements
+
+
+def _schema_objection(body: Any, schema: dict[str, Any], status: int) -> str | None:
+    if body is None:
+        return f"the body is not JSON; validated against the response schema for status {status}"
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(schema).iter_errors(body)
+    )
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path) or "(the body)"
+    return f"{error.message} at {where}; validated against the response schema for status {status}"
