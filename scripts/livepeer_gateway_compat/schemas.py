@@ -752,6 +752,10 @@ def _diff_lifted_composition(pair: _Pair) -> bool:
                 continue
             if plain.constraints() & set(COMPOSITIONS):
                 continue
+            # In allOf a plain schema with nothing beside the shared constraints is no branch:
+            # `S & allOf: [A]` -> `S` is A removed (compared below), not an empty branch added.
+            if keyword == "allOf" and not plain.constraints() - shared:
+                continue
             # The plain schema's values (and their sources) against the branches, its
             # annotations against the wrapper's.
             constraints = {
