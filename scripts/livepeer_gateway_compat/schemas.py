@@ -306,8 +306,10 @@ def _diff_types(pair: _Pair) -> None:
     if old_types == new_types:
         return
     widened, narrowed = _accepts(new_types, old_types), _accepts(old_types, new_types)
-    if pair.textual and old_types is not None and new_types is not None and "string" in new_types:
-        widened = True  # as text, a value of any old type is also a string
+    if pair.textual and old_types is not None and new_types is not None:
+        # As text, a value of any type is also a string: to string widens, from string narrows.
+        widened = widened or "string" in new_types
+        narrowed = narrowed or "string" in old_types
     effect = Effect.WIDENED if widened else Effect.NARROWED if narrowed else Effect.CHANGED
     only_null = (
         old_types is not None

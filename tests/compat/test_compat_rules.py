@@ -397,3 +397,19 @@ def test_type_swap_to_string_widens_only_in_text_bodies(
             body = operation["requestBody"] if index == 0 else operation["responses"]["200"]
             body["content"] = {media_type: body["content"]["application/json"]}
         assert _one(old, new) == (severity, f"{REQ_V if index == 0 else RES_V}/type")
+
+
+@pytest.mark.parametrize(
+    ("media_type", "response_severity"),
+    [("application/json", "breaking-client"), ("text/plain", "breaking-gateway")],
+)
+def test_type_swap_from_string_narrows_in_text_bodies(
+    media_type: str, response_severity: str
+) -> None:
+    """string -> integer in a text response only narrows what gateways may send."""
+    plain = {"type": "object"}
+    old, new = (_spec(plain, _field({"type": kind})) for kind in ("string", "integer"))
+    for document in (old, new):
+        response = document["paths"]["/run"]["post"]["responses"]["200"]
+        response["content"] = {media_type: response["content"]["application/json"]}
+    assert _one(old, new) == (response_severity, f"{RES_V}/type")
