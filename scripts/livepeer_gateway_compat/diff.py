@@ -643,6 +643,7 @@ def _diff_media(
         where,
         side,
         old_at=(*old_at, "schema"),
+        textual=media.textual(old_at[-1]) and media.textual(at[-1]),
     )
     for key in ("example", "examples"):
         diff_documentation(walk, (*at, key), where, key, old.get(key), new.get(key))

@@ -47,6 +47,16 @@ def parse(text: str) -> MediaType:
     return MediaType(kind or "*", subtype or "*", frozenset(pairs))
 
 
+def textual(text: str) -> bool:
+    """Whether a body of this media type carries its values as text rather than as typed JSON:
+    a concrete type that is not `application/json` or `+json` (`text/plain`, `multipart/form-data`).
+    There `1` and `"1"` are the same characters, so a type changed to `string` refuses nothing."""
+    media_type = parse(text)
+    if "*" in (media_type.type, media_type.subtype):
+        return False  # a range may stand for JSON
+    return media_type.subtype != "json" and not media_type.subtype.endswith("+json")
+
+
 def find(target: MediaType, candidates: Iterable[str]) -> tuple[str | None, Effect | None]:
     """The key among `candidates` that stands for `target`, and how it differs.
 

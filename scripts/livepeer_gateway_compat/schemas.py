@@ -71,6 +71,8 @@ class _Pair:
     where: str
     side: Side
     field: str
+    #: In a body whose values travel as text (`media.textual`): a type changed to string widens.
+    textual: bool = False
 
     def add(
         self,
@@ -102,7 +104,10 @@ class _Pair:
 
     def recurse(self, old: Any, new: Any, old_at: Location, new_at: Location, field: str) -> None:
         """Compare two subschemas in the same message."""
-        diff_schema(self.walk, old, new, new_at, self.where, self.side, field=field, old_at=old_at)
+        diff_schema(
+            self.walk, old, new, new_at, self.where, self.side,
+            field=field, old_at=old_at, textual=self.textual,
+        )  # fmt: skip
 
 
 def diff_schema(
@@ -115,11 +120,15 @@ def diff_schema(
     *,
     field: str = "",
     old_at: Location | None = None,
+    textual: bool = False,
 ) -> None:
-    """Two versions of one schema (at `old_at` and `at`), in a message read by one side."""
+    """Two versions of one schema (at `old_at` and `at`), in a message read by one side;
+    `textual` when the message carries its values as text (`media.textual`)."""
     if old is None and new is None:
         return
-    pair = _Pair(walk, normalise(old, old_at or at), normalise(new, at), where, side, field)
+    pair = _Pair(
+        walk, normalise(old, old_at or at), normalise(new, at), where, side, field, textual
+    )
     if _diff_lifted_composition(pair):
         return
     _diff_keywords(pair)
@@ -297,6 +306,10 @@ def _diff_types(pair: _Pair) -> None:
     if old_types == new_types:
         return
     widened, narrowed = _accepts(new_types, old_types), _accepts(old_types, new_types)
+    if pair.textual and old_types is not None and new_types is not None:
+        # As text, a value of any type is also a string: to string widens, from string narrows.
+        widened = widened or "string" in new_types
+        narrowed = narrowed or "string" in old_types
     effect = Effect.WIDENED if widened else Effect.NARROWED if narrowed else Effect.CHANGED
     only_null = (
         old_types is not None
@@ -786,7 +799,7 @@ def _diff_annotations(pair: _Pair) -> None:
     new = Shape(
         {k: v for k, v in pair.new.keys.items() if k in notes}, pair.new.at, pair.new.origin
     )
-    _diff_keywords(_Pair(pair.walk, old, new, pair.where, pair.side, pair.field))
+    _diff_keywords(_Pair(pair.walk, old, new, pair.where, pair.side, pair.field, pair.textual))
 
 
 def _diff_compositions(pair: _Pair) -> None:

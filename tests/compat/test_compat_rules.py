@@ -366,3 +366,50 @@ def test_malformed_keyword_values_are_judged_not_crashed_on(value: object) -> No
         findings = compare(old, new), compare(new, old)
         # `additionalProperties: true` is the default: the one edit here that changes nothing.
         assert all(findings) or (name, value) == ("additionalProperties", True), name
+
+
+@pytest.mark.parametrize(
+    ("media_type", "request_severity", "response_severity"),
+    [
+        # JSON: 1 and "1" differ, so integer -> string is a change both ways.
+        ("application/json", "breaking-gateway", "breaking-client"),
+        ("application/problem+json", "breaking-gateway", "breaking-client"),
+        # Text: every value travels as characters, so a swap to string widens.
+        ("multipart/form-data", "compatible", "breaking-client"),
+        ("text/plain", "compatible", "breaking-client"),
+        # A range may stand for JSON: judged as typed.
+        ("application/*", "breaking-gateway", "breaking-client"),
+    ],
+)
+def test_type_swap_to_string_widens_only_in_text_bodies(
+    media_type: str, request_severity: str, response_severity: str
+) -> None:
+    """integer -> string refuses nothing in a body that carries its values as text."""
+    plain = {"type": "object"}
+    old_schema, new_schema = _field({"type": "integer"}), _field({"type": "string"})
+    for index, severity in ((0, request_severity), (1, response_severity)):
+        old, new = (
+            _spec(*((schema, plain) if index == 0 else (plain, schema)))
+            for schema in (old_schema, new_schema)
+        )
+        for document in (old, new):
+            operation = document["paths"]["/run"]["post"]
+            body = operation["requestBody"] if index == 0 else operation["responses"]["200"]
+            body["content"] = {media_type: body["content"]["application/json"]}
+        assert _one(old, new) == (severity, f"{REQ_V if index == 0 else RES_V}/type")
+
+
+@pytest.mark.parametrize(
+    ("media_type", "response_severity"),
+    [("application/json", "breaking-client"), ("text/plain", "breaking-gateway")],
+)
+def test_type_swap_from_string_narrows_in_text_bodies(
+    media_type: str, response_severity: str
+) -> None:
+    """string -> integer in a text response only narrows what gateways may send."""
+    plain = {"type": "object"}
+    old, new = (_spec(plain, _field({"type": kind})) for kind in ("string", "integer"))
+    for document in (old, new):
+        response = document["paths"]["/run"]["post"]["responses"]["200"]
+        response["content"] = {media_type: response["content"]["application/json"]}
+    assert _one(old, new) == (response_severity, f"{RES_V}/type")
