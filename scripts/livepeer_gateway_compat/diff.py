@@ -437,7 +437,7 @@ def _diff_parameters(
                 walk, (*at, doc_key), where, f"{label} {doc_key}",
                 old_param.get(doc_key), new_param.get(doc_key),
             )  # fmt: skip
-        diff_extensions(walk, old_param, new_param, at, where)
+        diff_extensions(walk, old_param, new_param, at, where, label)
         _diff_serialization(walk, old_param, new_param, at, where, label, side, key[0])
         diff_schema(
             walk,

@@ -72,6 +72,7 @@ class Kind(StrEnum):
     SEMANTICS = "description of semantics"
     DOCUMENTATION = "documentation"
     DEPRECATION = "deprecation"
+    ACCESS = "readOnly/writeOnly"
     EXTENSION = "vendor extension"
     SOURCE = "constraint source"
     INVALID_STATUS = "invalid-input status"
@@ -209,6 +210,10 @@ _FIXED: dict[Kind, tuple[Severity, str]] = {
     ),
     Kind.DOCUMENTATION: (Severity.COMPATIBLE, "documentation only; nothing on the wire changes"),
     Kind.DEPRECATION: (Severity.BEHAVIOUR, "deprecation changed; callers should plan a migration"),
+    Kind.ACCESS: (
+        Severity.BEHAVIOUR,
+        "which side may send the field changed; review it",
+    ),
     Kind.EXTENSION: (
         Severity.BEHAVIOUR,
         "a vendor extension changed; this checker does not give it a meaning, so review it",

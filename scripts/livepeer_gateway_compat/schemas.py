@@ -85,11 +85,13 @@ class _Pair:
         required: bool = False,
         location: Location | None = None,
         sided: bool = True,
+        named: bool = False,
     ) -> None:
-        """Record a change of `keyword` (at its location in the new schema unless `in_old`)."""
+        """Record a change of `keyword` (at its location in the new schema unless `in_old`);
+        the detail is prefixed with the field's path unless it already names it (`named`)."""
         if location is None:
             location = (self.old if in_old else self.new).loc(keyword)
-        if self.field:
+        if self.field and not named:
             detail = f"{self.field}: {detail}"
         self.walk.add(
             kind,
@@ -159,7 +161,7 @@ def _diff_keywords(pair: _Pair) -> None:
     for key in ("deprecated", "readOnly", "writeOnly"):
         if bool(old.get(key)) != bool(new.get(key)):
             detail = f"{key} {bool(old.get(key))} -> {bool(new.get(key))}"
-            kind = Kind.DEPRECATION if key == "deprecated" else Kind.OTHER
+            kind = Kind.DEPRECATION if key == "deprecated" else Kind.ACCESS
             pair.add(kind, key, detail, in_old=key not in new, sided=False)
     for key, kind in (("discriminator", Kind.DISCRIMINATOR), ("xml", Kind.OTHER)):
         if old.get(key) != new.get(key):
@@ -231,7 +233,12 @@ def _diff_extensions(pair: _Pair) -> None:
             in_old = key not in new
             location = (pair.old if in_old else pair.new).loc(key)
             diff_extensions(
-                pair.walk, {key: old.get(key)}, {key: new.get(key)}, location[:-1], pair.where
+                pair.walk,
+                {key: old.get(key)},
+                {key: new.get(key)},
+                location[:-1],
+                pair.where,
+                pair.field,
             )
 
 
@@ -585,6 +592,7 @@ def _diff_properties(pair: _Pair) -> None:
             f"field {_child(pair.field, name)!r} removed{hint}",
             in_old=True,
             location=pair.old.prop(name),
+            named=True,
         )
     for name in added:
         required = name in new_required
@@ -595,19 +603,20 @@ def _diff_properties(pair: _Pair) -> None:
             f"{label} field {_child(pair.field, name)!r} added",
             required=required,
             location=pair.new.prop(name),
+            named=True,
         )
     for name in ordered_union(old_props, new_props):
         if name not in old_props or name not in new_props:
             continue
         if (name in old_required) != (name in new_required):
             effect = Effect.NARROWED if name in new_required else Effect.WIDENED
-            state = "required" if name in new_required else "optional"
             pair.add(
                 Kind.REQUIRED,
                 "required",
-                f"field {_child(pair.field, name)!r} now {state}",
+                f"field {_child(pair.field, name)!r}",
                 in_old=not new_required,
                 effect=effect,
+                named=True,
             )
         pair.recurse(
             old_props[name],

@@ -83,15 +83,23 @@ def _semantic_tokens(text: Any) -> Counter[str]:
 
 
 def diff_extensions(
-    walk: Walk, old: Mapping[str, Any], new: Mapping[str, Any], at: Location, where: str
+    walk: Walk,
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    at: Location,
+    where: str,
+    field: str = "",
 ) -> None:
     """`x-` extensions: the project's own by their meaning (`keywords.EXTENSIONS`), others as
-    vendor extensions to review. (`x-source` needs its schema and is compared in `schemas`.)"""
+    vendor extensions to review. (`x-source` needs its schema and is compared in `schemas`.)
+    `field` names what carries them (a parameter, a field) in the reason."""
     for key in ordered_union(old, new):
         if not key.startswith("x-") or old.get(key) == new.get(key):
             continue
         in_old = key not in new
         detail = f"{key} {fmt(old.get(key))} -> {fmt(new.get(key))}"
+        if field:
+            detail = f"{field}: {detail}"
         kind, effect = Kind.EXTENSION, None
         if key == INVALID_STATUS_KEY:
             statuses = _invalid_statuses(old, new)
