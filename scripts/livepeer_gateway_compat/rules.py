@@ -135,7 +135,10 @@ def _schema_rule(change: Change) -> tuple[Severity, str]:
     if change.effect is Effect.UNDECIDED:
         return Severity.BREAKING_CLIENT, _UNDECIDED_RESPONSE
     if change.kind is Kind.ADDITIONAL_PROPERTIES:
-        return Severity.BEHAVIOUR, "clients may meet fields they do not know (most ignore them)"
+        return (
+            Severity.BREAKING_CLIENT,
+            "clients built on the old spec were promised no other fields and can now receive them",
+        )
     return Severity.BREAKING_CLIENT, _CLIENTS_BREAK
 
 
