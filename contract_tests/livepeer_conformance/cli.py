@@ -19,12 +19,13 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import livepeer_gateway_spec as spec
-from livepeer_gateway_spec import TOKEN_ENV
+from livepeer_gateway_spec import CHEAP, TOKEN_ENV, UNCAPPED, CheapLimits
 from livepeer_gateway_spec.cli import EXIT_USAGE, OneLineParser, positive_float, positive_int
 
 from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, DEFAULT_MAX_RESPONSE_BYTES
@@ -122,6 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let requests use the spec's full sizes and step counts",
     )
+    for option, what in (
+        ("--max-side", "width or height"),
+        ("--max-steps", "num_inference_steps"),
+        ("--max-images", "num_images_per_prompt"),
+    ):
+        run.add_argument(
+            option,
+            type=positive_int,
+            metavar="N",
+            help=f"largest {what} of any request a conforming gateway serves (edge probes "
+            "above it are not sent and the run says so)",
+        )
     run.add_argument(
         "--report-dir", type=Path, default=DEFAULT_REPORT_DIR, help="where reports are written"
     )
@@ -182,6 +195,40 @@ def _model_ids(pairs: Sequence[str], document: dict[str, Any]) -> dict[str, str]
             raise UsageError(f"--model-id expects OP=ID, got {pair!r}")
         pinned[_operation_path(name, document, "--model-id")] = model_id
     return pinned
+
+
+#: Each ceiling option, its `CheapLimits` field and the request fields it holds.
+_CEILINGS = (
+    ("max_side", "max_side", ("width", "height")),
+    ("max_steps", "max_steps", ("num_inference_steps",)),
+    ("max_images", "max_images", ("num_images_per_prompt",)),
+)
+
+
+def _user_limits(args: argparse.Namespace) -> CheapLimits:
+    return replace(UNCAPPED, **{field: getattr(args, dest) for dest, field, _ in _CEILINGS})
+
+
+def _limits(args: argparse.Namespace, document: dict[str, Any]) -> CheapLimits:
+    """The ceilings of drawn requests: the defaults (none with `--allow-large`), each lowered
+    by the option that names it; an option below the spec's own minimum is refused."""
+    limits = UNCAPPED if args.allow_large else CHEAP
+    for dest, field, names in _CEILINGS:
+        value = getattr(args, dest)
+        if value is None:
+            continue
+        option = "--" + dest.replace("_", "-")
+        for path in spec.image_operations(document).values():
+            properties = spec.request_body(document, path)[1].get("properties", {})
+            for name in names:
+                low = properties.get(name, {}).get("minimum")
+                if low is not None and value < low:
+                    raise UsageError(
+                        f"{option} {value} is below {name}'s minimum ({low}) on {path}"
+                    )
+        current = getattr(limits, field)
+        limits = replace(limits, **{field: value if current is None else min(value, current)})
+    return limits
 
 
 def _baseline_dir(path: Path | None) -> tuple[Path, str]:
@@ -267,6 +314,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         # One example costs at least one request: more examples than requests cannot be sent.
         max_examples=min(args.max_examples, args.max_requests),
         allow_large=args.allow_large,
+        limits=_limits(args, document),
+        user_limits=_user_limits(args),
         report_dir=args.report_dir,
         baseline=args.baseline,
         write_baseline=args.write_baseline,

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from livepeer_gateway_spec import CHEAP, UNCAPPED, CheapLimits
+
 from livepeer_conformance.bounded import DEFAULT_MAX_RESPONSE_BYTES
 
 Profile = Literal["core", "livepeer", "strict"]
@@ -44,6 +46,12 @@ class RunConfig:
     operations: frozenset[str] = frozenset()
     max_examples: int = DEFAULT_MAX_EXAMPLES
     allow_large: bool = False
+    #: Ceilings on the requests the spec and property phases draw or fill in (the defaults,
+    #: lifted by `--allow-large`, lowered by `--max-side`, `--max-steps`, `--max-images`).
+    limits: CheapLimits = CHEAP
+    #: The ceilings the user set (`--max-side`, `--max-steps`, `--max-images`), which also hold
+    #: the edge probes a conforming gateway serves: the spec's extremes otherwise.
+    user_limits: CheapLimits = UNCAPPED
     report_dir: Path = DEFAULT_REPORT_DIR
     baseline: Path | None = None
     write_baseline: Path | None = None

@@ -3,8 +3,10 @@
 GPU work is output pixels × inference steps × images. The estimate is an upper bound: every
 request counts as if the gateway served it. The credentials check, the first property requests
 and the edge probes are fixed requests, counted as sent; a request the spec phase or the property
-phase draws counts at the largest it may be (`livepeer_gateway_spec.CHEAP`'s ceilings, or the
-spec's maxima with `--allow-large`; images per request at the spec's maximum).
+phase draws counts at the largest it may be (the run's ceilings: `livepeer_gateway_spec.CHEAP`'s,
+`--max-side`, `--max-steps`, `--max-images`, or the spec's maxima with `--allow-large`). The
+worst single request is the largest a conforming gateway serves; a probe it must refuse (one step
+past a maximum, say) is counted apart, as what it would cost if a gateway served it anyway.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import livepeer_gateway_spec as spec
-from livepeer_gateway_spec import CHEAP
 
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
@@ -47,6 +48,9 @@ class Estimate:
     work: dict[tuple[str, str], int]
     worst: int
     worst_where: str
+    #: The costliest probe a conforming gateway refuses, were it served anyway.
+    worst_refused: int = 0
+    worst_refused_where: str = ""
 
     @property
     def total(self) -> int:
@@ -59,10 +63,10 @@ def _largest(document: dict[str, Any], path: str, config: RunConfig) -> int:
     body: dict[str, Any] = {}
     for name in ("width", "height", "num_inference_steps", "num_images_per_prompt"):
         if name in properties:
-            ceiling = None if config.allow_large else CHEAP.ceiling(name)
+            ceiling = config.limits.ceiling(name)
             high = properties[name].get("maximum", properties[name].get("default", 1))
             body[name] = min(high, ceiling) if ceiling is not None else high
-    side = CHEAP.max_upload_side
+    side = config.limits.max_upload_side
     return work(document, path, body, (side, side))
 
 
@@ -78,12 +82,18 @@ def estimate(config: RunConfig) -> Estimate:
         document = properties.document
         amounts: dict[tuple[str, str], int] = {}
         worst, worst_where = 0, ""
+        refused, refused_where = 0, ""
 
-        def count(operation: str, phase: str, each: list[int]) -> None:
-            nonlocal worst, worst_where
+        def count(
+            operation: str, phase: str, each: list[int], refuse: list[bool] | None = None
+        ) -> None:
+            nonlocal worst, worst_where, refused, refused_where
             amounts[(operation, phase)] = sum(each)
-            if each and max(each) > worst:
-                worst, worst_where = max(each), f"{operation} ({phase})"
+            for amount, must_refuse in zip(each, refuse or [False] * len(each), strict=True):
+                if must_refuse and amount > refused:
+                    refused, refused_where = amount, f"{operation} ({phase})"
+                elif not must_refuse and amount > worst:
+                    worst, worst_where = amount, f"{operation} ({phase})"
 
         for operation, row in schedule.planned.items():
             if operation not in prober.probes:
@@ -106,17 +116,18 @@ def estimate(config: RunConfig) -> Estimate:
                     continue
                 if phase in (CREDENTIALS, FIRST_PROPERTIES):
                     each = [example] * planned
-                elif phase == REFUSAL_PROBES:
-                    each = [probe_work(i) for i in refusals[:planned]]
-                elif phase == EDGE_PROBES:
-                    each = [probe_work(i) for i in rest[:planned]]
+                elif phase in (REFUSAL_PROBES, EDGE_PROBES):
+                    chosen = (refusals if phase == REFUSAL_PROBES else rest)[:planned]
+                    each = [probe_work(i) for i in chosen]
+                    count(operation, phase, each, [probes[i].expect == "refuse" for i in chosen])
+                    continue
                 else:
                     each = [largest] * planned
                 count(operation, phase, each)
     finally:
         properties.close()
         prober.close()
-    return Estimate(schedule, amounts, worst, worst_where)
+    return Estimate(schedule, amounts, worst, worst_where, refused, refused_where)
 
 
 def describe(estimate: Estimate) -> str:
@@ -134,4 +145,9 @@ def describe(estimate: Estimate) -> str:
         f"GPU work, at most: {estimate.total:,} (output pixels × inference steps × images)",
         f"worst single request: {estimate.worst:,}, {estimate.worst_where}",
     ]
+    if estimate.worst_refused > estimate.worst:
+        lines.append(
+            f"worst probe a conforming gateway refuses, if served anyway: "
+            f"{estimate.worst_refused:,}, {estimate.worst_refused_where}"
+        )
     return "\n".join(lines)

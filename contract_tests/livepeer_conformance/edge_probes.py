@@ -461,9 +461,27 @@ class EdgeProber:
         self.token = None if config.open_gateway else config.token
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.client = httpx.Client(timeout=config.request_timeout, headers=headers)
+        every = {path: probes_for(self.document, path, config) for path in properties.paths}
+        #: Probes a conforming gateway serves whose size, steps or batch pass the run's
+        #: ceilings: never sent, and listed as not covered (a refusal probe is always sent).
+        self.over_limits: dict[str, list[str]] = {
+            f"POST {path}": [
+                p.edge
+                for p in probes
+                if p.expect != "refuse" and config.user_limits.exceeded(p.params)
+            ]
+            for path, probes in every.items()
+        }
         self.probes = {
-            f"POST {path}": (path, probes_for(self.document, path, config))
-            for path in properties.paths
+            f"POST {path}": (
+                path,
+                [
+                    p
+                    for p in probes
+                    if p.expect == "refuse" or not config.user_limits.exceeded(p.params)
+                ],
+            )
+            for path, probes in every.items()
         }
         self._sent: Counter[str] = Counter()
         #: (operation, index) of every probe taken up, sent or stopped by the budget.

@@ -12,7 +12,7 @@ import livepeer_gateway_spec as spec
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
-from livepeer_gateway_spec import CHEAP, TOKEN_ENV
+from livepeer_gateway_spec import TOKEN_ENV
 
 from livepeer_conformance import answer_conformance
 from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, AnswerLimits, AnswerOutOfBounds
@@ -63,7 +63,7 @@ def request_params(
     properties = schema.get("properties", {})
 
     def ceiling(name: str) -> int | None:
-        return None if config.allow_large else CHEAP.ceiling(name)
+        return config.limits.ceiling(name)
 
     prompt = properties["prompt"]
     required: dict[str, st.SearchStrategy[Any]] = {
@@ -79,7 +79,7 @@ def request_params(
             required[name] = _bounded_integers(properties[name], ceiling(name))
     if "num_images_per_prompt" in properties:
         required["num_images_per_prompt"] = _bounded_integers(
-            properties["num_images_per_prompt"], None
+            properties["num_images_per_prompt"], ceiling("num_images_per_prompt")
         )
     optional = {"seed": _bounded_integers(properties["seed"], None)} if "seed" in properties else {}
     model_id = config.model_id_for(path)
@@ -103,8 +103,11 @@ def _explicit_examples(
         if name in properties:
             base[name] = int(properties[name].get("minimum", 1))
     if "num_images_per_prompt" in properties:
-        base["num_images_per_prompt"] = min(
-            2, int(properties["num_images_per_prompt"].get("maximum", 1))
+        batch = properties["num_images_per_prompt"]
+        ceiling = config.limits.ceiling("num_images_per_prompt")
+        base["num_images_per_prompt"] = max(
+            int(batch.get("minimum", 1)),
+            min(2, int(batch.get("maximum", 1)), ceiling if ceiling is not None else 2),
         )
     model_id = config.model_id_for(path)
     if model_id is not None:

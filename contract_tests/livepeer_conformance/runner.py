@@ -219,6 +219,16 @@ def _not_covered(
         unsent = prober.unsent(operation) if prober is not None else 0
         if unsent:
             missing.append(NotCovered(operation, EDGE_PROBES, f"{unsent} probe(s) not sent: {why}"))
+        over = prober.over_limits.get(operation, []) if prober is not None else []
+        if over:
+            edges = "; ".join(over)
+            missing.append(
+                NotCovered(
+                    operation,
+                    EDGE_PROBES,
+                    f"{len(over)} probe(s) over the run's size, step or batch ceilings: {edges}",
+                )
+            )
     return missing
 
 

@@ -124,8 +124,7 @@ def _prepare_case(case: schemathesis.Case, config: RunConfig) -> None:
         # request carries a real image instead, as every other phase's requests do.
         if isinstance(body.get("image"), str):
             body["image"] = PLACEHOLDER_IMAGE
-        if not config.allow_large:
-            spec.CHEAP.cap(body, _request_properties(str(config.spec_path), case.operation.path))
+        config.limits.cap(body, _request_properties(str(config.spec_path), case.operation.path))
     keep_edits_as_generated(case)
 
 

@@ -6,7 +6,7 @@ package of the project (the client's generator, the suite, the reference gateway
 compat) depends on this one; it depends on none of them.
 """
 
-from .cost import CHEAP, CheapLimits
+from .cost import CHEAP, UNCAPPED, CheapLimits
 from .errors import SpecError
 from .extensions import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status, upscale_factors
 from .loading import MAX_ALIASES, load_spec, parse_spec, yaml_problem
@@ -58,6 +58,7 @@ __all__ = [
     "TOKEN_ENV",
     "UPSCALE_FACTOR_KEY",
     "CheapLimits",
+    "UNCAPPED",
     "SpecError",
     "bundled_spec_path",
     "escape_token",
