@@ -171,10 +171,22 @@ def _diff_security(
         effect, detail = Effect.NARROWED, "security added"
     elif old_alternatives <= new_alternatives:
         effect, detail = Effect.WIDENED, "security alternatives added"
+    elif all(any(_covers(n, o) for n in new_alternatives) for o in old_alternatives):
+        effect, detail = Effect.WIDENED, "security relaxed: fewer schemes or scopes required"
     else:
         effect, detail = Effect.CHANGED, "security requirements changed"
     security_at = (*location, "security") if "security" in new else ("security",)
     walk.add(Kind.SECURITY, security_at, where, detail, effect=effect)
+
+
+def _covers(new: frozenset[tuple[str, str]], old: frozenset[tuple[str, str]]) -> bool:
+    """Whether every caller meeting alternative `old` also meets `new`: `new` names only schemes
+    `old` names, and only scopes `old` requires of them (a scheme without scopes, `""`, asks
+    for no scope)."""
+    old_schemes = {scheme for scheme, _ in old}
+    return all(
+        scheme in old_schemes and (not scope or (scheme, scope) in old) for scheme, scope in new
+    )
 
 
 def _security_alternatives(requirements: Any) -> frozenset[frozenset[tuple[str, str]]]:

@@ -229,6 +229,31 @@ def test_security_made_optional_and_unused_scheme() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("old_security", "new_security", "severity"),
+    [
+        ([{"oauth": ["generate", "admin"]}], [{"oauth": ["generate"]}], "behaviour"),
+        ([{"oauth": ["generate"]}], [{"oauth": []}], "behaviour"),
+        ([{"oauth": ["generate"], "bearer": []}], [{"bearer": []}], "behaviour"),
+        ([{"oauth": ["generate"]}], [{"oauth": ["generate", "admin"]}], "breaking-gateway"),
+        ([{"oauth": []}], [{"oauth": ["generate"]}], "breaking-gateway"),
+        ([{"bearer": []}, {"oauth": []}], [{"bearer": []}], "breaking-gateway"),
+    ],
+)
+def test_security_relaxed_or_tightened(
+    old_security: list[dict[str, list[str]]],
+    new_security: list[dict[str, list[str]]],
+    severity: str,
+) -> None:
+    """A requirement every old caller still meets (fewer scopes or schemes) is flagged; one some
+    old caller no longer meets (a scope added, an alternative removed) is breaking."""
+    old = _spec({}, {})
+    old["paths"]["/run"]["post"]["security"] = old_security
+    new = copy.deepcopy(old)
+    new["paths"]["/run"]["post"]["security"] = new_security
+    assert _one(old, new) == (severity, "/paths/~1run/post/security")
+
+
 #: JSON Schema 2020-12's keywords (core, applicator, unevaluated, validation, meta-data,
 #: format-annotation, content vocabularies) and OpenAPI 3.1's schema keywords.
 JSON_SCHEMA_2020_12 = (
