@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from livepeer_gateway_spec import HTTP_METHODS, inline_refs, iter_operations, reachable_refs
+from livepeer_gateway_spec import HTTP_METHODS, iter_operations, reachable_refs
 
 from livepeer_gateway_compat import media
+from livepeer_gateway_compat.normalise import inline_for_comparison
 from livepeer_gateway_compat.rules import Change, Effect, Kind, Side
 from livepeer_gateway_compat.schemas import diff_schema
 from livepeer_gateway_compat.walk import (
@@ -27,7 +28,7 @@ _DEFAULT_STYLE = {"query": "form", "path": "simple", "header": "simple", "cookie
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every difference between two spec documents that matters to a client or a gateway."""
-    walk = Walk(inline_refs(old, old), inline_refs(new, new))
+    walk = Walk(inline_for_comparison(old), inline_for_comparison(new))
     _diff_operations(walk, _operations(walk.old), _operations(walk.new))
     old_paths, new_paths = walk.old.get("paths") or {}, walk.new.get("paths") or {}
     for path in ordered_union(old_paths, new_paths):
