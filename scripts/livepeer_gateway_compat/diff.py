@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from livepeer_gateway_spec import HTTP_METHODS, inline_refs, iter_operations, reachable_refs
+from livepeer_gateway_spec import HTTP_METHODS, iter_operations, reachable_refs
 
 from livepeer_gateway_compat import media
+from livepeer_gateway_compat.normalise import inline_for_comparison
 from livepeer_gateway_compat.rules import Change, Effect, Kind, Side
 from livepeer_gateway_compat.schemas import diff_schema
 from livepeer_gateway_compat.walk import (
@@ -27,7 +28,7 @@ _DEFAULT_STYLE = {"query": "form", "path": "simple", "header": "simple", "cookie
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """Every difference between two spec documents that matters to a client or a gateway."""
-    walk = Walk(inline_refs(old, old), inline_refs(new, new))
+    walk = Walk(inline_for_comparison(old), inline_for_comparison(new))
     _diff_operations(walk, _operations(walk.old), _operations(walk.new))
     old_paths, new_paths = walk.old.get("paths") or {}, walk.new.get("paths") or {}
     for path in ordered_union(old_paths, new_paths):
@@ -171,10 +172,22 @@ def _diff_security(
         effect, detail = Effect.NARROWED, "security added"
     elif old_alternatives <= new_alternatives:
         effect, detail = Effect.WIDENED, "security alternatives added"
+    elif all(any(_covers(n, o) for n in new_alternatives) for o in old_alternatives):
+        effect, detail = Effect.WIDENED, "security relaxed: fewer schemes or scopes required"
     else:
         effect, detail = Effect.CHANGED, "security requirements changed"
     security_at = (*location, "security") if "security" in new else ("security",)
     walk.add(Kind.SECURITY, security_at, where, detail, effect=effect)
+
+
+def _covers(new: frozenset[tuple[str, str]], old: frozenset[tuple[str, str]]) -> bool:
+    """Whether every caller meeting alternative `old` also meets `new`: `new` names only schemes
+    `old` names, and only scopes `old` requires of them (a scheme without scopes, `""`, asks
+    for no scope)."""
+    old_schemes = {scheme for scheme, _ in old}
+    return all(
+        scheme in old_schemes and (not scope or (scheme, scope) in old) for scheme, scope in new
+    )
 
 
 def _security_alternatives(requirements: Any) -> frozenset[frozenset[tuple[str, str]]]:

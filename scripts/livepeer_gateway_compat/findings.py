@@ -7,7 +7,6 @@ from typing import Any
 
 from livepeer_gateway_spec import (
     SpecError,
-    inline_refs,
     pointer_tokens,
     reachable_refs,
     resolve_pointer,
@@ -15,6 +14,7 @@ from livepeer_gateway_spec import (
 from livepeer_gateway_spec import pointer as json_pointer
 
 from livepeer_gateway_compat.diff import diff_documents
+from livepeer_gateway_compat.normalise import inline_for_comparison, ref_constraints
 from livepeer_gateway_compat.rules import Severity, classify
 
 
@@ -92,7 +92,7 @@ class _Relocation:
 
     def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         self.old, self.new = old, new
-        self.inlined_new = inline_refs(new, new)
+        self.inlined_new = inline_for_comparison(new)
         roots = [new.get("paths") or {}, new.get("webhooks") or {}]
         self.used_in_new = reachable_refs(new, roots)
 
@@ -128,7 +128,18 @@ def source_pointer(document: dict[str, Any], location: tuple[str, ...]) -> str:
     """The JSON pointer, in the document as written, of a location in its `$ref`-inlined form."""
     node: Any = document
     pointer: list[str] = []
-    for part in location:
+    parts = iter(location)
+    for part in parts:
+        # A `$ref` with constraint siblings was inlined as `allOf: [target, siblings]`: branch 0
+        # is the target, branch 1 the object holding the `$ref`.
+        while isinstance(node, dict) and part == "allOf" and ref_constraints(node):
+            if next(parts, None) == "0":
+                ref = node["$ref"]
+                node = resolve_pointer(document, ref)
+                pointer = pointer_tokens(ref)
+            part = next(parts, None)
+            if part is None:
+                return json_pointer(*pointer)
         # Step through references until the key is found, as inlining merges siblings over targets.
         while isinstance(node, dict) and "$ref" in node and part not in node:
             ref = node["$ref"]

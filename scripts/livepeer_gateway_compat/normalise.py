@@ -3,8 +3,9 @@
 The rules (docs/compat.md, "Normalisation"): a boolean schema becomes `{}` or `{"not": {}}`;
 a one-branch `oneOf`/`anyOf` is unwrapped into its schema; `allOf` branches are merged into the
 schema where the merge is exact (conjunction of keywords that do not interact) and kept as
-branches otherwise. `$ref`s are already resolved (`livepeer_gateway_spec.inline_refs`).
-Branches left are matched by content, not position (`canonical`).
+branches otherwise. `$ref`s are already resolved (`inline_for_comparison`): a Schema Object's
+`$ref` with constraint siblings becomes `allOf: [target, siblings]`, as 2020-12 reads it, and is
+merged here like any `allOf`. Branches left are matched by content, not position (`canonical`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
+
+from livepeer_gateway_spec import SpecError, pointer_tokens, resolve_pointer
 
 from livepeer_gateway_compat.keywords import ANNOTATIONS
 
@@ -25,6 +28,77 @@ _SIBLING_DEPENDENT = frozenset(
 )
 _LOWER = ("minimum", "minLength", "minItems", "minProperties", "minContains")
 _UPPER = ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains")
+
+
+#: Component kinds whose `$ref` is a Reference Object (OpenAPI 3.1), not a Schema Object's
+#: `$ref`: its siblings (`summary`, `description`) are laid over the target, as the spec core's
+#: `inline_refs` does.
+_REFERENCE_OBJECT_KINDS = frozenset(
+    {
+        "responses",
+        "parameters",
+        "examples",
+        "requestBodies",
+        "headers",
+        "securitySchemes",
+        "links",
+        "callbacks",
+        "pathItems",
+    }
+)
+
+
+def ref_constraints(node: dict[str, Any]) -> dict[str, Any]:
+    """The siblings of a Schema Object's `$ref` that constrain (neither annotations nor `x-`
+    keys); empty for a node without `$ref` or a Reference Object's `$ref`."""
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return {}
+    tokens = pointer_tokens(ref[1:]) if ref.startswith("#") else []
+    if len(tokens) == 3 and tokens[0] == "components" and tokens[1] in _REFERENCE_OBJECT_KINDS:
+        return {}
+    if len(tokens) == 2 and tokens[0] in ("paths", "webhooks"):
+        return {}
+    return {
+        key: value
+        for key, value in node.items()
+        if key != "$ref" and key not in ANNOTATIONS and not key.startswith("x-")
+    }
+
+
+def inline_for_comparison(
+    document: dict[str, Any], node: Any = None, _seen: tuple[str, ...] = ()
+) -> Any:
+    """`node` (the whole document when None) with every local `$ref` replaced by its target.
+
+    A Schema Object's `$ref` with constraint siblings is read as JSON Schema 2020-12 reads it,
+    both at once: `{$ref: X, maximum: 10, description: d}` becomes
+    `{description: d, allOf: [X, {maximum: 10}]}`, which `normalise` merges where the merge is
+    exact. Annotations and `x-` keys beside it stay laid over the target's; any other `$ref` is
+    inlined with its siblings laid over, as the spec core's `inline_refs` does.
+    """
+    if node is None:
+        node = document
+    if isinstance(node, dict):
+        if "$ref" in node:
+            ref = node["$ref"]
+            if ref in _seen:
+                raise SpecError(f"recursive $ref {ref!r} cannot be inlined")
+            target = inline_for_comparison(document, resolve_pointer(document, ref), (*_seen, ref))
+            if not isinstance(target, dict):
+                return target
+            siblings = {
+                k: inline_for_comparison(document, v, _seen) for k, v in node.items() if k != "$ref"
+            }
+            constraints = ref_constraints(node)
+            if not constraints:
+                return {**target, **siblings}
+            laid_over = {k: v for k, v in siblings.items() if k not in constraints}
+            return {**laid_over, "allOf": [target, {k: siblings[k] for k in constraints}]}
+        return {k: inline_for_comparison(document, v, _seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [inline_for_comparison(document, item, _seen) for item in node]
+    return node
 
 
 @dataclass

@@ -614,7 +614,7 @@ def _diff_properties(pair: _Pair) -> None:
                 Kind.REQUIRED,
                 "required",
                 f"field {_child(pair.field, name)!r}",
-                in_old=not new_required,
+                in_old=_required_gone(pair, name in new_required, new_required),
                 effect=effect,
                 named=True,
             )
@@ -633,9 +633,21 @@ def _diff_properties(pair: _Pair) -> None:
             Kind.REQUIRED,
             "required",
             f"field {_child(pair.field, name)!r} now {'required' if now else 'optional'}",
-            in_old=not new_required,
+            in_old=_required_gone(pair, now, new_required),
             effect=Effect.NARROWED if now else Effect.WIDENED,
         )
+
+
+def _required_gone(pair: _Pair, now_required: bool, new_required: set[str]) -> bool:
+    """Whether a requiredness change is reported in the old document: the new schema has no
+    `required`, or a name left a `required` list that the new schema no longer writes where the
+    old one did (a `required` beside a `$ref` removed, while the target's list still holds)."""
+    if not new_required:
+        return True
+    if now_required:
+        return False
+    old_at, new_at = pair.old.loc("required"), pair.new.loc("required")
+    return old_at[len(pair.old.at) :] != new_at[len(pair.new.at) :]
 
 
 def _diff_subschemas(pair: _Pair) -> None:
@@ -785,7 +797,11 @@ def _diff_lifted_composition(pair: _Pair) -> bool:
                 for k, v in plain.keys.items()
                 if k in plain.constraints() - shared or k == SOURCE_KEY
             }
-            branches = [(constraints, plain.at)]
+            # In `allOf`, a plain schema with nothing beside the shared constraints is no
+            # branch at all (`{}` constrains nothing): `C` -> `C & allOf: [B]` only adds B.
+            lone = keyword == "allOf" and not plain.constraints() - shared
+            lone = lone and isinstance(composed.keys[keyword], list)
+            branches = [] if lone else [(constraints, plain.at)]
             others = [
                 (branch, composed.branch(keyword, index))
                 for index, branch in enumerate(_items(composed.keys[keyword]))

@@ -229,6 +229,71 @@ def test_security_made_optional_and_unused_scheme() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("old_security", "new_security", "severity"),
+    [
+        ([{"oauth": ["generate", "admin"]}], [{"oauth": ["generate"]}], "behaviour"),
+        ([{"oauth": ["generate"]}], [{"oauth": []}], "behaviour"),
+        ([{"oauth": ["generate"], "bearer": []}], [{"bearer": []}], "behaviour"),
+        ([{"oauth": ["generate"]}], [{"oauth": ["generate", "admin"]}], "breaking-gateway"),
+        ([{"oauth": []}], [{"oauth": ["generate"]}], "breaking-gateway"),
+        ([{"bearer": []}, {"oauth": []}], [{"bearer": []}], "breaking-gateway"),
+    ],
+)
+def test_security_relaxed_or_tightened(
+    old_security: list[dict[str, list[str]]],
+    new_security: list[dict[str, list[str]]],
+    severity: str,
+) -> None:
+    """A requirement every old caller still meets (fewer scopes or schemes) is flagged; one some
+    old caller no longer meets (a scope added, an alternative removed) is breaking."""
+    old = _spec({}, {})
+    old["paths"]["/run"]["post"]["security"] = old_security
+    new = copy.deepcopy(old)
+    new["paths"]["/run"]["post"]["security"] = new_security
+    assert _one(old, new) == (severity, "/paths/~1run/post/security")
+
+
+def test_ref_siblings_are_a_conjunction_through_a_chain() -> None:
+    """`{$ref: A, maximum: 10}` with `A = {$ref: B, minimum: 1}` holds all three; a change in the
+    middle link is reported where it is written, and a looser sibling changes nothing."""
+    old = _spec(_field({"$ref": "#/components/schemas/A", "maximum": 10}), {})
+    old["components"]["schemas"]["A"] = {"$ref": "#/components/schemas/B", "minimum": 1}
+    old["components"]["schemas"]["B"] = {"type": "integer", "maximum": 100}
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["A"]["minimum"] = 2
+    assert _one(old, new) == ("breaking-gateway", "/components/schemas/A/minimum")
+    looser = copy.deepcopy(old)
+    looser["components"]["schemas"]["Req"]["properties"]["v"]["minimum"] = 0  # A's 1 holds
+    assert compare(old, looser) == ()
+    loosened = copy.deepcopy(old)
+    loosened["components"]["schemas"]["Req"]["properties"]["v"]["maximum"] = 1000  # B's 100
+    # Reported where the effective bound is now written (B), as for any merged allOf branch.
+    assert _one(old, loosened) == ("compatible", "/components/schemas/B/maximum")
+
+
+def test_reference_object_siblings_are_laid_over() -> None:
+    """A response's `$ref` is a Reference Object: its `description` overrides the target's, and
+    an annotation or `x-` key beside a schema's `$ref` stays an annotation, not a branch."""
+    old = _spec({"type": "object"}, {"type": "object"})
+    old["components"]["responses"] = {
+        "Ok": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Res"}}},
+        }
+    }
+    old["paths"]["/run"]["post"]["responses"]["200"] = {"$ref": "#/components/responses/Ok"}
+    new = copy.deepcopy(old)
+    new["paths"]["/run"]["post"]["responses"]["200"]["description"] = "fine"
+    new["paths"]["/run"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "x-note"
+    ] = "n"
+    assert {(str(f.severity), f.pointer) for f in compare(old, new)} == {
+        ("compatible", "/paths/~1run/post/responses/200/description"),
+        ("behaviour", "/paths/~1run/post/requestBody/content/application~1json/schema/x-note"),
+    }
+
+
 #: JSON Schema 2020-12's keywords (core, applicator, unevaluated, validation, meta-data,
 #: format-annotation, content vocabularies) and OpenAPI 3.1's schema keywords.
 JSON_SCHEMA_2020_12 = (
