@@ -73,7 +73,12 @@ def test_every_reproducer_of_a_run_reproduces_its_status(tmp_path: Path, run_con
     """
     report_dir = tmp_path / "reports"
     faults = frozenset(
-        {"server_error_on_bad_image", "accepts_out_of_range", "image_to_image_resized"}
+        {
+            "server_error_on_bad_image",
+            "accepts_out_of_range",
+            "image_to_image_resized",
+            "any_token_accepted",
+        }
     )
     with running_gateway(GatewaySettings(token=REPLAY_TOKEN, faults=faults)) as base_url:
         result = run_console(
@@ -111,4 +116,5 @@ def test_every_reproducer_of_a_run_reproduces_its_status(tmp_path: Path, run_con
         "not_a_server_error",
         "negative_data_rejection",
         "image_to_image_keeps_input_size",
+        "ignored_auth",
     }

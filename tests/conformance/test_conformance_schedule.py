@@ -7,6 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from livepeer_conformance.answer_conformance import CONTENT_TYPE, RESPONSE_SCHEMA, STATUS_CODE
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.edge_probes import IGNORED_AUTH, interleave, probes_for
 from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
@@ -16,6 +19,8 @@ from livepeer_conformance.schedule import (
     SPEC_CHECKS,
     plan,
 )
+from livepeer_gateway_spec import image_operations, load_spec, spec_path
+from livepeer_reference_gateway import FAULTS
 
 OPERATIONS = ("POST /a", "POST /b", "POST /c")
 DEMAND = {
@@ -54,23 +59,96 @@ def test_thirty_requests_reach_every_operation_and_are_incomplete(
     for operation in operations:
         assert spent[(operation, CREDENTIALS)] == 1
         assert spent[(operation, REFUSAL_PROBES)] >= 1
-    refusals_judged = {
-        c["operation"] for c in report["checks"] if c["check"] == "negative_data_rejection"
-    }
-    assert refusals_judged == operations
+    for check in ("negative_data_rejection", IGNORED_AUTH, STATUS_CODE, CONTENT_TYPE):
+        judged = {c["operation"] for c in report["checks"] if c["check"] == check and c["passed"]}
+        assert judged == operations, check
+    # The valid examples' answers are held to the response schema, whatever phase sent them.
+    schema_judged = {c["operation"] for c in report["checks"] if c["check"] == RESPONSE_SCHEMA}
+    assert schema_judged == operations
     assert sum(row["spent"] for row in report["schedule"]) <= 30
     assert "| refusal probes |" in (result.report_dir / "conformance.md").read_text()
 
 
 @pytest.mark.parametrize(
     "fault",
-    ["accepts_missing_prompt", "server_error_on_missing_field", "server_error_on_bad_image"],
+    [
+        "accepts_missing_prompt",
+        "server_error_on_missing_field",
+        "server_error_on_bad_image",
+        # Found on the credentials check's and the first properties' answers.
+        "media_field_missing",
+        "json_as_text_plain",
+        # Found by the credentials probes among the refusal classes.
+        "auth_not_enforced",
+        "any_token_accepted",
+        "unauthorized_without_body",
+        "unauthorized_without_challenge",
+    ],
 )
-def test_refusal_faults_are_found_with_thirty_requests(
+def test_guaranteed_probes_find_their_faults_with_thirty_requests(
     run_cli: Callable[..., Any], fault: str
 ) -> None:
     result = run_cli("--max-requests", "30", "--seed", "5", "--fault", fault)
-    assert (result.code, result.report()["outcome"]) == (1, "departures"), result.stdout
+    report = result.report()
+    assert (result.code, report["outcome"]) == (1, "departures"), result.stdout
+    departed = {d["check"] for d in report["departures"]}
+    assert departed & FAULTS[fault].detected_by, departed
+
+
+def test_edge_probes_reach_every_family_before_any_family_twice() -> None:
+    """The sending order takes one probe of each family in turn, the telling edges first."""
+    document = load_spec()
+    config = RunConfig(spec_path=spec_path(), token="t")
+    for path in image_operations(document).values():
+        probes = probes_for(document, path, config)
+        families = [p.family for p in probes]
+        first_seconds = [i for i, f in enumerate(families) if families[:i].count(f) == 1]
+        last_first = max(families.index(f) for f in set(families))
+        assert not first_seconds or min(first_seconds) > last_first, (path, families)
+        assert interleave(probes) == probes  # already in sending order
+        seeds = [p.edge for p in probes if p.family == "seed"]
+        assert not seeds or seeds[0] == "seed=0"
+        assert {"no credentials", "a wrong token"} <= {p.edge for p in probes}
+
+
+def test_an_open_gateway_gets_no_credentials_probes() -> None:
+    document = load_spec()
+    config = RunConfig(spec_path=spec_path(), token=None, open_gateway=True)
+    for path in image_operations(document).values():
+        assert all(p.family != "auth" for p in probes_for(document, path, config))
+
+
+def test_cost_ceilings_hold_drawn_requests_and_name_the_edges_left_out(
+    run_cli: Callable[..., Any],
+) -> None:
+    """With --max-side/--max-steps/--max-images the plan's worst request is within them; edge
+    probes a conforming gateway would serve above them are not sent, so the run is
+    incomplete and says which; the work spent stays within the estimate."""
+    ceilings = ("--max-side", "64", "--max-steps", "2", "--max-images", "1")
+    options = ("--max-requests", "200", "--seed", "5", *ceilings)
+    planned = run_cli("--dry-run", *options)
+    assert planned.code == 0, planned.stderr
+    lines = planned.stdout.splitlines()
+    (worst,) = [line for line in lines if line.startswith("worst single request: ")]
+    # upscale returns 4x a 64x64 upload at most: 256 x 256 pixels, 2 steps, 1 image.
+    assert (
+        int(worst.split(": ")[1].split(",  ")[0].split(", ")[0].replace(",", "")) <= 256 * 256 * 2
+    )
+    (total,) = [line for line in lines if line.startswith("GPU work, at most: ")]
+    estimate = int(total.split(": ")[1].split()[0].replace(",", ""))
+    result = run_cli(*options)
+    report = result.report()
+    assert report["outcome"] == "incomplete"
+    over = [n for n in report["not_covered"] if "ceilings" in n["why"]]
+    assert over and all("(maximum)" in n["why"] for n in over)
+    assert 0 < report["gpu_work_spent"] <= estimate
+
+
+def test_a_ceiling_below_the_spec_minimum_is_a_usage_error(run_console: Any) -> None:
+    result = run_console(["run", "--dry-run", "--max-side", "8"])
+    assert result.returncode == 2
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "--max-side 8" in lines[0], lines
 
 
 def test_dry_run_sends_nothing_and_bounds_what_a_run_spends(run_cli: Callable[..., Any]) -> None:
