@@ -14,7 +14,7 @@ from livepeer_gateway_bench.common import Section, machine_description
 #: Section modules of a default run, in report order; each exposes `run() -> Section`.
 SECTIONS = ("client_cost", "regeneration", "gateway_load", "conformance_cost")
 #: Longer studies, run only when named with `--only`.
-STUDIES = ("fault_catalogue",)
+STUDIES = ("detection_budget",)
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 

@@ -1,8 +1,9 @@
 """`make faults`: run the conformance suite against every fault of the catalogue and tabulate it.
 
-Each run is `livepeer-conformance run` with its default budget and a fixed seed, as its own
-process, against the embedded reference gateway with one fault switched on; the clean gateway
-is run with several seeds to count false positives. At most two runs go at a time.
+Each run is `livepeer-conformance run` with its default budget and a fixed seed, in a process of
+its own (forked from this one, see `forked`), against the embedded reference gateway with one
+fault switched on; the clean gateway is run with several seeds to count false positives. At most
+two runs go at a time.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,8 @@ from livepeer_conformance.config import DEFAULT_MAX_REQUESTS
 from livepeer_conformance.report import JSON_FILE
 from livepeer_gateway_spec.cli import OneLineParser
 from livepeer_reference_gateway import FAULTS, Fault
+
+from livepeer_gateway_bench import forked
 
 #: The seed of every catalogue run, so that the table is the same from one run to the next.
 SEED = 1
@@ -129,99 +130,50 @@ def suite_arguments(fault: Fault) -> list[str]:
     return arguments
 
 
-def run_suite(run: SuiteRun, report_dir: Path) -> Outcome:
-    """Run `livepeer-conformance run` (default budget) as a subprocess and read its JSON report."""
+def suite_argv(run: SuiteRun, report_dir: Path) -> list[str]:
+    """`livepeer-conformance` arguments of `run`, its reports written to `report_dir`."""
     arguments = suite_arguments(FAULTS[run.fault]) if run.fault else []
-    command = [sys.executable, "-m", "livepeer_conformance.cli", "run", "--seed", str(run.seed)]
-    command += ["--report-dir", str(report_dir), *arguments]
+    argv = ["run", "--seed", str(run.seed), "--report-dir", str(report_dir), *arguments]
     if run.budget is not None:
-        command += ["--max-requests", str(run.budget)]
-    started = time.perf_counter()
-    try:
-        finished = subprocess.run(
-            command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False
+        argv += ["--max-requests", str(run.budget)]
+    return argv
+
+
+def read_outcome(run: SuiteRun, exit_code: int, report_dir: Path, seconds: float) -> Outcome:
+    """The outcome of `run` from its exit code and the JSON report it wrote."""
+    if exit_code == forked.TIMED_OUT:
+        return Outcome(
+            run, exit_code, (), 0, seconds, f"no verdict within {RUN_TIMEOUT_SECONDS:g} s"
         )
-    except subprocess.TimeoutExpired:
-        seconds = time.perf_counter() - started
-        return Outcome(run, -1, (), 0, seconds, f"no verdict within {RUN_TIMEOUT_SECONDS:g} s")
-    seconds = time.perf_counter() - started
     try:
         report = json.loads((report_dir / JSON_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        last_line = (finished.stderr.strip().splitlines() or ["no report written"])[-1]
-        return Outcome(run, finished.returncode, (), 0, seconds, last_line)
-    return Outcome(
-        run,
-        finished.returncode,
-        tuple(report["departures"]),
-        report["requests_sent"],
-        seconds,
-    )
+        return Outcome(run, exit_code, (), 0, seconds, "no report written")
+    return Outcome(run, exit_code, tuple(report["departures"]), report["requests_sent"], seconds)
+
+
+def _timed_suite(argv: list[str]) -> tuple[int, float]:
+    started = time.perf_counter()
+    code = forked.suite(argv)
+    return code, time.perf_counter() - started
 
 
 def run_all(runs: Sequence[SuiteRun], workdir: Path, workers: int = WORKERS) -> list[Outcome]:
-    """Run every one of `runs`, `workers` at a time, reports under `workdir`; in order."""
-
-    def one(indexed: tuple[int, SuiteRun]) -> Outcome:
-        index, run = indexed
-        return run_suite(run, workdir / f"run-{index:02d}")
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, enumerate(runs)))
+    """Run every one of `runs`, `workers` at a time, each in a process of its own forked from
+    this one (see `forked`), reports under `workdir`; in order."""
+    dirs = [workdir / f"run-{index:02d}" for index in range(len(runs))]
+    calls = [(_timed_suite, (suite_argv(run, d),)) for run, d in zip(runs, dirs, strict=True)]
+    answers = forked.run_all(calls, workers, RUN_TIMEOUT_SECONDS)
+    outcomes = []
+    for run, directory, answer in zip(runs, dirs, answers, strict=True):
+        code, seconds = answer if isinstance(answer, tuple) else (answer, RUN_TIMEOUT_SECONDS)
+        outcomes.append(read_outcome(run, code, directory, seconds))
+    return outcomes
 
 
 def catalogue_runs(seed: int = SEED, clean_seeds: Sequence[int] = CLEAN_SEEDS) -> list[SuiteRun]:
     """One run per registered fault with `seed`, then one clean run per seed of `clean_seeds`."""
     return [SuiteRun(name, seed) for name in FAULTS] + [SuiteRun(None, s) for s in clean_seeds]
-
-
-def budget_runs(budgets: Sequence[int], seed: int = SEED) -> list[SuiteRun]:
-    """One run per fault (conformant variants left out) at each of `budgets`."""
-    return [
-        SuiteRun(name, seed, budget)
-        for budget in budgets
-        for name, fault in FAULTS.items()
-        if not fault.conformant
-    ]
-
-
-@dataclass(frozen=True)
-class BudgetRow:
-    """Detection of the catalogue's faults at one request budget."""
-
-    budget: int
-    detected: int
-    faults: int
-    median_requests: float | None
-
-
-def budget_rows(outcomes: Sequence[Outcome], default: Summary) -> list[BudgetRow]:
-    """A row per budget of `outcomes`, and the default budget's row from `default`."""
-    rows = []
-    for budget in sorted({o.run.budget for o in outcomes if o.run.budget is not None}):
-        summary = summarize([o for o in outcomes if o.run.budget == budget], 0.0)
-        rows.append(
-            BudgetRow(budget, summary.detected, len(summary.faults), summary.median_requests())
-        )
-    rows.append(
-        BudgetRow(
-            DEFAULT_MAX_REQUESTS, default.detected, len(default.faults), default.median_requests()
-        )
-    )
-    return rows
-
-
-def budget_table(rows: Sequence[BudgetRow]) -> str:
-    """Detection rate and median requests to first detection against the budget, as Markdown."""
-    lines = [
-        "| `--max-requests` | detected | rate | median requests to first detection |",
-        "| ---: | ---: | ---: | ---: |",
-    ]
-    for row in rows:
-        rate = f"{row.detected / row.faults:.0%}" if row.faults else "—"
-        median = f"{row.median_requests:g}" if row.median_requests is not None else "—"
-        lines.append(f"| {row.budget} | {row.detected}/{row.faults} | {rate} | {median} |")
-    return "\n".join(lines) + "\n"
 
 
 @dataclass(frozen=True)
@@ -372,59 +324,65 @@ DETERMINISM = """
 ## Deterministic detection
 
 No fault is caught by chance of generation: each is caught by a request that every run sends
-whatever its seed. In the order of the run's schedule (request counts of the seed-1 run; the
-later phases move with the spec phase's length):
+whatever its seed. Every answer, whichever phase sent it, is judged by the same protocol checks
+(a declared status, a declared content type, a success body matching its schema, the declared
+required headers, no 5xx but the retryable 503, the token not echoed). In the order of the run's
+schedule (request counts of the seed-1 run; the later phases move with the spec phase's length):
 
 - request 1, the reachability probe; requests 2 to 4, the credentials check (one cheap valid
-  request per operation): a token echoed in the body;
-- requests 5 to about 15, round-robin across the operations, one edge probe per refusal class
-  (a missing required field, a number that is not an integer, a value out of range, an upload
-  that is not an image): the missing-field, invalid-value, out-of-range, wide-seed and
-  undecodable-image faults, a 5xx labelled text/plain, and reshaped error bodies;
-- requests 16 to 21, the first property requests, a two-image batch with seed 123 per
-  operation sent twice: the semantic faults (image count, seeds, sizes, decodable URLs, the
-  input's size and the upscale factor, and in the strict profile the same pixels);
-- from about request 20, the spec phase, one operation at a time within its share of the
-  budget, the one with the fewest fields (upscale) first: the spec's own examples (every
-  response-shape fault, an undeclared success status, JSON labelled text/plain, the auth
-  checks on the first answered example), then schemathesis's coverage phase, which enumerates
-  rather than draws: missing fields, values just outside the declared bounds, wrong types,
-  missing or wrong credentials, and so the error bodies and the 401 answers; a missing
-  endpoint; and `intermittent_unavailable`, which refuses every second image request;
-- then the rest of the edge probes, round-robin across the operations: each bounded number at
-  its extremes and one past them, the seeds 0, 1, 2^32-1, 2^64 and -1, blank, `|`-only and
-  very long prompts, `loras` that are not JSON objects, a multipart body without its boundary
-  or its file part, truncated uploads, and each listed image type: the seed-0, `loras`,
-  blank-prompt and multipart-body faults;
+  request per operation): every response-shape fault, JSON labelled text/plain, a missing
+  endpoint and a token echoed in the body;
+- requests 5 to about 21, round-robin across the operations, one edge probe per refusal class:
+  a missing required field, no credentials, a number that is not an integer, a value out of
+  range, an upload that is not an image, a token the gateway never issued: the missing-field,
+  invalid-value, out-of-range and undecodable-image faults, a 5xx labelled text/plain, reshaped
+  error bodies, and every auth fault (a request served without or with a wrong token, a 401
+  without its JSON body or its `WWW-Authenticate` challenge);
+- the next six, the first property requests, a two-image batch with seed 123 per operation
+  sent twice: the semantic faults (image count, seeds, sizes, decodable URLs, the input's size
+  and the upscale factor, and in the strict profile the same pixels);
+- then the spec phase, one operation at a time within its share of the budget, the one with
+  the fewest fields (upscale) first: the spec's own examples, then schemathesis's coverage
+  phase, which enumerates rather than draws: missing fields, values just outside the declared
+  bounds, wrong types, missing or wrong credentials; and `intermittent_unavailable`, whose 503
+  answers schemathesis counts as server errors (the suite's own phases let a 503 pass, as the
+  retryable answer the spec declares);
+- then the rest of the edge probes, one of each family in turn, each family's most telling
+  edge first: the seed 0, a prompt of only `|`, `loras` holding JSON that is not an object, a
+  multipart body without its boundary, the seed 2^32-1, then each bounded number at its
+  extremes and one past them, blank and very long prompts, truncated uploads and each listed
+  image type: the seed-0, wide-seed, `loras`, blank-prompt and multipart-body faults;
 - then the property phase's drawn requests, and near the end its error probes.
 
 Some faults need options the default run does not have, recorded once in their registry
-entries (`needs_profile`, `needs_timeout`) and read from there by the tests, `make faults` and
-`make bench`: the faults whose detecting checks enforce this project's `recommended` rules,
-not the reference pages (identical pixels for identical seeds, the input's size kept by
-image-to-image, the upscale factor, the minimum of one image), run with `--profile strict`,
-where those rules fail a gateway; by default they are reported as advisories. `slow_response`
-runs with `--timeout 1` (the fault holds answers back 3 s; the default timeout is 10 s).
+entries (`needs_profile`, `needs_timeout`) and read from there by the tests and `make faults`:
+the faults whose detecting checks enforce this project's `recommended` rules, not the reference
+pages (identical pixels for identical seeds, the input's size kept by image-to-image, the
+upscale factor, the minimum of one image), run with `--profile strict`, where those rules fail
+a gateway; by default they are reported as advisories. `slow_response` runs with `--timeout 1`
+(the fault holds answers back 3 s; the default timeout is 10 s).
 """
 
 
 BUDGET_INTRO = """
 ## Detection against the budget
 
-Every fault (conformant variants left out) run again with a smaller `--max-requests`, same seed
-and options; at the smaller budgets a run is also incomplete, and a fault counts as detected
-when the run reports one of its checks as a departure.
+Every fault (conformant variants left out) run again with each smaller `--max-requests`, same
+seed and options, and the clean gateway at each budget; at the smaller budgets a run is also
+incomplete, and a fault counts as detected when the run reports one of its checks as a
+departure. Next to it, plain schemathesis at the same budgets (see below the table for how).
 
 """
 
 
-def document(summary: Summary, budgets: Sequence[BudgetRow] = ()) -> str:
-    """docs/faults.md: what the catalogue is, how to add a fault, the table and the totals."""
+def document(summary: Summary, by_budget: str = "") -> str:
+    """docs/faults.md: what the catalogue is, how to add a fault, the table and the totals, and
+    `by_budget` (the comparison at equal budgets, as Markdown) when there is one."""
     clean_seeds = ", ".join(str(o.run.seed) for o in summary.clean)
     seed = summary.faults[0].run.seed if summary.faults else SEED
     intro = DOCUMENT_INTRO.format(seed=seed, clean_seeds=clean_seeds)
-    by_budget = f"{BUDGET_INTRO}{budget_table(budgets)}" if budgets else ""
-    return f"{intro}\n{detection_table(summary)}{by_budget}{DETERMINISM}"
+    budgets = f"{BUDGET_INTRO}{by_budget}" if by_budget else ""
+    return f"{intro}\n{detection_table(summary)}{budgets}{DETERMINISM}"
 
 
 def _budgets(text: str) -> list[int]:
@@ -452,16 +410,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.output.parent.is_dir():
         parser.error(f"no directory {args.output.parent}")
+    # The comparison module runs this one's suite runs: imported here, not at the top.
+    from livepeer_gateway_bench import detection_budget
+
     started = time.perf_counter()
+    names = [name for name, fault in FAULTS.items() if not fault.conformant]
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
         outcomes = run_all(catalogue_runs(args.seed), Path(tmp))
         summary = summarize(outcomes, time.perf_counter() - started)
-        by_budget = run_all(budget_runs(args.budgets, args.seed), Path(tmp) / "budgets")
-    rows = budget_rows(by_budget, summary) if args.budgets else []
+        by_budget, table = [], []
+        if args.budgets:
+            budget_started = time.perf_counter()
+            runs = detection_budget.suite_runs(names, args.budgets, args.seed)
+            by_budget = run_all(runs, Path(tmp) / "budgets")
+            suite_seconds = time.perf_counter() - budget_started
+            plain, plain_seconds = detection_budget.plain_runs(names, Path(tmp), args.seed)
+            budgets = [*args.budgets, DEFAULT_MAX_REQUESTS]
+            table = detection_budget.rows([*outcomes, *by_budget], plain, names, budgets, args.seed)
     print(terminal_table(summary))
-    if rows:
-        print("\n" + budget_table(rows).replace("`", ""))
-    args.output.write_text(document(summary, rows), encoding="utf-8")
+    comparison = ""
+    if table:
+        plot = detection_budget.plot(
+            table, len(names), args.output.parent / detection_budget.PLOT.name
+        )
+        comparison = detection_budget.markdown(
+            table, len(names), suite_seconds, plain_seconds, args.seed, len(by_budget)
+        )
+        print("\n" + comparison.split("\n\nHow it was measured")[0].replace("`", ""))
+        print(f"wrote {plot}")
+    args.output.write_text(document(summary, comparison), encoding="utf-8")
     print(f"wrote {args.output}")
     complete = (
         summary.detected == len(summary.faults)

@@ -7,15 +7,17 @@ import sys
 from pathlib import Path
 
 from livepeer_conformance.config import DEFAULT_MAX_REQUESTS
+from livepeer_gateway_bench import detection_budget, forked
+from livepeer_gateway_bench.detection_budget import PlainRun, plain_run, read_plain
 from livepeer_gateway_bench.fault_table import (
     Outcome,
     SuiteRun,
-    budget_rows,
-    budget_table,
     document,
     summarize,
     terminal_table,
 )
+from livepeer_gateway_bench.plot import detection_plot
+from PIL import Image
 
 
 def _departure(check: str, requests: int, seconds: float) -> dict[str, object]:
@@ -84,8 +86,10 @@ def test_wrong_argument_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert not missing.parent.exists()
 
 
-def test_budget_table_counts_detection_and_median_per_budget() -> None:
-    caught, missed, *_ = _outcomes()
+def test_budget_rows_count_both_tools_at_each_budget() -> None:
+    """The suite's runs at each budget (none: the default) and schemathesis's single run cut at
+    each budget give the rows; misses and false departures are counted, not hidden."""
+    caught, missed, quiet, _ = _outcomes()
     small = [
         Outcome(SuiteRun("upscale_not_4x", 1, 30), 3, (), 30, 1.0),  # incomplete: not detected
         Outcome(
@@ -95,15 +99,54 @@ def test_budget_table_counts_detection_and_median_per_budget() -> None:
             30,
             1.0,
         ),
+        Outcome(SuiteRun(None, 1, 30), 3, (), 30, 1.0),
     ]
-    rows = budget_rows(small, summarize([caught, missed], 1.0))
-    assert [(r.budget, r.detected, r.faults, r.median_requests) for r in rows] == [
-        (30, 1, 2, 17),
-        (DEFAULT_MAX_REQUESTS, 1, 2, 333),
+    plain = {
+        "upscale_not_4x": PlainRun(300, {"not_a_server_error": 4}),  # not the fault's check
+        "size_ignored": PlainRun(300, {}),
+        None: PlainRun(280, {"positive_data_acceptance": 40}),
+    }
+    names = ["upscale_not_4x", "size_ignored"]
+    table = detection_budget.rows(
+        [caught, missed, quiet, *small], plain, names, [30, DEFAULT_MAX_REQUESTS]
+    )
+    assert [(r.budget, r.suite_detected, r.suite_median, r.suite_missed) for r in table] == [
+        (30, 1, 17, ("upscale_not_4x",)),
+        (DEFAULT_MAX_REQUESTS, 1, 333, ("size_ignored",)),
     ]
-    table = budget_table(rows)
-    assert "| 30 | 1/2 | 50% | 17 |" in table
-    assert "## Detection against the budget" in document(summarize([caught, missed], 1.0), rows)
+    assert [(r.plain_detected, r.plain_false, r.plain_spent) for r in table] == [
+        (0, 0, 30),
+        (0, 1, 280),
+    ]
+    text = detection_budget.markdown(table, 2, None, None)
+    assert "| 30 | 1/2 (50%) | 17 | 30, 0 | 0/2 (0%) | — | 30, 0 |" in text
+    assert "30: `upscale_not_4x`" in text
+    page = document(summarize([caught, missed], 1.0), text)
+    assert "## Detection against the budget" in page and "detection-vs-budget.png" in page
+
+
+def test_plain_schemathesis_runs_are_read_request_by_request(tmp_path: Path) -> None:
+    """A real schemathesis run, in a forked child, against a gateway with a response-shape
+    fault: its HAR and NDJSON give the request at which the expected check first failed."""
+    runs = [
+        (plain_run, ("media_field_missing", tmp_path / "fault")),
+        (plain_run, (None, tmp_path / "clean")),
+    ]
+    forked.run_all(runs, workers=2, timeout=120)
+    fault, clean = read_plain(tmp_path / "fault"), read_plain(tmp_path / "clean")
+    first = fault.first_detection(frozenset({"response_schema_conformance"}))
+    assert first is not None and 1 <= first <= fault.requests
+    assert clean.requests > 100 and "response_schema_conformance" not in clean.first_failure
+
+
+def test_the_plot_is_a_png_with_both_curves(tmp_path: Path) -> None:
+    output = detection_plot(
+        {"suite": [(30, 0.8), (500, 1.0)], "schemathesis": [(30, 0.5), (500, 0.6)]},
+        "detected",
+        tmp_path / "plot.png",
+    )
+    with Image.open(output) as image:
+        assert image.format == "PNG" and image.size == (700, 420)
 
 
 def test_budgets_must_be_integers(tmp_path: Path) -> None:
