@@ -21,7 +21,8 @@ from livepeer_conformance.config import RunConfig
 from livepeer_conformance.edge_probes import probes_for
 from livepeer_conformance.exchanges import Exchange, fetcher
 from livepeer_conformance.properties import PROPERTIES
-from livepeer_conformance.sources import negative_case_source
+from livepeer_conformance.redaction import redact
+from livepeer_conformance.sources import CHECK_SOURCES, negative_case_source
 from livepeer_conformance.strategies import encode_image
 from livepeer_conformance.token_echo import find_echo
 from livepeer_conformance.valid_requests import make_realistic
@@ -281,3 +282,10 @@ def test_generated_requests_never_invent_a_model(
 ) -> None:
     make_realistic(body, pinned)
     assert body == expected
+
+
+def test_every_source_text_survives_redaction() -> None:
+    """A report redacts every `Bearer <value>`; no source text may read like one, or the rule a
+    departure cites would reach the report mangled (`bearer [redacted]`)."""
+    for check, source in CHECK_SOURCES.items():
+        assert redact(source.text) == source.text, check
