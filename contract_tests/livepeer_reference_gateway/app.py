@@ -128,7 +128,12 @@ class Gateway:
         raw = next((v for k, v in request.scope["headers"] if k == b"authorization"), None)
         outcome = self.faults.auth(authenticate(raw, self.settings.token))
         if outcome != "ok":
-            message = "missing bearer token" if outcome == "missing" else "invalid bearer token"
+            # Worded so that no "bearer <word>" reads as a credential in a redacted report.
+            message = (
+                "no Authorization header with a token"
+                if outcome == "missing"
+                else "the token is not accepted"
+            )
             raise GatewayError(401, "auth", message, headers={"WWW-Authenticate": "Bearer"})
 
     async def answer(self, request: Request, contract: OperationContract) -> Answer:
