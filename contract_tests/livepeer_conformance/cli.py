@@ -237,10 +237,15 @@ def _baseline_dir(path: Path | None) -> tuple[Path, str]:
 
 def _check_names() -> frozenset[str]:
     from livepeer_conformance.properties import PROPERTIES
-    from livepeer_conformance.results import GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT
+    from livepeer_conformance.results import (
+        GATEWAY_AVAILABLE,
+        GATEWAY_REACHABLE,
+        RESPONDS_WITHIN_TIMEOUT,
+    )
     from livepeer_conformance.spec_checks import SPEC_CHECKS
 
     names = {*SPEC_CHECKS, *PROPERTIES, GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT}
+    names.add(GATEWAY_AVAILABLE)
     return frozenset(names | {ANSWER_WITHIN_LIMITS})
 
 

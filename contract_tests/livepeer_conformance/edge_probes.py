@@ -663,6 +663,7 @@ class EdgeProber:
             )
             return
         self.budget.record_answer()
+        self.results.record_status(operation, answer.status)
         if 200 <= answer.status < 300:
             self.results.record_accepted(operation)
             upload = upload_side(probe.image[1]) if probe.image is not None else None

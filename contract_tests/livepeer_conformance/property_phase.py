@@ -384,6 +384,7 @@ class PropertyRunner:
             if client is not None and client is not self.client:
                 client.get_httpx_client().close()
         self.budget.record_answer()
+        self.results.record_status(operation, exchange.status)
         if 200 <= exchange.status < 300:
             self.results.record_accepted(operation)
             upload = upload_side(image[1]) if image is not None else None

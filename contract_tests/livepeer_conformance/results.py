@@ -99,6 +99,19 @@ class Departure:
         }
 
 
+#: The check that a gateway serves most requests: 503 ("no capacity") is a declared, retryable
+#: answer, never a departure on its own, but a gateway that gives it to more than this share
+#: of an operation's answers (once it has answered `UNAVAILABLE_MIN_ANSWERS`) is unavailable.
+GATEWAY_AVAILABLE = "gateway_available"
+UNAVAILABLE_SHARE = 0.25
+UNAVAILABLE_MIN_ANSWERS = 8
+
+
+def too_often_unavailable(unavailable: int, answered: int) -> bool:
+    """Whether `unavailable` 503s among `answered` answers pass the recommended share."""
+    return answered >= UNAVAILABLE_MIN_ANSWERS and unavailable > UNAVAILABLE_SHARE * answered
+
+
 @dataclass
 class RunResults:
     """Thread-safe accumulator of check outcomes and departures shared by every phase."""
@@ -115,6 +128,11 @@ class RunResults:
     phase: str = ""
     #: GPU work of the accepted requests: output pixels × inference steps × images.
     work_done: int = 0
+    #: Answers, and 503 answers ("no capacity"), by operation.
+    answered: Counter[str] = field(default_factory=Counter)
+    unavailable: Counter[str] = field(default_factory=Counter)
+    #: When each operation's 503 answers first passed `UNAVAILABLE_SHARE` of its answers.
+    unavailable_since: dict[str, Moment] = field(default_factory=dict)
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -133,6 +151,17 @@ class RunResults:
         """Count one request sent on `operation`, under the current phase of the schedule."""
         with self._lock:
             self.spent[(operation, self.phase)] += 1
+
+    def record_status(self, operation: str, status: int) -> None:
+        """Count one answer on `operation` by its status (503s apart, see `gateway_available`)."""
+        with self._lock:
+            self.answered[operation] += 1
+            if status == 503:
+                self.unavailable[operation] += 1
+            if operation not in self.unavailable_since and too_often_unavailable(
+                self.unavailable[operation], self.answered[operation]
+            ):
+                self.unavailable_since[operation] = self.clock()
 
     def record_work(self, units: int) -> None:
         """Add the GPU work of one accepted request."""

@@ -23,7 +23,13 @@ from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.property_phase import PropertyRunner
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.report import RunReport
-from livepeer_conformance.results import Moment, RunResults
+from livepeer_conformance.results import (
+    GATEWAY_AVAILABLE,
+    UNAVAILABLE_MIN_ANSWERS,
+    UNAVAILABLE_SHARE,
+    Moment,
+    RunResults,
+)
 from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
@@ -192,6 +198,31 @@ def expected_checks(config: RunConfig, properties: PropertyRunner) -> dict[str, 
     return expected
 
 
+def judge_availability(config: RunConfig, results: RunResults) -> None:
+    """`gateway_available` on each operation that answered: a failure, dated when the 503s
+    first passed the recommended share, or a pass."""
+    if not config.runs_check(GATEWAY_AVAILABLE):
+        return
+    for operation, answered in sorted(results.answered.items()):
+        unavailable = results.unavailable[operation]
+        if operation == NO_OPERATION:
+            continue
+        since = results.unavailable_since.get(operation)
+        if since is None:
+            results.record_pass(operation, GATEWAY_AVAILABLE)
+            continue
+        results.record_failure(
+            operation,
+            GATEWAY_AVAILABLE,
+            "Gateway unavailable too often",
+            f"answered 503 (no capacity) to {unavailable} of its {answered} answers; more than "
+            f"{UNAVAILABLE_SHARE:.0%} once {UNAVAILABLE_MIN_ANSWERS} had come back",
+            "# no single request reproduces it: run the suite again and count the 503 answers",
+            since,
+            cause="503 Gateway unavailable too often",
+        )
+
+
 def _not_covered(
     expected: dict[str, list[str]],
     results: RunResults,
@@ -313,6 +344,7 @@ def run(
                 properties.close()
                 prober.close()
     interrupted = interrupted or budget.stopping
+    judge_availability(config, results)
     # Recommended rules fail a gateway only under the strict profile: otherwise advisories.
     departures, advisories = split_by_source(results.sorted_departures(), config.profile)
     if config.write_baseline:

@@ -66,6 +66,11 @@ CHECK_SOURCES: dict[str, Source] = {
     "token_not_echoed": Source(
         "protocol", "security: the caller's credential is never sent back, in any form"
     ),
+    "gateway_available": Source(
+        "recommended",
+        "openapi.yaml Unavailable: 503 is for moments when no worker can take the job; most of"
+        " a run's requests are served",
+    ),
     # the semantic properties
     "images_count_matches_request": Source(
         "documented", f"{PAGE_T2I}: Number of images to generate per prompt."

@@ -398,6 +398,9 @@ def _record_scenario(
 ) -> None:
     recorder = event.recorder
     operation = recorder.label
+    for interaction in recorder.interactions.values():
+        if interaction.response is not None:
+            results.record_status(operation, interaction.response.status_code)
     for case_id, nodes in recorder.checks.items():
         if case_id in run.out_of_bounds:
             continue  # the proxy's stand-in answer: its departure is already recorded
@@ -409,6 +412,12 @@ def _record_scenario(
                 if node.name == "ignored_auth" and _busy(str(failure.message or "")):
                     # No capacity, or too many requests: nothing learnt of the credentials (the
                     # edge probes' rule); the check stays open rather than failing.
+                    continue
+                if node.name == "not_a_server_error" and _unavailable(
+                    run.answered.get(case_id, (None, None, None))[1], str(failure.message or "")
+                ):
+                    # The declared, retryable 503 is not a server error (the suite's own rule);
+                    # too many of them are `gateway_available`'s finding.
                     continue
                 seen, evidence, make_reproducer = run.answered.get(case_id, (None, None, None))
                 if make_reproducer is None:
@@ -444,6 +453,14 @@ _BUSY = re.compile(r"got `(?:429|503)\b")
 def _busy(message: str) -> bool:
     """Whether schemathesis's auth failure message reports a 429 or 503 answer."""
     return _BUSY.search(message) is not None
+
+
+def _unavailable(evidence: Evidence | None, message: str) -> bool:
+    """Whether a server-error failure was a 503 answer."""
+    status = _status_of(evidence)
+    if status is not None:
+        return status == 503
+    return re.search(r"\b503\b", message) is not None
 
 
 def _status_of(evidence: Evidence | None) -> int | None:

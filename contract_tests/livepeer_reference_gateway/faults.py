@@ -485,8 +485,10 @@ _CATALOGUE: tuple[Fault, ...] = (
         "intermittent_unavailable",
         "Every second request gets 503.",
         "robustness",
-        frozenset({"not_a_server_error"}),
+        frozenset({"gateway_available"}),
         before=_every_second_unavailable,
+        # 503 is declared; how often a gateway may give it is this project's recommendation.
+        needs_profile="strict",
     ),
     Fault(
         "upscale_missing",

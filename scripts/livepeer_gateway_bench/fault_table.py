@@ -331,7 +331,9 @@ schedule (request counts of the seed-1 run; the later phases move with the spec 
 
 - request 1, the reachability probe; requests 2 to 4, the credentials check (one cheap valid
   request per operation): every response-shape fault, JSON labelled text/plain, a missing
-  endpoint and a token echoed in the body;
+  endpoint and a token echoed in the body; from the eighth answer of an operation on, a share
+  of 503 answers above a quarter (`intermittent_unavailable`, in the strict profile: how often
+  a gateway may be out of capacity is this project's recommendation);
 - requests 5 to about 21, round-robin across the operations, one edge probe per refusal class:
   a missing required field, no credentials, a number that is not an integer, a value out of
   range, an upload that is not an image, a token the gateway never issued: the missing-field,
@@ -344,9 +346,7 @@ schedule (request counts of the seed-1 run; the later phases move with the spec 
 - then the spec phase, one operation at a time within its share of the budget, the one with
   the fewest fields (upscale) first: the spec's own examples, then schemathesis's coverage
   phase, which enumerates rather than draws: missing fields, values just outside the declared
-  bounds, wrong types, missing or wrong credentials; and `intermittent_unavailable`, whose 503
-  answers schemathesis counts as server errors (the suite's own phases let a 503 pass, as the
-  retryable answer the spec declares);
+  bounds, wrong types, missing or wrong credentials;
 - then the rest of the edge probes, one of each family in turn, each family's most telling
   edge first: the seed 0, a prompt of only `|`, `loras` holding JSON that is not an object, a
   multipart body without its boundary, the seed 2^32-1, then each bounded number at its
@@ -358,7 +358,8 @@ Some faults need options the default run does not have, recorded once in their r
 entries (`needs_profile`, `needs_timeout`) and read from there by the tests and `make faults`:
 the faults whose detecting checks enforce this project's `recommended` rules, not the reference
 pages (identical pixels for identical seeds, the input's size kept by image-to-image, the
-upscale factor, the minimum of one image), run with `--profile strict`, where those rules fail
+upscale factor, the minimum of one image, how often a gateway answers 503), run with
+`--profile strict`, where those rules fail
 a gateway; by default they are reported as advisories. `slow_response` runs with `--timeout 1`
 (the fault holds answers back 3 s; the default timeout is 10 s).
 """

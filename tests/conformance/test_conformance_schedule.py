@@ -10,6 +10,13 @@ import pytest
 from livepeer_conformance.answer_conformance import CONTENT_TYPE, RESPONSE_SCHEMA, STATUS_CODE
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.edge_probes import IGNORED_AUTH, interleave, probes_for
+from livepeer_conformance.results import (
+    GATEWAY_AVAILABLE,
+    Moment,
+    RunResults,
+    too_often_unavailable,
+)
+from livepeer_conformance.runner import judge_availability
 from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
@@ -171,3 +178,42 @@ def test_dry_run_sends_nothing_and_bounds_what_a_run_spends(run_cli: Callable[..
     report = result.report()
     assert 0 < report["gpu_work_spent"] <= estimate
     assert "GPU work of the accepted requests" in (result.report_dir / "conformance.md").read_text()
+
+
+def test_unavailability_is_dated_when_the_503s_pass_their_share() -> None:
+    """503 is never a departure on its own: only a share above the recommended one, once
+    enough answers came back, dated at the answer that passed it."""
+    results = RunResults()
+    results.clock = lambda: Moment(sum(results.answered.values()), 0.0)
+    statuses = [200, 503, 200, 200, 200, 200, 200, 503, 503, 503]
+    for status in statuses:
+        results.record_status("POST /a", status)
+    assert not too_often_unavailable(1, 7) and too_often_unavailable(3, 8)
+    # After 9 answers, 3 are 503 (33%, over a quarter of at least 8): dated at the ninth.
+    assert results.unavailable_since["POST /a"].requests == 9
+    config = RunConfig(spec_path=spec_path())
+    judge_availability(config, results)
+    (departure,) = results.sorted_departures()
+    assert (departure.check, departure.source.kind) == (GATEWAY_AVAILABLE, "recommended")
+    assert departure.first_seen.requests == 9 and "4 of its 10" in departure.reason
+
+
+@pytest.mark.parametrize(("profile", "code"), [("livepeer", 3), ("strict", 1)])
+def test_an_often_unavailable_gateway_is_an_advisory_unless_strict(
+    run_cli: Callable[..., Any], profile: str, code: int
+) -> None:
+    result = run_cli(
+        "--max-requests",
+        "30",
+        "--seed",
+        "5",
+        "--profile",
+        profile,
+        "--fault",
+        "intermittent_unavailable",
+    )
+    report = result.report()
+    assert result.code == code
+    found = report["departures"] if profile == "strict" else report["advisories"]
+    assert {d["check"] for d in found} == {GATEWAY_AVAILABLE}
+    assert "not_a_server_error" not in {d["check"] for d in report["departures"]}
