@@ -235,7 +235,8 @@ def _baseline_dir(path: Path | None) -> tuple[Path, str]:
     return (path.parent if path else Path("."), "baseline directory")
 
 
-def _check_names() -> frozenset[str]:
+def check_names() -> frozenset[str]:
+    """Every check a run can report, by name (what `--exclude-check` accepts)."""
     from livepeer_conformance.properties import PROPERTIES
     from livepeer_conformance.results import (
         GATEWAY_AVAILABLE,
@@ -243,10 +244,11 @@ def _check_names() -> frozenset[str]:
         RESPONDS_WITHIN_TIMEOUT,
     )
     from livepeer_conformance.spec_checks import SPEC_CHECKS
+    from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED
 
     names = {*SPEC_CHECKS, *PROPERTIES, GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT}
-    names.add(GATEWAY_AVAILABLE)
-    return frozenset(names | {ANSWER_WITHIN_LIMITS})
+    names |= {GATEWAY_AVAILABLE, TOKEN_NOT_ECHOED, ANSWER_WITHIN_LIMITS}
+    return frozenset(names)
 
 
 def _base_url(text: str | None) -> str | None:
@@ -296,7 +298,7 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         if path is not None and path.exists() and (path.is_dir() or not os.access(path, os.W_OK)):
             raise UsageError(f"cannot write {what} {path}")
     base_url = _base_url(args.base_url)
-    unknown_checks = sorted(set(args.exclude_check) - _check_names())
+    unknown_checks = sorted(set(args.exclude_check) - check_names())
     if unknown_checks:
         raise UsageError(f"--exclude-check: unknown check(s): {', '.join(unknown_checks)}")
     open_gateway = args.auth == "none"
