@@ -790,6 +790,24 @@ def _diff_lifted_composition(pair: _Pair) -> bool:
             # `S & allOf: [A]` -> `S` is A removed (compared below), not an empty branch added.
             if keyword == "allOf" and not plain.constraints() - shared:
                 continue
+            # In anyOf and oneOf, likewise, the keyword itself comes or goes: `S & anyOf: [A, B]`
+            # -> `S` drops a constraint (widens), the other way round adds one (narrows).
+            # An anyOf with a branch that constrains nothing accepts everything: no change.
+            if not plain.constraints() - shared and isinstance(composed.keys[keyword], list):
+                branches_at = enumerate(composed.keys[keyword])
+                if keyword == "oneOf" or all(
+                    normalise(branch, composed.branch(keyword, index)).constraints()
+                    for index, branch in branches_at
+                ):
+                    pair.add(
+                        Kind.COMPOSITION,
+                        keyword,
+                        f"{keyword} {'added' if plain_is_old else 'removed'}",
+                        in_old=not plain_is_old,
+                        effect=Effect.NARROWED if plain_is_old else Effect.WIDENED,
+                    )
+                _diff_annotations(pair)
+                return True
             # The plain schema's values (and their sources) against the branches, its
             # annotations against the wrapper's.
             constraints = {

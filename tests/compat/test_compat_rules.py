@@ -416,6 +416,20 @@ def test_annotations_in_matched_branches_are_compared() -> None:
     assert _one(old, new) == ("behaviour", f"{REQ_V}/anyOf/0/default")
 
 
+def test_whole_any_of_or_one_of_removed_or_added() -> None:
+    """A whole `anyOf`/`oneOf` removed widens and added narrows, one finding at the keyword; an
+    `anyOf` with a branch that constrains nothing accepts everything: removing it is no change."""
+    branches = [{"required": ["a"]}, {"required": ["b"]}]
+    plain, composed = _field({"type": "object"}), _field({"type": "object", "oneOf": branches})
+    assert _one(_spec(composed, {}), _spec(plain, {})) == ("compatible", f"{REQ_V}/oneOf")
+    assert _one(_spec({}, composed), _spec({}, plain)) == ("breaking-client", f"{RES_V}/oneOf")
+    assert _one(_spec({}, plain), _spec({}, composed)) == ("breaking-gateway", f"{RES_V}/oneOf")
+    bare = _field({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+    assert _one(_spec(_field({}), {}), _spec(bare, {})) == ("breaking-gateway", f"{REQ_V}/anyOf")
+    open_ended = _field({"type": "object", "anyOf": [{"description": "any"}, *branches]})
+    assert not compare(_spec(open_ended, {}), _spec(plain, {}))
+
+
 @pytest.mark.parametrize("value", [True, 0.5, "x", {"a": 1}])
 def test_malformed_keyword_values_are_judged_not_crashed_on(value: object) -> None:
     """A keyword holding a value of the wrong shape gives findings, never an exception."""
