@@ -2,8 +2,9 @@
 
 schemathesis judges its own requests' answers; the suite's other phases (the credentials check,
 the refusal and edge probes, the semantic properties) send cheaper, more targeted requests,
-whose answers are held to the same OpenAPI rules: a declared status, a declared content type, a
-success body that matches its schema, and the declared required headers. The checks carry
+whose answers are held to the same rules: no 5xx but the retryable 503, a declared status, a
+declared content type, a success body that matches its schema, and the declared required
+headers. The checks carry
 schemathesis's names and titles, so that one fault is one cause whichever phase finds it. A
 declared error status's body is judged by the `error_statuses_have_declared_body` property.
 """
@@ -17,15 +18,23 @@ from typing import Any
 import jsonschema
 import livepeer_gateway_spec as spec
 
+NOT_A_SERVER_ERROR = "not_a_server_error"
 STATUS_CODE = "status_code_conformance"
 CONTENT_TYPE = "content_type_conformance"
 RESPONSE_SCHEMA = "response_schema_conformance"
 RESPONSE_HEADERS = "response_headers_conformance"
 #: The checks of this module, in the order they judge an answer.
-CHECKS = (STATUS_CODE, CONTENT_TYPE, RESPONSE_SCHEMA, RESPONSE_HEADERS)
+CHECKS = (NOT_A_SERVER_ERROR, STATUS_CODE, CONTENT_TYPE, RESPONSE_SCHEMA, RESPONSE_HEADERS)
+
+#: The declared, retryable "no capacity" answer: never a server error on its own, whichever
+#: phase gets it (too many of them are `gateway_available`'s finding).
+UNAVAILABLE = 503
+#: Answers that say nothing of whether credentials were accepted: busy, or rate-limited.
+INCONCLUSIVE_FOR_AUTH = (429, UNAVAILABLE)
 
 #: schemathesis's title of each check's failure, which the cause repeats.
 TITLES = {
+    NOT_A_SERVER_ERROR: "Server error",
     STATUS_CODE: "Undocumented HTTP status code",
     CONTENT_TYPE: "Undocumented Content-Type",
     RESPONSE_SCHEMA: "Response violates schema",
@@ -43,6 +52,11 @@ class Judgement:
     @property
     def title(self) -> str:
         return TITLES[self.check]
+
+
+def is_server_error(status: int) -> bool:
+    """A 5xx other than the retryable `UNAVAILABLE`."""
+    return status >= 500 and status != UNAVAILABLE
 
 
 def declared_response(document: dict[str, Any], path: str, status: int) -> dict[str, Any] | None:
@@ -80,11 +94,13 @@ def judge(
 ) -> list[Judgement]:
     """Each check that applies to the answer, passed or not; a check that cannot apply (the
     schema of an undeclared status, say) is left out rather than passed."""
+    server_error = "a 5xx other than the retryable 503" if is_server_error(status) else None
+    judgements = [Judgement(NOT_A_SERVER_ERROR, server_error)]
     response = declared_response(document, path, status)
     if response is None:
         declared = ", ".join(spec.operation(document, path).get("responses", {}))
-        return [Judgement(STATUS_CODE, f"Received: {status} Documented: {declared}")]
-    judgements = [Judgement(STATUS_CODE, None)]
+        return [*judgements, Judgement(STATUS_CODE, f"Received: {status} Documented: {declared}")]
+    judgements.append(Judgement(STATUS_CODE, None))
     content_types = response.get("content") or {}
     actual = media_type(content_type)
     if content_types:

@@ -34,8 +34,6 @@ from livepeer_conformance.results import (
 from livepeer_conformance.strategies import any_image, encode_image
 from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED, echo_reason, find_echo
 
-#: schemathesis's name for the rule that a request never gets a server error.
-NOT_A_SERVER_ERROR = "not_a_server_error"
 #: Requests per operation that are sent twice, for the same-seed properties.
 REPEATS_PER_OPERATION = 1
 #: Statuses that say the credentials were refused.
@@ -390,13 +388,13 @@ class PropertyRunner:
             upload = upload_side(image[1]) if image is not None else None
             self.results.record_work(work(self.document, path, params, upload))
         self._judge_token_echo(exchange)
-        self._judge_server_error(exchange)
         self._judge_protocol(exchange)
         return exchange
 
     def _judge_protocol(self, exchange: Exchange) -> None:
-        """Status, content type, success body and required headers, as schemathesis judges its
-        own answers (see `answer_conformance`)."""
+        """No server error, then status, content type, success body and required headers, as
+        schemathesis judges its own answers (see `answer_conformance`). The suite's own requests
+        (an image that does not decode among them) are held to the same rules as its."""
         judgements = answer_conformance.judge(
             self.document,
             exchange.path,
@@ -458,20 +456,4 @@ class PropertyRunner:
             exchange.curl(self.base_url, self.inputs_dir),
             cause=cause or cause_of(exchange.status, reason_class(reason)),
             evidence=exchange.evidence(self.base_url, self.config.secrets),
-        )
-
-    def _judge_server_error(self, exchange: Exchange) -> None:
-        # The suite's own requests (an image that does not decode among them) are held to the same
-        # rule as schemathesis's: a 5xx other than the retryable 503 is the gateway's failure.
-        if not self.config.runs_check(NOT_A_SERVER_ERROR):
-            return
-        if exchange.status < 500 or exchange.status == 503:
-            self.results.record_pass(exchange.operation, NOT_A_SERVER_ERROR)
-            return
-        self._record(
-            exchange,
-            NOT_A_SERVER_ERROR,
-            "Server error",
-            f"answered {exchange.status}",
-            cause=cause_of(exchange.status, "Server error"),
         )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from livepeer_gateway_spec import Source
 
+from livepeer_conformance.answer_conformance import UNAVAILABLE
 from livepeer_conformance.evidence import Evidence
 from livepeer_conformance.sources import source_of_check
 
@@ -156,7 +157,7 @@ class RunResults:
         """Count one answer on `operation` by its status (503s apart, see `gateway_available`)."""
         with self._lock:
             self.answered[operation] += 1
-            if status == 503:
+            if status == UNAVAILABLE:
                 self.unavailable[operation] += 1
             if operation not in self.unavailable_since and too_often_unavailable(
                 self.unavailable[operation], self.answered[operation]

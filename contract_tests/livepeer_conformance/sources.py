@@ -38,7 +38,7 @@ PAGE_I2I = "001_075d078fee857981.txt"
 
 _HTTP_5XX = "HTTP: a 5xx says the server failed on a request it accepted to handle"
 _DECLARED = "OpenAPI: an answer uses a declared status, content type, body and headers"
-_AUTH = "OpenAPI security: every operation requires the security scheme `HTTPBearer`"
+_AUTH = "OpenAPI security: every operation declares a security requirement the caller must meet"
 _SEED = Source("documented", f"{PAGE_T2I}: seed integer Seed for random number generation.")
 
 #: The source of each check and property of the suite, by name.

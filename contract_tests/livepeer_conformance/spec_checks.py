@@ -20,6 +20,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 
+from livepeer_conformance.answer_conformance import INCONCLUSIVE_FOR_AUTH, UNAVAILABLE
 from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, AnswerLimits, AnswerOutOfBounds
 from livepeer_conformance.bounding_proxy import MARKER_HEADER, bounding_proxy
 from livepeer_conformance.budget import RequestBudget
@@ -446,8 +447,8 @@ def _record_scenario(
                 )
 
 
-#: Answers that say nothing of a credentials check: no capacity, or too many requests.
-_BUSY = re.compile(r"got `(?:429|503)\b")
+#: schemathesis's auth failure message naming an answer that says nothing of the credentials.
+_BUSY = re.compile(rf"got `(?:{'|'.join(map(str, INCONCLUSIVE_FOR_AUTH))})\b")
 
 
 def _busy(message: str) -> bool:
@@ -459,8 +460,8 @@ def _unavailable(evidence: Evidence | None, message: str) -> bool:
     """Whether a server-error failure was a 503 answer."""
     status = _status_of(evidence)
     if status is not None:
-        return status == 503
-    return re.search(r"\b503\b", message) is not None
+        return status == UNAVAILABLE
+    return re.search(rf"\b{UNAVAILABLE}\b", message) is not None
 
 
 def _status_of(evidence: Evidence | None) -> int | None:

@@ -28,6 +28,7 @@ from livepeer_reference_gateway import FAULTS, GatewaySettings, running_gateway
 
 from livepeer_gateway_bench import fault_table, forked
 from livepeer_gateway_bench.common import Section
+from livepeer_gateway_bench.conformance_cost import SCHEMATHESIS_CONFIG
 from livepeer_gateway_bench.plot import detection_plot
 
 #: The budgets compared; the last is the suite's default.
@@ -46,7 +47,7 @@ def plain_run(fault: str | None, workdir: Path, seed: int = fault_table.SEED) ->
     and NDJSON reports written to `workdir`. Runs in a forked child (see `forked`)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "schemathesis.toml"
-    config.write_text(f'[auth.openapi.HTTPBearer]\nbearer = "${{{TOKEN_ENV}}}"\n', "utf-8")
+    config.write_text(SCHEMATHESIS_CONFIG, "utf-8")
     token = secrets.token_urlsafe(24)
     settings = GatewaySettings(token=token, faults=frozenset({fault} if fault else ()))
     entry = FAULTS[fault] if fault else None
@@ -203,14 +204,36 @@ def rows(
     return table
 
 
-def compare(workdir: Path) -> tuple[list[BudgetRow], int, float, float]:
-    """Both tools against every fault and the clean gateway; (rows, faults, suite s, plain s)."""
+@dataclass(frozen=True)
+class Comparison:
+    """Both tools at each budget, and what it took to measure."""
+
+    table: list[BudgetRow]
+    faults: int
+    seed: int
+    suite_seconds: float
+    plain_seconds: float
+    #: Suite runs timed by `suite_seconds`.
+    suite_runs: int
+
+
+def compare(
+    workdir: Path,
+    budgets: Sequence[int] = BUDGETS,
+    seed: int = fault_table.SEED,
+    done: Sequence[fault_table.Outcome] = (),
+) -> Comparison:
+    """Both tools against every fault and the clean gateway at each of `budgets`. `done` holds
+    suite runs already made at the default budget (`make faults`' catalogue): they give the
+    default budget's row without running again."""
     names = [name for name, fault in FAULTS.items() if not fault.conformant]
     started = time.perf_counter()
-    suite = fault_table.run_all(suite_runs(names, BUDGETS), workdir / "suite")
+    suite = fault_table.run_all(suite_runs(names, budgets, seed), workdir / "suite")
     suite_seconds = time.perf_counter() - started
-    plain, plain_seconds = plain_runs(names, workdir)
-    return rows(suite, plain, names, BUDGETS), len(names), suite_seconds, plain_seconds
+    plain, plain_seconds = plain_runs(names, workdir, seed)
+    every = sorted({*budgets, *([DEFAULT_MAX_REQUESTS] if done else [])})
+    table = rows([*done, *suite], plain, names, every, seed)
+    return Comparison(table, len(names), seed, suite_seconds, plain_seconds, len(suite))
 
 
 def plot(table: Sequence[BudgetRow], faults: int, output: Path = PLOT) -> Path:
@@ -225,16 +248,9 @@ def plot(table: Sequence[BudgetRow], faults: int, output: Path = PLOT) -> Path:
     )
 
 
-def markdown(
-    table: Sequence[BudgetRow],
-    faults: int,
-    suite_s: float | None,
-    plain_s: float | None,
-    seed: int = fault_table.SEED,
-    suite_runs: int | None = None,
-) -> str:
-    """The comparison as Markdown: the table, the ratios, how it was measured, the plot.
-    `suite_runs` is how many suite runs `suite_s` timed (by default every row's)."""
+def markdown(comparison: Comparison) -> str:
+    """The comparison as Markdown: the table, the ratios, how it was measured, the plot."""
+    table, faults, seed = comparison.table, comparison.faults, comparison.seed
 
     def median(value: float | None) -> str:
         return f"{value:g}" if value is not None else "—"
@@ -261,17 +277,15 @@ def markdown(
     ratios = ", ".join(
         f"{row.budget}: {row.suite_detected / max(row.plain_detected, 1):.1f}x" for row in table
     )
-    runs = suite_runs if suite_runs is not None else len(table) * (faults + 1)
     missed = "; ".join(
         f"{row.budget}: {', '.join(f'`{name}`' for name in row.suite_missed)}"
         for row in table
         if row.suite_missed
     )
     times = (
-        f" Wall time, two runs at a time: the suite {suite_s:.0f} s for {runs} runs, "
-        f"schemathesis {plain_s:.0f} s for {faults + 1} runs."
-        if suite_s is not None and plain_s is not None
-        else ""
+        f" Wall time, two runs at a time: the suite {comparison.suite_seconds:.0f} s for "
+        f"{comparison.suite_runs} runs, schemathesis {comparison.plain_seconds:.0f} s for "
+        f"{faults + 1} runs."
     )
     lines += [
         "",
@@ -299,8 +313,6 @@ def run() -> Section:
     """The bench study (`make bench ARGS='--only detection_budget'`); `make faults` writes the
     same table, from the same code, to docs/faults.md."""
     with tempfile.TemporaryDirectory(prefix="detection-budget-") as tmp:
-        table, faults, suite_s, plain_s = compare(Path(tmp))
-    plot(table, faults)
-    return Section(
-        "Detection against the request budget", markdown(table, faults, suite_s, plain_s)
-    )
+        comparison = compare(Path(tmp))
+    plot(comparison.table, comparison.faults)
+    return Section("Detection against the request budget", markdown(comparison))

@@ -415,28 +415,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from livepeer_gateway_bench import detection_budget
 
     started = time.perf_counter()
-    names = [name for name, fault in FAULTS.items() if not fault.conformant]
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
         outcomes = run_all(catalogue_runs(args.seed), Path(tmp))
         summary = summarize(outcomes, time.perf_counter() - started)
-        by_budget, table = [], []
-        if args.budgets:
-            budget_started = time.perf_counter()
-            runs = detection_budget.suite_runs(names, args.budgets, args.seed)
-            by_budget = run_all(runs, Path(tmp) / "budgets")
-            suite_seconds = time.perf_counter() - budget_started
-            plain, plain_seconds = detection_budget.plain_runs(names, Path(tmp), args.seed)
-            budgets = [*args.budgets, DEFAULT_MAX_REQUESTS]
-            table = detection_budget.rows([*outcomes, *by_budget], plain, names, budgets, args.seed)
+        compared = (
+            detection_budget.compare(Path(tmp) / "budgets", args.budgets, args.seed, outcomes)
+            if args.budgets
+            else None
+        )
     print(terminal_table(summary))
     comparison = ""
-    if table:
+    if compared is not None:
         plot = detection_budget.plot(
-            table, len(names), args.output.parent / detection_budget.PLOT.name
+            compared.table, compared.faults, args.output.parent / detection_budget.PLOT.name
         )
-        comparison = detection_budget.markdown(
-            table, len(names), suite_seconds, plain_seconds, args.seed, len(by_budget)
-        )
+        comparison = detection_budget.markdown(compared)
         print("\n" + comparison.split("\n\nHow it was measured")[0].replace("`", ""))
         print(f"wrote {plot}")
     args.output.write_text(document(summary, comparison), encoding="utf-8")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from livepeer_gateway_spec import SpecError, pointer_tokens, resolve_pointer
+from livepeer_gateway_spec import COMPONENT_KINDS, inline_refs, pointer_tokens
+from livepeer_gateway_spec.pointers import lay_over
 
 from livepeer_gateway_compat.keywords import ANNOTATIONS
 
@@ -33,19 +34,7 @@ _UPPER = ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains")
 #: Component kinds whose `$ref` is a Reference Object (OpenAPI 3.1), not a Schema Object's
 #: `$ref`: its siblings (`summary`, `description`) are laid over the target, as the spec core's
 #: `inline_refs` does.
-_REFERENCE_OBJECT_KINDS = frozenset(
-    {
-        "responses",
-        "parameters",
-        "examples",
-        "requestBodies",
-        "headers",
-        "securitySchemes",
-        "links",
-        "callbacks",
-        "pathItems",
-    }
-)
+_REFERENCE_OBJECT_KINDS = frozenset(COMPONENT_KINDS) - {"schemas"}
 
 
 def ref_constraints(node: dict[str, Any]) -> dict[str, Any]:
@@ -66,39 +55,22 @@ def ref_constraints(node: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def inline_for_comparison(
-    document: dict[str, Any], node: Any = None, _seen: tuple[str, ...] = ()
-) -> Any:
-    """`node` (the whole document when None) with every local `$ref` replaced by its target.
-
-    A Schema Object's `$ref` with constraint siblings is read as JSON Schema 2020-12 reads it,
-    both at once: `{$ref: X, maximum: 10, description: d}` becomes
+def _as_conjunction(node: dict[str, Any], target: Any, siblings: dict[str, Any]) -> Any:
+    """A Schema Object's `$ref` with constraint siblings, read as JSON Schema 2020-12 reads it:
+    both at once. `{$ref: X, maximum: 10, description: d}` becomes
     `{description: d, allOf: [X, {maximum: 10}]}`, which `normalise` merges where the merge is
-    exact. Annotations and `x-` keys beside it stay laid over the target's; any other `$ref` is
-    inlined with its siblings laid over, as the spec core's `inline_refs` does.
-    """
-    if node is None:
-        node = document
-    if isinstance(node, dict):
-        if "$ref" in node:
-            ref = node["$ref"]
-            if ref in _seen:
-                raise SpecError(f"recursive $ref {ref!r} cannot be inlined")
-            target = inline_for_comparison(document, resolve_pointer(document, ref), (*_seen, ref))
-            if not isinstance(target, dict):
-                return target
-            siblings = {
-                k: inline_for_comparison(document, v, _seen) for k, v in node.items() if k != "$ref"
-            }
-            constraints = ref_constraints(node)
-            if not constraints:
-                return {**target, **siblings}
-            laid_over = {k: v for k, v in siblings.items() if k not in constraints}
-            return {**laid_over, "allOf": [target, {k: siblings[k] for k in constraints}]}
-        return {k: inline_for_comparison(document, v, _seen) for k, v in node.items()}
-    if isinstance(node, list):
-        return [inline_for_comparison(document, item, _seen) for item in node]
-    return node
+    exact; annotations and `x-` keys stay laid over the target's."""
+    constraints = ref_constraints(node)
+    if not constraints or not isinstance(target, dict):
+        return lay_over(node, target, siblings)
+    laid_over = {k: v for k, v in siblings.items() if k not in constraints}
+    return {**laid_over, "allOf": [target, {k: siblings[k] for k in constraints}]}
+
+
+def inline_for_comparison(document: dict[str, Any]) -> Any:
+    """`document` with every local `$ref` replaced by its target: a Schema Object's constraint
+    siblings as a conjunction (`_as_conjunction`), any other sibling laid over the target."""
+    return inline_refs(document, document, combine=_as_conjunction)
 
 
 @dataclass

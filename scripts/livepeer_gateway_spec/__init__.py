@@ -32,6 +32,7 @@ from .sources import (
     unsourced_constraints,
 )
 from .walk import (
+    COMPONENT_KINDS,
     HTTP_METHODS,
     image_operations,
     iter_operations,
@@ -51,6 +52,7 @@ __all__ = [
     "unsourced_constraints",
     "CHEAP",
     "DEFAULT_SPEC_PATH",
+    "COMPONENT_KINDS",
     "HTTP_METHODS",
     "INVALID_STATUS_KEY",
     "MAX_ALIASES",

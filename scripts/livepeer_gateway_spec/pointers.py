@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .errors import SpecError
@@ -46,19 +46,42 @@ def resolve_pointer(document: Any, ref: str) -> Any:
     return node
 
 
-def inline_refs(document: dict[str, Any], node: Any, _seen: tuple[str, ...] = ()) -> Any:
-    """A copy of `node` with every local `$ref` replaced by what it names (siblings merged)."""
+#: How a `$ref` node becomes its inlined form: (the node as written, its inlined target, its
+#: inlined siblings) -> what stands in its place.
+Combine = Callable[[dict[str, Any], Any, dict[str, Any]], Any]
+
+
+def lay_over(node: dict[str, Any], target: Any, siblings: dict[str, Any]) -> Any:
+    """The target with the `$ref`'s siblings laid over it (OpenAPI's Reference Object)."""
+    return {**target, **siblings} if isinstance(target, dict) else target
+
+
+def inline_refs(
+    document: dict[str, Any],
+    node: Any,
+    _seen: tuple[str, ...] = (),
+    *,
+    combine: Combine = lay_over,
+) -> Any:
+    """A copy of `node` with every local `$ref` replaced by what it names; `combine` says how a
+    `$ref`'s target and siblings go together (laid over by default)."""
     if isinstance(node, dict):
         if "$ref" in node:
             ref = node["$ref"]
             if ref in _seen:
                 raise SpecError(f"recursive $ref {ref!r} cannot be inlined")
-            target = inline_refs(document, resolve_pointer(document, ref), (*_seen, ref))
-            siblings = {k: inline_refs(document, v, _seen) for k, v in node.items() if k != "$ref"}
-            return {**target, **siblings} if isinstance(target, dict) else target
-        return {k: inline_refs(document, v, _seen) for k, v in node.items()}
+            target = inline_refs(
+                document, resolve_pointer(document, ref), (*_seen, ref), combine=combine
+            )
+            siblings = {
+                k: inline_refs(document, v, _seen, combine=combine)
+                for k, v in node.items()
+                if k != "$ref"
+            }
+            return combine(node, target, siblings)
+        return {k: inline_refs(document, v, _seen, combine=combine) for k, v in node.items()}
     if isinstance(node, list):
-        return [inline_refs(document, item, _seen) for item in node]
+        return [inline_refs(document, item, _seen, combine=combine) for item in node]
     return node
 
 

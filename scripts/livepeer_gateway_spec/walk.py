@@ -10,6 +10,19 @@ from .pointers import inline_refs
 
 #: The methods an OpenAPI path item may hold an operation under.
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: The kinds of reusable object an OpenAPI 3.1 document's `components` may hold.
+COMPONENT_KINDS = (
+    "schemas",
+    "responses",
+    "parameters",
+    "examples",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+    "pathItems",
+)
 
 
 def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

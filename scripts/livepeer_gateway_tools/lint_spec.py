@@ -28,6 +28,7 @@ from livepeer_gateway_spec import (
     unsourced_constraints,
 )
 from livepeer_gateway_spec.pointers import dangling_refs
+from livepeer_gateway_spec.walk import COMPONENT_KINDS
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from openapi_spec_validator.validation.exceptions import DuplicateOperationIDError
 
@@ -36,18 +37,6 @@ from livepeer_gateway_tools.errors import LintFailed
 
 # HTTP forbids a body on these, so they are exempt from `response-body-schema`.
 BODYLESS_STATUSES = frozenset({"204", "304"})
-COMPONENT_KINDS = (
-    "schemas",
-    "responses",
-    "parameters",
-    "examples",
-    "requestBodies",
-    "headers",
-    "securitySchemes",
-    "links",
-    "callbacks",
-    "pathItems",
-)
 
 Document = dict[str, Any]
 

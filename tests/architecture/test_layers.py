@@ -102,6 +102,11 @@ def _source_files() -> list[Path]:
 ONE_PLACE = [
     ("JSON pointer escaping", re.compile(r"""replace\(\s*["']~[01]["']"""), "pointers.py"),
     ("the HTTP methods", re.compile(r"^\s*HTTP_METHODS\s*=", re.M), "walk.py"),
+    (
+        "the component kinds",
+        re.compile(r"""["']securitySchemes["'],\s*\n?\s*["']links["']"""),
+        "walk.py",
+    ),
     ("the token variable's name", re.compile(r"""["']LIVEPEER_GATEWAY_TOKEN["']"""), "location.py"),
     ("the spec variable's name", re.compile(r"""["']LIVEPEER_OPENAPI["']"""), "location.py"),
     ("the x-invalid-status key", re.compile(r"""["']x-invalid-status["']"""), "extensions.py"),

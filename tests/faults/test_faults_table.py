@@ -118,7 +118,7 @@ def test_budget_rows_count_both_tools_at_each_budget() -> None:
         (0, 0, 30),
         (0, 1, 280),
     ]
-    text = detection_budget.markdown(table, 2, None, None)
+    text = detection_budget.markdown(detection_budget.Comparison(table, 2, 1, 3.0, 4.0, 5))
     assert "| 30 | 1/2 (50%) | 17 | 30, 0 | 0/2 (0%) | — | 30, 0 |" in text
     assert "30: `upscale_not_4x`" in text
     page = document(summarize([caught, missed], 1.0), text)
