@@ -25,11 +25,12 @@ from typing import Any
 
 import httpx
 import livepeer_gateway_spec as spec
-from livepeer_gateway_spec import CHEAP, TOKEN_ENV, UNCAPPED, CheapLimits
+from livepeer_gateway_spec import TOKEN_ENV
 from livepeer_gateway_spec.cli import EXIT_USAGE, OneLineParser, positive_float, positive_int
 
 from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, DEFAULT_MAX_RESPONSE_BYTES
 from livepeer_conformance.budget import RequestBudget
+from livepeer_conformance.cheap import CHEAP, UNCAPPED, CheapLimits
 from livepeer_conformance.config import (
     DEFAULT_MAX_EXAMPLES,
     DEFAULT_MAX_REQUESTS,
@@ -178,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _operation_path(name: str, document: dict[str, Any], option: str) -> str:
     """The path of the operation `name` (an operationId, a path, or a path without '/')."""
-    operations = spec.image_operations(document)
+    operations = {op.operation_id: op.path for op in spec.served_operations(document).values()}
     by_name = {**operations, **{p: p for p in operations.values()}}
     by_name |= {p.lstrip("/"): p for p in operations.values()}
     if name not in by_name:
@@ -218,8 +219,8 @@ def _limits(args: argparse.Namespace, document: dict[str, Any]) -> CheapLimits:
         if value is None:
             continue
         option = "--" + dest.replace("_", "-")
-        for path in spec.image_operations(document).values():
-            properties = spec.request_body(document, path)[1].get("properties", {})
+        for op in spec.served_operations(document).values():
+            path, properties = op.path, op.properties
             for name in names:
                 low = properties.get(name, {}).get("minimum")
                 if low is not None and value < low:

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from livepeer_gateway_spec import CHEAP, UNCAPPED, CheapLimits
-
 from livepeer_conformance.bounded import DEFAULT_MAX_RESPONSE_BYTES
+from livepeer_conformance.cheap import CHEAP, UNCAPPED, CheapLimits
 
 Profile = Literal["core", "livepeer", "strict"]
 

@@ -18,6 +18,8 @@ _REDACTION_WINDOW = 4096
 _DROPPED_HEADERS = frozenset(
     {"content-length", "user-agent", "accept-encoding", "connection", "accept", "host"}
 )
+#: Prefixes of the headers a testing tool adds for itself, which a gateway never needs.
+_TOOL_HEADERS = ("x-schemathesis",)
 
 
 @dataclass(frozen=True)
@@ -85,19 +87,31 @@ def save_input(inputs_dir: Path, data: bytes, suffix: str) -> Path:
 def curl_for_request(
     method: str,
     url: str,
-    headers: Mapping[str, str],
+    headers: Iterable[tuple[str, str]] | Mapping[str, str],
     body: bytes | None,
     inputs_dir: Path,
+    secrets: Iterable[str] = (),
 ) -> str:
-    """A curl command sending these exact bytes again, its body read from a file, token hidden."""
+    """A curl command sending these exact bytes again, its body read from a file under
+    `inputs_dir`: the one reproducer every phase's finding carries.
+
+    The run's token is shown as `[redacted]`; any other credential (the wrong token a probe
+    sends) is read from a file, since a command line's `Bearer <value>` is always redacted.
+    """
+    hidden = tuple(s for s in secrets if s)
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
     parts = ["curl", "-sS", "-X", method, url]
-    for name, value in headers.items():
+    for name, value in pairs:
         lowered = name.lower()
-        if lowered in _DROPPED_HEADERS:
+        if lowered in _DROPPED_HEADERS or lowered.startswith(_TOOL_HEADERS):
             continue
         if lowered == "authorization":
-            value = f"Bearer {REDACTED}"
+            if not hidden or any(secret in value for secret in hidden):
+                parts += ["-H", f"{name}: Bearer {REDACTED}"]
+            else:
+                parts += ["-H", f"@{save_input(inputs_dir, f'{name}: {value}'.encode(), 'txt')}"]
+            continue
         parts += ["-H", f"{name}: {value}"]
     if body:
         parts += ["--data-binary", f"@{save_input(inputs_dir, body, 'body')}"]
-    return shlex.join(parts)
+    return redact(shlex.join(parts), hidden)

@@ -1,33 +1,22 @@
-"""One request sent through the generated client, its answer, and the images it points at."""
+"""One request the suite sent, its answer, and the images the answer points at."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import importlib
 import io
-import json
-import re
-import shlex
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 import httpx
-import livepeer_gateway_spec as spec
-from livepeer_gateway_client import AuthenticatedClient, Client
-from livepeer_gateway_client.types import File
+from livepeer_gateway_spec import Operation
 from PIL import Image
 
-from livepeer_conformance.bounded import AnswerLimits, parse_json, read_bounded
 from livepeer_conformance.errors import AnswerError
-from livepeer_conformance.evidence import Evidence, body_excerpt, save_input, status_line
-from livepeer_conformance.redaction import REDACTED, redact
+from livepeer_conformance.evidence import Evidence, body_excerpt, status_line
+from livepeer_conformance.redaction import redact
 from livepeer_conformance.token_echo import sent_token
 
 #: Largest image a media URL may carry before the suite refuses to fetch the rest.
@@ -37,37 +26,59 @@ MAX_MEDIA_BYTES = 32 * 2**20
 #: suite's small requests, and small enough that decoding it cannot exhaust memory.
 MAX_MEDIA_PIXELS = 4096 * 4096
 
-#: Where the generated client keeps an operation's module and a request body's model.
-CLIENT_PACKAGE = "livepeer_gateway_client"
-
 
 class MediaError(AnswerError):
     """A media URL that does not fetch or does not decode as an image; the message says which."""
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """A request as it went out: what a reproducer sends again, byte for byte."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    @classmethod
+    def of(cls, request: Any) -> SentRequest:
+        """From an httpx or a requests request (schemathesis sends with the latter)."""
+        body = request.content if hasattr(request, "content") else request.body
+        if isinstance(body, str):
+            body = body.encode()
+        headers = tuple((str(k), str(v)) for k, v in request.headers.items())
+        return cls(str(request.method or "POST"), str(request.url), headers, body or b"")
 
 
 @dataclass
 class Exchange:
     """A request the suite sent, with the raw answer; media are fetched and decoded on first use."""
 
-    path: str
-    params: dict[str, Any]
+    operation: Operation
+    params: Mapping[str, Any]
     input_image: tuple[str, bytes] | None
     status: int
     body: Any
     fetch: Callable[[str], bytes] = field(repr=False)
+    request: SentRequest | None = field(default=None, repr=False)
     repeat: Exchange | None = None
     content: bytes = b""
     status_text: str = ""
     content_type: str = ""
     #: The answer's headers, as sent (a name may repeat).
     headers: list[tuple[str, str]] = field(default_factory=list, repr=False)
-    #: The bearer token the request carried, if any (never printed).
-    sent_token: str | None = field(default=None, repr=False)
     _decoded: list[Image.Image | MediaError] | None = field(default=None, repr=False)
 
     @property
-    def operation(self) -> str:
-        return f"POST {self.path}"
+    def path(self) -> str:
+        return self.operation.path
+
+    @property
+    def sent_token(self) -> str | None:
+        """The bearer token the request carried, if any (never printed)."""
+        if self.request is None:
+            return None
+        return sent_token(httpx.Headers(list(self.request.headers)))
 
     @property
     def media(self) -> list[Any]:
@@ -100,112 +111,16 @@ class Exchange:
         except Exception:  # the suite's own undecodable upload: there is no input size
             return None
 
-    def evidence(self, base_url: str, secrets: Iterable[str]) -> Evidence:
-        """The request and the answer, redacted, for a departure's report."""
+    def evidence(self, secrets: Iterable[str]) -> Evidence:
+        """The request and the answer, redacted, for a finding's report."""
         hidden = tuple(secrets)
+        method, url = (self.request.method, self.request.url) if self.request else ("POST", "")
         return Evidence(
-            request=f"POST {base_url.rstrip('/')}{self.path}",
+            request=redact(f"{method} {url or self.operation.path}", hidden),
             status_line=redact(self.status_text or status_line(self.status), hidden),
             content_type=redact(self.content_type, hidden),
             body=body_excerpt(self.content, hidden),
         )
-
-    def curl(self, base_url: str, inputs_dir: Path | None) -> str:
-        """A curl command that sends this request again, with the token shown as `[redacted]`."""
-        parts = ["curl", "-sS", "-X", "POST", base_url.rstrip("/") + self.path]
-        parts += ["-H", f"Authorization: Bearer {REDACTED}"]
-        if self.input_image is None:
-            parts += ["-H", "Content-Type: application/json"]
-            data = json.dumps(self.params).encode()
-            if inputs_dir is None:
-                return shlex.join([*parts, "-d", data.decode()])
-            parts += ["--data-binary", f"@{save_input(inputs_dir, data, 'json')}"]
-            return shlex.join(parts)
-        media_type, data = self.input_image
-        image_file = _save_input(inputs_dir, media_type, data)
-        for name, value in self.params.items():
-            # `-F` would read a value starting with @ or < as a file and parse `;type=`.
-            parts += ["--form-string", f"{name}={_form_text(value)}"]
-        parts += ["-F", f"image=@{image_file};type={media_type}"]
-        return shlex.join(parts)
-
-
-def make_client(base_url: str, token: str | None, timeout: float) -> AuthenticatedClient | Client:
-    """The generated client for `base_url`, authenticated when a token is given."""
-    options: dict[str, Any] = {"timeout": httpx.Timeout(timeout)}
-    if token:
-        return AuthenticatedClient(base_url=base_url, token=token, **options)
-    return Client(base_url=base_url, **options)
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-@lru_cache(maxsize=32)
-def _sender(spec_file: str, path: str) -> tuple[ModuleType, type]:
-    """The generated client's module for the operation at `path` and its request body's model.
-
-    The generator names them after the spec: `api/<tag>/<operationId>` and the body's schema.
-    """
-    document = spec.load_spec(spec_file)
-    op = document["paths"][path]["post"]
-    tag = (op.get("tags") or ["default"])[0]
-    module = importlib.import_module(
-        f"{CLIENT_PACKAGE}.api.{_snake(tag)}.{_snake(op['operationId'])}"
-    )
-    content = op["requestBody"]["content"]
-    schema_ref = next(iter(content.values()))["schema"]["$ref"]
-    models = importlib.import_module(f"{CLIENT_PACKAGE}.models")
-    return module, getattr(models, schema_ref.rsplit("/", 1)[-1])
-
-
-def send(
-    client: AuthenticatedClient | Client,
-    spec_file: str,
-    path: str,
-    params: dict[str, Any],
-    input_image: tuple[str, bytes] | None,
-    fetch: Callable[[str], bytes],
-    limits: AnswerLimits,
-) -> Exchange:
-    """Send `params` (and the image) to `path` as the generated client builds it.
-
-    The answer is read within `limits` (raising `AnswerOutOfBounds`); transport errors
-    propagate; an answer the client could not parse is still returned raw, since judging it is
-    the suite's job.
-    """
-    module, model = _sender(spec_file, path)
-    fields = dict(params)
-    if input_image is not None:
-        media_type, data = input_image
-        suffix = "png" if media_type == "image/png" else "jpg"
-        image = File(payload=io.BytesIO(data), file_name=f"input.{suffix}", mime_type=media_type)
-        fields["image"] = image
-    request = module._get_kwargs(body=model(**fields))
-    request["headers"].update(client.auth_headers)
-    started = time.monotonic()
-    with client.get_httpx_client().stream(**request) as response:
-        content = read_bounded(response, limits, started)
-        status_text = status_line(
-            response.status_code, response.reason_phrase, response.http_version.split("/")[-1]
-        )
-        content_type = response.headers.get("content-type", "")
-        headers = list(response.headers.multi_items())
-    body = parse_json(content)
-    return Exchange(
-        path,
-        params,
-        input_image,
-        response.status_code,
-        body,
-        fetch,
-        content=content,
-        status_text=status_text,
-        content_type=content_type,
-        headers=headers,
-        sent_token=sent_token(httpx.Headers(request["headers"])),
-    )
 
 
 def fetcher(timeout: float, spend: Callable[[], object]) -> Callable[[str], bytes]:
@@ -268,16 +183,3 @@ def _decode(fetch: Callable[[str], bytes], media: Any) -> Image.Image | MediaErr
     # whatever they raise, the gateway sent something that is not an image.
     except Exception as exc:
         return MediaError(f"{url[:40]}... does not decode as an image ({type(exc).__name__})")
-
-
-def _form_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
-def _save_input(inputs_dir: Path | None, media_type: str, data: bytes) -> str:
-    suffix = "png" if media_type == "image/png" else "jpg"
-    if inputs_dir is None:
-        return f"input.{suffix}"
-    return str(save_input(inputs_dir, data, suffix))

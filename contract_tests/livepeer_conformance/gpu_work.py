@@ -1,8 +1,8 @@
 """GPU work of a request, in output pixels × inference steps × images.
 
-A field the request leaves out counts at the spec's default; an operation without `width` and
-`height` (image-to-image, upscale) makes an image of its upload's size, times the operation's
-`x-upscale-factor` when it declares one.
+A field the request leaves out counts at the spec's default; an operation whose request does not
+size its output (image-to-image, upscale) makes an image of its upload's size, times the
+operation's `x-upscale-factor` when it declares one.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import livepeer_gateway_spec as spec
+from livepeer_gateway_spec import Operation
 from PIL import Image
 
 
@@ -38,21 +38,18 @@ def upload_side(image: bytes | None) -> tuple[int, int] | None:
         return None
 
 
-def work(
-    document: dict[str, Any], path: str, body: dict[str, Any], upload: tuple[int, int] | None
-) -> int:
-    """Output pixels × steps × images of the request `body` to the operation at `path`."""
-    properties = spec.request_body(document, path)[1].get("properties", {})
+def work(operation: Operation, body: dict[str, Any], upload: tuple[int, int] | None) -> int:
+    """Output pixels × steps × images of the request `body` to `operation`."""
+    properties = operation.properties
 
     def field(name: str) -> int:
         default = properties.get(name, {}).get("default", 1)
         return _number(body.get(name, default), default) if name in properties else 1
 
-    if "width" in properties or "height" in properties:
+    if operation.sized_output:
         pixels = field("width") * field("height")
     elif upload is not None:
-        operation = spec.operation(document, path)
-        factor = spec.upscale_factors(document).get(operation.get("operationId", path), 1)
+        factor = operation.upscale_factor or 1
         pixels = upload[0] * upload[1] * factor * factor
     else:
         return 0

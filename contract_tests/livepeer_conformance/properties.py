@@ -1,9 +1,10 @@
 """The semantic properties: what the spec and the reference pages say a gateway's answers mean.
 
-Each property is one small function registered in `PROPERTIES`; it looks at one `Exchange`
-and returns None when the property holds, or a one-line reason when it does not. Which
-operations a property applies to is read from the spec (the fields a request has, an uploaded
-image, an `x-upscale-factor`), never from a list of paths.
+Each property is one small function registered in `PROPERTIES` with the source of the rule it
+enforces; it looks at one `Exchange` and returns None when the property holds, or a one-line
+reason when it does not. Which operations a property applies to is read from the spec core's
+view of the operation (the fields a request has, its file parts, its `x-upscale-factor`), never
+from a list of paths.
 """
 
 from __future__ import annotations
@@ -14,22 +15,25 @@ from typing import Any
 
 import jsonschema
 import livepeer_gateway_spec as spec
+from livepeer_gateway_spec import SOURCE_KINDS, Operation, Source
 from PIL import Image, ImageChops
 
-from livepeer_conformance.config import Profile
+from livepeer_conformance.config import Profile, profile_includes
 from livepeer_conformance.exchanges import Exchange
+from livepeer_conformance.sources import DECLARED, PAGE_T2I
 
 #: What a property says of one exchange: None when it holds, else why it does not.
 Objection = str | None
 Check = Callable[[Exchange, dict[str, Any]], Objection]
 Applies = Callable[[Exchange], bool]
-#: Whether a property can apply to the operation at a path of the spec.
-AppliesTo = Callable[[dict[str, Any], str], bool]
+#: Whether a property can apply to an operation of the spec.
+AppliesTo = Callable[[Operation], bool]
 
 
 @dataclass(frozen=True)
 class SemanticProperty:
-    """A registered property: its check, when it applies, and the least profile that runs it."""
+    """A registered property: its check, when it applies, the least profile that runs it, and
+    the source of the rule it enforces (which decides whether breaking it fails a gateway)."""
 
     name: str
     title: str
@@ -37,80 +41,71 @@ class SemanticProperty:
     applies: Applies
     profile: Profile
     applies_to: AppliesTo
-
-    def judges(self, exchange: Exchange, document: dict[str, Any]) -> bool:
-        """Whether the property judges `exchange`."""
-        return self.applies_to(document, exchange.path) and self.applies(exchange)
+    source: Source
 
 
+#: The property whose rule is the declared body of an error status.
+DECLARED_BODY = "error_statuses_have_declared_body"
 #: Every property, by name, in registration order.
 PROPERTIES: dict[str, SemanticProperty] = {}
 
 
-def _every_operation(document: dict[str, Any], path: str) -> bool:
+def _every_operation(operation: Operation) -> bool:
     return True
 
 
 def semantic_property(
-    applies: Applies, profile: Profile = "livepeer", applies_to: AppliesTo = _every_operation
+    applies: Applies,
+    *,
+    source: Source,
+    profile: Profile = "livepeer",
+    applies_to: AppliesTo = _every_operation,
 ) -> Callable[[Check], Check]:
-    """Register the decorated function as a property named after it, titled by its docstring."""
+    """Register the decorated function as a property named after it, titled by its docstring,
+    with the source of the rule it enforces."""
 
     def register(check: Check) -> Check:
+        if not isinstance(source, Source) or source.kind not in SOURCE_KINDS or not source.text:
+            raise TypeError(f"property {check.__name__} needs a Source with a kind and a text")
         title = " ".join((check.__doc__ or check.__name__).split())
         PROPERTIES[check.__name__] = SemanticProperty(
-            check.__name__, title, check, applies, profile, applies_to
+            check.__name__, title, check, applies, profile, applies_to, source
         )
         return check
 
     return register
 
 
-def _fields(document: dict[str, Any], path: str) -> dict[str, Any]:
-    return spec.request_body(document, path)[1].get("properties", {})
-
-
 def _asks_for(*names: str) -> AppliesTo:
-    return lambda document, path: all(name in _fields(document, path) for name in names)
+    return lambda operation: all(name in operation.properties for name in names)
 
 
-def _uploads_image(document: dict[str, Any], path: str) -> bool:
-    return spec.request_body(document, path)[0] == "multipart/form-data"
+def _generates_batches(operation: Operation) -> bool:
+    count = operation.properties.get("num_images_per_prompt")
+    return count is not None and "seed" in operation.properties and count.get("maximum", 2) > 1
 
 
-def upscale_factor(document: dict[str, Any], path: str) -> int | None:
-    """The operation's declared `x-upscale-factor`, if any."""
-    by_path = {p: op for op, p in spec.image_operations(document).items()}
-    return spec.upscale_factors(document).get(by_path.get(path, ""))
+def _sized_text_request(operation: Operation) -> bool:
+    return operation.sized_output and operation.pipeline == "text-to-image"
 
 
-def _generates_batches(document: dict[str, Any], path: str) -> bool:
-    count = _fields(document, path).get("num_images_per_prompt")
-    return count is not None and "seed" in _fields(document, path) and count.get("maximum", 2) > 1
+def _reshapes_upload(operation: Operation) -> bool:
+    return operation.pipeline == "image-to-image"
 
 
-def _sized_text_request(document: dict[str, Any], path: str) -> bool:
-    return _asks_for("width", "height")(document, path) and not _uploads_image(document, path)
-
-
-def _reshapes_upload(document: dict[str, Any], path: str) -> bool:
-    return _uploads_image(document, path) and upscale_factor(document, path) is None
-
-
-def _upscales(document: dict[str, Any], path: str) -> bool:
-    return upscale_factor(document, path) is not None
+def _upscales(operation: Operation) -> bool:
+    return operation.pipeline == "upscale"
 
 
 def applicable_properties(
     profile: Profile, document: dict[str, Any], path: str
 ) -> list[SemanticProperty]:
     """The properties a run of `profile` holds the operation at `path` to."""
-    from livepeer_conformance.config import profile_includes
-
+    operation = spec.served_operations(document)[path]
     return [
         p
         for p in PROPERTIES.values()
-        if profile_includes(profile, p.profile) and p.applies_to(document, path)
+        if profile_includes(profile, p.profile) and p.applies_to(operation)
     ]
 
 
@@ -122,17 +117,20 @@ def _images(exchange: Exchange) -> list[Image.Image]:
     return [image for image in exchange.decoded() if isinstance(image, Image.Image)]
 
 
-def _default(document: dict[str, Any], path: str, name: str) -> Any:
-    _, schema = spec.request_body(document, path)
-    return schema.get("properties", {}).get(name, {}).get("default")
+def _default(exchange: Exchange, name: str) -> Any:
+    return exchange.operation.properties.get(name, {}).get("default")
 
 
-@semantic_property(_succeeded, applies_to=_asks_for("num_images_per_prompt"))
+@semantic_property(
+    _succeeded,
+    source=Source("documented", f"{PAGE_T2I}: Number of images to generate per prompt."),
+    applies_to=_asks_for("num_images_per_prompt"),
+)
 def images_count_matches_request(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """A success returns as many images as `num_images_per_prompt` asks ("Number of images to
     generate per prompt", openapi.yaml TextToImageParams.num_images_per_prompt)."""
     wanted = exchange.params.get(
-        "num_images_per_prompt", _default(document, exchange.path, "num_images_per_prompt")
+        "num_images_per_prompt", _default(exchange, "num_images_per_prompt")
     )
     got = len(exchange.media)
     return None if got == wanted else f"asked for {wanted} image(s), got {got}"
@@ -144,7 +142,15 @@ def _has_seeds(exchange: Exchange) -> bool:
     return bool(seeds) and all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)
 
 
-@semantic_property(lambda e: _has_seeds(e) and "seed" in e.params, applies_to=_asks_for("seed"))
+@semantic_property(
+    lambda e: _has_seeds(e) and "seed" in e.params,
+    source=Source(
+        "documented",
+        f"{PAGE_T2I}: seed integer Seed for random number generation; its example answers"
+        ' "seed": 123 to "seed": 123 (seed + i for the i-th image is openapi.yaml\'s Seed)',
+    ),
+    applies_to=_asks_for("seed"),
+)
 def seeds_follow_request_seed(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """With a request seed, image i carries seed + i ("The i-th returned image has seed `seed +
     i`", openapi.yaml Seed)."""
@@ -156,6 +162,7 @@ def seeds_follow_request_seed(exchange: Exchange, document: dict[str, Any]) -> O
 
 @semantic_property(
     lambda e: len(e.media) > 1 and _has_seeds(e) and "seed" not in e.params,
+    source=Source("recommended", "openapi.yaml Media.seed: the seed used to generate the media"),
     applies_to=_generates_batches,
 )
 def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) -> Objection:
@@ -167,7 +174,12 @@ def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) ->
     )
 
 
-@semantic_property(_succeeded)
+@semantic_property(
+    _succeeded,
+    source=Source(
+        "documented", f"{PAGE_T2I}: images Media · object[] required The generated images."
+    ),
+)
 def urls_fetch_and_decode(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """Every `url` is an http(s) or `data:` URL that fetches and decodes as an image ("The URL
     where the media can be accessed", openapi.yaml Media.url)."""
@@ -209,17 +221,27 @@ def _size_verdict(
     )
 
 
-@semantic_property(_succeeded, applies_to=_sized_text_request)
+@semantic_property(
+    _succeeded,
+    source=Source("documented", f"{PAGE_T2I}: The width in pixels of the generated image."),
+    applies_to=_sized_text_request,
+)
 def text_to_image_has_requested_size(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """text-to-image images have the requested width and height, each side possibly rounded to
     a multiple of 8 as diffusion pipelines do ("The width in pixels of the generated image",
     openapi.yaml)."""
-    width = exchange.params.get("width", _default(document, exchange.path, "width"))
-    height = exchange.params.get("height", _default(document, exchange.path, "height"))
+    width = exchange.params.get("width", _default(exchange, "width"))
+    height = exchange.params.get("height", _default(exchange, "height"))
     return _size_verdict((width, height), _images(exchange), "asked for")
 
 
-@semantic_property(_succeeded, applies_to=_reshapes_upload)
+@semantic_property(
+    _succeeded,
+    source=Source(
+        "recommended", "openapi.yaml ImageToImageParams.image: the output keeps the input's size"
+    ),
+    applies_to=_reshapes_upload,
+)
 def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """image-to-image images keep the input's size, each side possibly rounded to a multiple
     of 8 as diffusion pipelines do ("The returned images have its width and height",
@@ -228,19 +250,25 @@ def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]
     return _size_verdict(expected, _images(exchange), "input is") if expected else None
 
 
-@semantic_property(_succeeded, applies_to=_upscales)
+@semantic_property(
+    _succeeded,
+    source=Source(
+        "recommended", "openapi.yaml x-upscale-factor: the pages do not state the factor"
+    ),
+    applies_to=_upscales,
+)
 def upscale_is_four_times_input(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """upscale returns the input enlarged by the spec's `x-upscale-factor`, the input's sides
     possibly rounded to a multiple of 8 first ("The returned image is four times its width
     and height", openapi.yaml)."""
     size = exchange.input_size()
-    factor = upscale_factor(document, exchange.path)
+    factor = exchange.operation.upscale_factor
     if size is None or factor is None:
         return None
     return _size_verdict(size, _images(exchange), "input", factor)
 
 
-@semantic_property(lambda e: e.status != 200)
+@semantic_property(lambda e: e.status != 200, source=Source("protocol", DECLARED))
 def error_statuses_have_declared_body(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """A declared error status carries its declared body ("400, 401, 413, 500 and 503 carry
     `HTTPError`; 422 carries `HTTPValidationError`", openapi.yaml)."""
@@ -255,7 +283,7 @@ def error_statuses_have_declared_body(exchange: Exchange, document: dict[str, An
     return None
 
 
-@semantic_property(_succeeded)
+@semantic_property(_succeeded, source=Source("protocol", DECLARED))
 def nsfw_is_boolean(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """Every media's `nsfw` is a boolean ("Whether the media was flagged as NSFW by the safety
     check", openapi.yaml Media.nsfw)."""
@@ -275,7 +303,11 @@ def _repeated(exchange: Exchange) -> bool:
     )
 
 
-@semantic_property(_repeated, applies_to=_asks_for("seed"))
+@semantic_property(
+    _repeated,
+    source=Source("documented", f"{PAGE_T2I}: seed integer Seed for random number generation."),
+    applies_to=_asks_for("seed"),
+)
 def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """The same request with the same seed returns the same seeds ("Seed for random number
     generation", openapi.yaml Seed)."""
@@ -284,7 +316,12 @@ def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Object
     return None if first == second else f"same request twice: seeds {first} then {second}"
 
 
-@semantic_property(_repeated, "strict", applies_to=_asks_for("seed"))
+@semantic_property(
+    _repeated,
+    source=Source("recommended", "determinism of pixels: GPUs may differ in the last bits"),
+    profile="strict",
+    applies_to=_asks_for("seed"),
+)
 def same_seed_same_pixels(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """The same request with the same seed returns the same pixels ("Seed for random number
     generation", openapi.yaml Seed)."""

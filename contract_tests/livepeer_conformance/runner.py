@@ -11,16 +11,17 @@ from collections.abc import Iterator
 from typing import TextIO
 
 import httpx
-import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import TOKEN_ENV
 
+from livepeer_conformance.answer_conformance import CHECKS as ANSWER_CHECKS
 from livepeer_conformance.baseline import load_baseline, split_by_baseline, write_baseline
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig
-from livepeer_conformance.edge_probes import EdgeProber
-from livepeer_conformance.errors import GatewayUnreachable
+from livepeer_conformance.engine import BudgetSpent, Engine
+from livepeer_conformance.errors import CredentialsRefused, GatewayUnreachable
 from livepeer_conformance.outcome import NotCovered, Outcome
-from livepeer_conformance.property_phase import PropertyRunner
+from livepeer_conformance.plan import OperationPlan, plan_run, round_robin
+from livepeer_conformance.property_phase import explore
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.report import RunReport
 from livepeer_conformance.results import (
@@ -45,6 +46,9 @@ from livepeer_conformance.schedule import (
 from livepeer_conformance.sources import split_by_source
 from livepeer_conformance.spec_checks import run_spec_checks, spec_checks_of
 from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED
+
+#: Statuses that say the credentials were refused.
+REFUSED = (401, 403)
 
 #: Loggers of the embedded gateway: requests the suite abandons at its timeout make them log
 #: tracebacks, and the run's own report already says what happened.
@@ -121,23 +125,9 @@ class ProgressLine:
             self.stream.flush()
 
 
-def demand_of(
-    config: RunConfig, properties: PropertyRunner, prober: EdgeProber
-) -> dict[str, dict[str, int]]:
+def demand_of(config: RunConfig, plans: list[OperationPlan]) -> dict[str, dict[str, int]]:
     """Operation -> phase -> requests the phase sends on it when nothing stops it early."""
-    demand: dict[str, dict[str, int]] = {}
-    for path in properties.paths:
-        operation = f"POST {path}"
-        refusals = len(prober.refusal_probes(operation))
-        first = properties.first_requests(path) if config.runs_properties else 0
-        demand[operation] = {
-            CREDENTIALS: 1,
-            REFUSAL_PROBES: refusals,
-            FIRST_PROPERTIES: first,
-            EDGE_PROBES: prober.requests_needed(operation) - refusals,
-            PROPERTIES: properties.requests_needed(path) if config.runs_properties else 0,
-        }
-    return demand
+    return {p.operation.label: p.demand(config.runs_properties) for p in plans}
 
 
 @contextlib.contextmanager
@@ -154,47 +144,40 @@ def _run_spec_phase(
     results: RunResults,
     progress: ProgressLine,
     schedule: Schedule,
+    plans: list[OperationPlan],
+    engine: Engine,
 ) -> None:
     """schemathesis over one operation at a time, each within its share of the schedule; a share
     an operation leaves unused passes to the next, so the operations with the fewest request
     fields (the fewest coverage cases) go first."""
     assert live.base_url is not None
-    document = spec.load_spec(live.spec_path)
-
-    def fields(operation: str) -> int:
-        return len(spec.request_body(document, operation.split(" ", 1)[1])[1].get("properties", {}))
-
+    fields = {p.operation.label: len(p.operation.properties) for p in plans}
     carried = 0
-    for operation in sorted(schedule.operations, key=fields):
+    for operation in sorted(schedule.operations, key=fields.__getitem__):
         share = schedule.planned[operation].get(SPEC_CHECKS, 0) + carried
         if share <= 0 or budget.stopping or budget.gateway_stopped_answering:
             carried = share
             continue
         before = budget.spent
-        one = dataclasses.replace(live, operations=frozenset({operation.split(" ", 1)[1]}))
+        path = next(p.operation.path for p in plans if p.operation.label == operation)
+        one = dataclasses.replace(live, operations=frozenset({path}))
         with _capped(budget, share):
             run_spec_checks(
-                one,
-                live.base_url,
-                budget,
-                results,
-                progress,
-                bounded=config.base_url is not None,
+                one, live.base_url, engine, progress, bounded=config.base_url is not None
             )
         carried = max(share - (budget.spent - before), 0)
 
 
-def expected_checks(config: RunConfig, properties: PropertyRunner) -> dict[str, list[str]]:
+def expected_checks(config: RunConfig, engine: Engine) -> dict[str, list[str]]:
     """Operation -> every check the run's profile holds it to."""
-    spec_checks = list(spec_checks_of(config))
-    if config.runs_check(TOKEN_NOT_ECHOED):  # judged on every answer of every phase
-        spec_checks.append(TOKEN_NOT_ECHOED)
+    always = [name for name in (*ANSWER_CHECKS, TOKEN_NOT_ECHOED) if config.runs_check(name)]
+    always += [name for name in spec_checks_of(config) if name not in always]
     expected: dict[str, list[str]] = {}
-    for path in properties.paths:
-        names = list(spec_checks)
+    for op in engine.operations:
+        names = list(always)
         if config.runs_properties:
-            names += [p.name for p in properties.active(path) if p.name not in names]
-        expected[f"POST {path}"] = names
+            names += [p.name for p in engine.properties(op.path) if p.name not in names]
+        expected[op.label] = names
     return expected
 
 
@@ -228,7 +211,8 @@ def _not_covered(
     results: RunResults,
     budget: RequestBudget,
     skipped: str,
-    prober: EdgeProber | None,
+    plans: list[OperationPlan],
+    sent: set[int],
 ) -> list[NotCovered]:
     if budget.stopping:
         why = "the run was interrupted"
@@ -247,10 +231,12 @@ def _not_covered(
         for check in checks:
             if not results.exercised(operation, check):
                 missing.append(NotCovered(operation, check, skipped or why))
-        unsent = prober.unsent(operation) if prober is not None else 0
+        plan = next((p for p in plans if p.operation.label == operation), None)
+        probes = [*plan.refusals, *plan.edges] if plan is not None else []
+        unsent = sum(1 for probe in probes if id(probe) not in sent)
         if unsent:
             missing.append(NotCovered(operation, EDGE_PROBES, f"{unsent} probe(s) not sent: {why}"))
-        over = prober.over_limits.get(operation, []) if prober is not None else []
+        over = [probe.purpose for probe in plan.over_limits] if plan is not None else []
         if over:
             edges = "; ".join(over)
             missing.append(
@@ -261,6 +247,34 @@ def _not_covered(
                 )
             )
     return missing
+
+
+def check_credentials(engine: Engine, plans: list[OperationPlan], sent: set[int]) -> None:
+    """One cheap, valid request per operation before any budget is spent on exploring.
+
+    Raises `CredentialsRefused` when the gateway refuses the run's credentials, so that a wrong
+    token is one line instead of a run whose checks silently did not apply.
+    """
+    try:
+        for one in plans:
+            sent.add(id(one.credentials))
+            exchange = engine.run(one.credentials)
+            if exchange is not None and exchange.status in REFUSED:
+                raise CredentialsRefused(
+                    _refusal(engine.config, exchange.operation.label, exchange.status)
+                )
+    except BudgetSpent:
+        engine.results.record_note(f"credentials check: stopped early, {engine.stop_reason()}")
+
+
+def _refusal(config: RunConfig, operation: str, status: int) -> str:
+    if config.open_gateway:
+        what = "requests without credentials (--auth none)"
+    elif config.token:
+        what = f"the token in ${TOKEN_ENV}"
+    else:
+        what = f"requests without a token (${TOKEN_ENV} is not set)"
+    return f"the gateway refused {what}: {operation} answered {status} to a valid request"
 
 
 def run(
@@ -274,30 +288,30 @@ def run(
     known = load_baseline(config.baseline) if config.baseline else frozenset()
     budget = budget or RequestBudget(config.max_requests, config.rate_limit)
     results = RunResults(clock=lambda: Moment(budget.spent, time.monotonic() - started))
-    document = spec.load_spec(config.spec_path)
     expected: dict[str, list[str]] = {}
     interrupted = False
     skipped = ""
-    prober: EdgeProber | None = None
+    plans: list[OperationPlan] = plan_run(config)
+    sent: set[int] = set()
     schedule: Schedule | None = None
-    if not [p for p in spec.image_operations(document).values() if config.checks_operation(p)]:
+    if not plans:
         results.record_note("the spec declares no operation to check")
     else:
         with target(config) as live:
             assert live.base_url is not None
             progress = ProgressLine(budget, progress_stream, live.secrets)
-            properties = PropertyRunner(live, live.base_url, budget, results, progress)
-            prober = EdgeProber(live, live.base_url, budget, results, progress, properties)
-            expected = expected_checks(live, properties)
+            engine = Engine(live, live.base_url, budget, results, progress)
+            engine.operations = [p.operation for p in plans]
+            expected = expected_checks(live, engine)
             try:
-                schedule = plan(config.max_requests, demand_of(live, properties, prober))
+                schedule = plan(config.max_requests, demand_of(live, plans))
                 results.phase = REACHABILITY
                 if budget.try_spend():  # the probe is a request like any other
                     results.record_request(NO_OPERATION)
                 probe(live.base_url, live.request_timeout)
                 results.phase = CREDENTIALS
-                properties.preflight()
-                if properties.out_of_bounds:
+                check_credentials(engine, plans, sent)
+                if engine.out_of_bounds:
                     skipped = "not run: an answer broke the response limits"
                     results.record_note(
                         "spec checks: not run, an answer to the first requests broke the "
@@ -306,13 +320,17 @@ def run(
                 else:
                     results.phase = REFUSAL_PROBES
                     with _capped(budget, schedule.phase_total(REFUSAL_PROBES)):
-                        prober.run_refusals()
+                        refusals = round_robin([p.refusals for p in plans])
+                        engine.run_all(refusals, sent, "edge probes")
                     if live.runs_properties:
                         results.phase = FIRST_PROPERTIES
                         with _capped(budget, schedule.phase_total(FIRST_PROPERTIES)):
-                            properties.run_first()
+                            firsts = round_robin([p.first_examples for p in plans])
+                            engine.run_all(firsts, sent, "semantic properties")
                     results.phase = SPEC_CHECKS
-                    _run_spec_phase(live, config, budget, results, progress, schedule)
+                    _run_spec_phase(
+                        live, config, budget, results, progress, schedule, plans, engine
+                    )
                 results.phase = EDGE_PROBES
                 if budget.stopping:
                     pass  # interrupted: the notes already say where each phase stopped
@@ -321,7 +339,8 @@ def run(
                 else:
                     reserve = schedule.phase_total(PROPERTIES) if live.runs_properties else 0
                     with budget.holding_back(reserve):
-                        prober.run()
+                        edges = round_robin([[*p.refusals, *p.edges] for p in plans])
+                        engine.run_all(edges, sent, "edge probes")
                 results.phase = PROPERTIES
                 if budget.stopping:
                     pass  # interrupted: the notes already say where each phase stopped
@@ -330,7 +349,9 @@ def run(
                         "semantic properties: not run, the gateway stopped answering"
                     )
                 elif live.runs_properties:
-                    properties.run()
+                    examples = [one for p in plans for one in p.examples]
+                    engine.run_all(examples, sent, "semantic properties")
+                    explore(engine, engine.operations)
             except RunInterrupted:
                 interrupted = True
             except Exception:
@@ -341,8 +362,7 @@ def run(
                 interrupted = True
             finally:
                 progress.close()
-                properties.close()
-                prober.close()
+                engine.close()
     interrupted = interrupted or budget.stopping
     judge_availability(config, results)
     # Recommended rules fail a gateway only under the strict profile: otherwise advisories.
@@ -350,7 +370,7 @@ def run(
     if config.write_baseline:
         write_baseline(config.write_baseline, departures, config.secrets)
     new, accepted = split_by_baseline(departures, known)
-    not_covered = _not_covered(expected, results, budget, skipped, prober)
+    not_covered = _not_covered(expected, results, budget, skipped, plans, sent)
     if new:
         outcome = Outcome.DEPARTURES
     elif interrupted or not_covered or not expected:

@@ -1,5 +1,13 @@
 """Every use the suite makes of schemathesis names outside its public API, in one place.
 
+- `schemathesis.engine` (`from_schema`, `events`, `Status`): the engine that runs a schema's
+  phases and streams its events, which the spec phase reads check results from. Its public
+  alternatives are the command line and the pytest plugin, neither of which a library can run
+  one operation at a time within a request budget.
+- `Case._sync_validated_hashes`: see `keep_edits_as_generated`.
+- `checks._form_body_is_valid_as_sent`: see `multipart_file_parts_revalidated`.
+- `schemathesis.transport.serialization.Binary`: see `is_file_value`.
+
 schemathesis is held to one minor version in pyproject.toml because of these.
 `tests/conformance/test_conformance_schemathesis_private.py` fails when one of them disappears;
 nothing here falls back silently.
@@ -11,9 +19,20 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from schemathesis.engine import Status, events, from_schema
 from schemathesis.generation.case import Case
 from schemathesis.specs.openapi import checks as openapi_checks
 from schemathesis.transport.serialization import Binary
+
+__all__ = [
+    "PRIVATE_TARGETS",
+    "Status",
+    "events",
+    "from_schema",
+    "is_file_value",
+    "keep_edits_as_generated",
+    "multipart_file_parts_revalidated",
+]
 
 #: (owner, attribute) of every private name used below.
 PRIVATE_TARGETS: tuple[tuple[object, str], ...] = (

@@ -37,18 +37,18 @@ PAGE_T2I = "000_11706510e969fa6c.txt"
 PAGE_I2I = "001_075d078fee857981.txt"
 
 _HTTP_5XX = "HTTP: a 5xx says the server failed on a request it accepted to handle"
-_DECLARED = "OpenAPI: an answer uses a declared status, content type, body and headers"
+DECLARED = "OpenAPI: an answer uses a declared status, content type, body and headers"
 _AUTH = "OpenAPI security: every operation declares a security requirement the caller must meet"
-_SEED = Source("documented", f"{PAGE_T2I}: seed integer Seed for random number generation.")
 
-#: The source of each check and property of the suite, by name.
+#: The source of each check of the suite that is not a semantic property, by name (each
+#: property carries its own, see `livepeer_conformance.properties`).
 CHECK_SOURCES: dict[str, Source] = {
     # schemathesis's checks and the transport checks
     "not_a_server_error": Source("protocol", _HTTP_5XX),
-    "status_code_conformance": Source("protocol", _DECLARED),
-    "content_type_conformance": Source("protocol", _DECLARED),
-    "response_schema_conformance": Source("protocol", _DECLARED),
-    "response_headers_conformance": Source("protocol", _DECLARED),
+    "status_code_conformance": Source("protocol", DECLARED),
+    "content_type_conformance": Source("protocol", DECLARED),
+    "response_schema_conformance": Source("protocol", DECLARED),
+    "response_headers_conformance": Source("protocol", DECLARED),
     "negative_data_rejection": Source("protocol", "OpenAPI: the request schema's types"),
     "positive_data_acceptance": Source(
         "protocol", "OpenAPI: a request matching the request schema is served"
@@ -71,48 +71,20 @@ CHECK_SOURCES: dict[str, Source] = {
         "openapi.yaml Unavailable: 503 is for moments when no worker can take the job; most of"
         " a run's requests are served",
     ),
-    # the semantic properties
-    "images_count_matches_request": Source(
-        "documented", f"{PAGE_T2I}: Number of images to generate per prompt."
-    ),
-    "seeds_follow_request_seed": Source(
-        "documented",
-        f"{PAGE_T2I}: seed integer Seed for random number generation; its example answers"
-        ' "seed": 123 to "seed": 123 (seed + i for the i-th image is openapi.yaml\'s Seed)',
-    ),
-    "same_seed_same_seeds": _SEED,
-    "urls_fetch_and_decode": Source(
-        "documented", f"{PAGE_T2I}: images Media · object[] required The generated images."
-    ),
-    "text_to_image_has_requested_size": Source(
-        "documented", f"{PAGE_T2I}: The width in pixels of the generated image."
-    ),
-    "error_statuses_have_declared_body": Source("protocol", _DECLARED),
-    "nsfw_is_boolean": Source("protocol", _DECLARED),
-    "seeds_distinct_without_seed": Source(
-        "recommended", "openapi.yaml Media.seed: the seed used to generate the media"
-    ),
-    "image_to_image_keeps_input_size": Source(
-        "recommended", "openapi.yaml ImageToImageParams.image: the output keeps the input's size"
-    ),
-    "upscale_is_four_times_input": Source(
-        "recommended", "openapi.yaml x-upscale-factor: the pages do not state the factor"
-    ),
-    "same_seed_same_pixels": Source(
-        "recommended", "determinism of pixels: GPUs may differ in the last bits"
-    ),
 }
-
-#: A check the table does not know: the suite's own rule, so it never fails by default.
-UNKNOWN = Source("recommended", "this project's check")
 
 #: Sources from strongest to weakest: a departure breaking several rules takes the strongest.
 _STRENGTH = ("documented", "protocol", "recommended")
 
 
 def source_of_check(check: str) -> Source:
-    """The source of a check or property of the suite."""
-    return CHECK_SOURCES.get(check, UNKNOWN)
+    """The source of a check or property of the suite; `KeyError` for a name it does not know,
+    so that no check silently becomes `recommended`."""
+    if check in CHECK_SOURCES:
+        return CHECK_SOURCES[check]
+    from livepeer_conformance.properties import PROPERTIES  # the registry imports this module
+
+    return PROPERTIES[check].source
 
 
 def fails_gateway(kind: str, profile: str) -> bool:

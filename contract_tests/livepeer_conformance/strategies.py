@@ -7,9 +7,10 @@ from typing import Literal
 
 import schemathesis
 from hypothesis import strategies as st
-from livepeer_gateway_spec import CHEAP
 from PIL import Image
 from schemathesis.transport.serialization import Binary
+
+from livepeer_conformance.cheap import CHEAP
 
 ImageFormat = Literal["PNG", "JPEG"]
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-#: The field a gateway reads as "which model"; empty means its default model.
-MODEL_ID = "model_id"
+from livepeer_gateway_spec import Operation
+
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.planned import pin_model
+
 #: The structured string field the pages describe as a JSON mapping of LoRA ids to weights.
 LORAS = "loras"
 #: What a `loras` value that is not such a mapping is replaced with: no LoRA at all.
@@ -33,18 +36,16 @@ def is_lora_mapping(text: str) -> bool:
     )
 
 
-def make_realistic(body: dict[str, Any], pinned_model: str | None) -> None:
-    """Set `model_id` to the pinned model (or drop it) and `loras` to a mapping, where strings.
+def make_realistic(body: dict[str, Any], operation: Operation, config: RunConfig) -> None:
+    """Set the model to the pinned one (or drop it) and `loras` to a mapping, where strings.
 
     Any string is valid for both fields in the schema, so a request whose mutation is
     elsewhere stays exactly as invalid; a value of the wrong type, itself the mutation of an
     invalid request, is left alone.
     """
-    if MODEL_ID not in body or isinstance(body[MODEL_ID], str):
-        if pinned_model is None:
-            body.pop(MODEL_ID, None)
-        else:
-            body[MODEL_ID] = pinned_model
+    name = operation.model_field
+    if name is not None and (name not in body or isinstance(body[name], str)):
+        pin_model(body, operation, config)
     loras = body.get(LORAS)
     if isinstance(loras, str) and not is_lora_mapping(loras):
         body[LORAS] = NO_LORAS

@@ -14,15 +14,14 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from livepeer_gateway_spec import (
     INVALID_STATUS_KEY,
+    Operation,
+    Pipeline,
     SpecError,
-    image_operations,
     load_spec,
-    request_body,
-    upscale_factors,
+    served_operations,
 )
 
 from .errors import GatewayError, SpecUnusable, Violation, excerpt, validation_failed
-from .plan import Pipeline
 
 #: jsonschema keyword -> the error `type` the runners' FastAPI reports for it.
 _VIOLATION_TYPES = {
@@ -54,34 +53,43 @@ _BOOLEAN_TEXT = {"true": True, "True": True, "false": False, "False": False}
 
 @dataclass(frozen=True)
 class OperationContract:
-    """One operation's request contract as the spec declares it."""
+    """One operation's request contract: the spec core's view of it, and its validator."""
 
-    operation_id: str
-    path: str
-    media_type: str
-    schema: dict[str, Any]
-    #: The operation's `x-upscale-factor`, None when it declares none.
-    upscale_factor: int | None = None
+    operation: Operation
     validator: Draft202012Validator = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "validator", Draft202012Validator(self.schema))
+        object.__setattr__(self, "validator", Draft202012Validator(self.operation.schema))
+
+    @property
+    def operation_id(self) -> str:
+        return self.operation.operation_id
+
+    @property
+    def path(self) -> str:
+        return self.operation.path
+
+    @property
+    def media_type(self) -> str:
+        return self.operation.media_type
+
+    @property
+    def upscale_factor(self) -> int | None:
+        return self.operation.upscale_factor
 
     @property
     def properties(self) -> dict[str, dict[str, Any]]:
-        return self.schema.get("properties", {})
+        return self.operation.properties
 
     @property
     def binary_fields(self) -> frozenset[str]:
         """Properties uploaded as files (`format: binary`)."""
-        return frozenset(n for n, s in self.properties.items() if s.get("format") == "binary")
+        return frozenset(self.operation.file_parts)
 
     @property
     def pipeline(self) -> Pipeline:
-        """What the operation does, from its request schema and extensions alone."""
-        if not self.binary_fields:
-            return "text-to-image"
-        return "upscale" if self.upscale_factor is not None else "image-to-image"
+        """What the operation does, as the spec core reads it."""
+        return self.operation.pipeline
 
     def violations(self, body: Any) -> list[Violation]:
         """Every rule of the request schema `body` breaks (empty when it conforms)."""
@@ -160,13 +168,9 @@ def load_contracts(spec_path: Path | None = None) -> dict[str, OperationContract
     """operationId -> contract, for every POST operation of the spec; `SpecUnusable` if none."""
     try:
         document = load_spec(spec_path)
-        factors = upscale_factors(document)
-        contracts = {}
-        for operation_id, path in image_operations(document).items():
-            media_type, schema = request_body(document, path)
-            contracts[operation_id] = OperationContract(
-                operation_id, path, media_type, schema, factors.get(operation_id)
-            )
+        contracts = {
+            op.operation_id: OperationContract(op) for op in served_operations(document).values()
+        }
     except SpecError as exc:
         raise SpecUnusable(str(exc)) from None
     if not contracts:

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
+
+from livepeer_gateway_spec import Pipeline
 
 from .errors import GatewayError
-
-#: What an operation does, read from the spec (`contract.pipeline_of`): generate from text
-#: alone (no binary `image` part), transform an uploaded image, or enlarge it by the
-#: operation's declared `x-upscale-factor`.
-Pipeline = Literal["text-to-image", "image-to-image", "upscale"]
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,25 @@
 """The spec core: every fact the project reads from `openapi.yaml`, read here and nowhere else.
 
-Loading (strict YAML), JSON pointers and `$ref`s, the operation walk, the project's `x-`
-extensions, the cheap-request limits, and where the spec and the token are found. Every other
+Loading (strict YAML), JSON pointers and `$ref`s, the operation walk and one view of each
+operation, the project's `x-` extensions, and where the spec and the token are found. Every other
 package of the project (the client's generator, the suite, the reference gateway, lint and
 compat) depends on this one; it depends on none of them.
 """
 
-from .cost import CHEAP, UNCAPPED, CheapLimits
 from .errors import SpecError
-from .extensions import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status, upscale_factors
+from .extensions import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status
 from .loading import MAX_ALIASES, load_spec, parse_spec, yaml_problem
 from .location import DEFAULT_SPEC_PATH, SPEC_ENV, TOKEN_ENV, bundled_spec_path, spec_path
+from .operations import (
+    MODEL_FIELD,
+    OUTPUT_KINDS,
+    Operation,
+    OutputKind,
+    Pipeline,
+    operations,
+    output_kind,
+    served_operations,
+)
 from .pointers import (
     escape_token,
     inline_refs,
@@ -34,7 +43,6 @@ from .sources import (
 from .walk import (
     COMPONENT_KINDS,
     HTTP_METHODS,
-    image_operations,
     iter_operations,
     operation,
     request_body,
@@ -50,26 +58,29 @@ __all__ = [
     "constraint_sources",
     "parse_source",
     "unsourced_constraints",
-    "CHEAP",
     "DEFAULT_SPEC_PATH",
     "COMPONENT_KINDS",
     "HTTP_METHODS",
     "INVALID_STATUS_KEY",
     "MAX_ALIASES",
+    "MODEL_FIELD",
+    "OUTPUT_KINDS",
+    "Operation",
+    "OutputKind",
+    "Pipeline",
     "SPEC_ENV",
     "TOKEN_ENV",
     "UPSCALE_FACTOR_KEY",
-    "CheapLimits",
-    "UNCAPPED",
     "SpecError",
     "bundled_spec_path",
     "escape_token",
-    "image_operations",
     "inline_refs",
     "invalid_status",
     "iter_operations",
     "load_spec",
     "operation",
+    "operations",
+    "output_kind",
     "parse_spec",
     "pointer",
     "pointer_tokens",
@@ -78,8 +89,8 @@ __all__ = [
     "request_body",
     "resolve_pointer",
     "response_schema",
+    "served_operations",
     "spec_path",
     "unescape_token",
-    "upscale_factors",
     "yaml_problem",
 ]

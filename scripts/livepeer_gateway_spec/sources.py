@@ -58,11 +58,6 @@ class Source:
     #: The reference page and its sentence (documented), or the reason (protocol, recommended).
     text: str
 
-    @property
-    def fails_by_default(self) -> bool:
-        """Whether breaking it fails a gateway under the default profile."""
-        return self.kind != "recommended"
-
 
 def constraint_sources(schema: dict[str, Any]) -> dict[str, Source]:
     """keyword -> Source for each constraint of `schema` that its `x-source` marks."""

@@ -35,15 +35,6 @@ def iter_operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[s
                 yield path, method, op
 
 
-def image_operations(document: dict[str, Any]) -> dict[str, str]:
-    """operationId -> path, for every POST operation in the spec: the image endpoints."""
-    return {
-        op["operationId"]: path
-        for path, method, op in iter_operations(document)
-        if method == "post" and "operationId" in op
-    }
-
-
 def operation(document: dict[str, Any], path: str, method: str = "post") -> dict[str, Any]:
     """The operation object at `path`/`method`, with every `$ref` inlined."""
     try:

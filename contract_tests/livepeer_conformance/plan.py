@@ -1,0 +1,102 @@
+"""The run's plan: what each phase's planner returns for every operation, before anything is sent.
+
+A run sends it and `run --dry-run` prints it (with its GPU cost); both read the same data, so
+the dry run builds no HTTP client. The spec phase is schemathesis's: its requests are not known
+before it runs, and it takes what the schedule leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import livepeer_gateway_spec as spec
+from livepeer_gateway_spec import Operation
+
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.plan_edges import probes_for
+from livepeer_conformance.plan_properties import (
+    credentials_request,
+    drawn_requests,
+    example_requests,
+)
+from livepeer_conformance.planned import REFUSAL_CLASSES, Planned
+from livepeer_conformance.schedule import (
+    CREDENTIALS,
+    EDGE_PROBES,
+    FIRST_PROPERTIES,
+    PROPERTIES,
+    REFUSAL_PROBES,
+)
+
+
+@dataclass
+class OperationPlan:
+    """Every planned request of one operation, by phase."""
+
+    operation: Operation
+    credentials: Planned
+    #: The first probe of each refusal class, in class order: sent before any phase explores.
+    refusals: list[Planned]
+    #: The other edge probes, in sending order.
+    edges: list[Planned]
+    #: The first explicit example (sent before the spec phase), then the others.
+    first_examples: list[Planned]
+    examples: list[Planned]
+    drawn: int
+    #: Edge probes a conforming gateway serves that pass the run's ceilings: never sent.
+    over_limits: list[Planned] = field(default_factory=list)
+
+    def demand(self, runs_properties: bool) -> dict[str, int]:
+        """Phase -> requests sent on the operation when nothing stops the run early."""
+        first = sum(1 + p.repeat for p in self.first_examples) if runs_properties else 0
+        later = sum(1 + p.repeat for p in self.examples) + self.drawn if runs_properties else 0
+        return {
+            CREDENTIALS: 1,
+            REFUSAL_PROBES: len(self.refusals),
+            FIRST_PROPERTIES: first,
+            EDGE_PROBES: len(self.edges),
+            PROPERTIES: later,
+        }
+
+
+def operations_of(config: RunConfig) -> list[Operation]:
+    """The operations the run checks, in the spec's order (`SpecError` for an unknown kind)."""
+    document = spec.load_spec(config.spec_path)
+    return [
+        op for op in spec.served_operations(document).values() if config.checks_operation(op.path)
+    ]
+
+
+def plan_operation(operation: Operation, config: RunConfig) -> OperationPlan:
+    """What every planner returns for `operation`."""
+    kept: list[Planned] = []
+    over: list[Planned] = []
+    for probe in probes_for(operation, config):
+        too_big = probe.expect != "refuse" and config.user_limits.exceeded(dict(probe.params))
+        (over if too_big else kept).append(probe)
+    first_of_class: dict[str, Planned] = {}
+    for probe in kept:
+        first_of_class.setdefault(probe.refusal, probe)
+    refusals = [first_of_class[name] for name in REFUSAL_CLASSES if name in first_of_class]
+    examples = example_requests(operation, config)
+    return OperationPlan(
+        operation,
+        credentials_request(operation, config),
+        refusals,
+        [probe for probe in kept if all(probe is not r for r in refusals)],
+        examples[:1],
+        examples[1:],
+        drawn_requests(operation, config),
+        over,
+    )
+
+
+def plan_run(config: RunConfig) -> list[OperationPlan]:
+    """The plan of every operation the run checks."""
+    return [plan_operation(operation, config) for operation in operations_of(config)]
+
+
+def round_robin(lists: list[list[Planned]]) -> list[Planned]:
+    """One of each list in turn: the first of every operation before any operation's second."""
+    rounds = max((len(one) for one in lists), default=0)
+    return [one[i] for i in range(rounds) for one in lists if i < len(one)]
