@@ -188,7 +188,7 @@ class Engine:
         secrets = self.config.secrets
         verdicts = judge(exchange, planned, self.document, [self.token], self.properties, secrets)
         operation = exchange.operation.label
-        prefix = f"{planned.purpose}: " if planned is not None else ""
+        prefix = f"{planned.described}: " if planned is not None else ""
         for verdict in verdicts:
             if not self.config.runs_check(verdict.check):
                 continue
@@ -222,7 +222,7 @@ class Engine:
             planned.operation.label,
             check,
             title,
-            redact(f"{planned.purpose}: {reason}", secrets),
+            redact(f"{planned.described}: {reason}", secrets),
             self.reproducer(sent),
             cause=cause,
             evidence=Evidence(redact(f"{sent.method} {sent.url}", secrets), "(no answer)", "", ""),

@@ -46,7 +46,13 @@ class SentRequest:
         body = request.content if hasattr(request, "content") else request.body
         if isinstance(body, str):
             body = body.encode()
-        headers = tuple((str(k), str(v)) for k, v in request.headers.items())
+        raw = getattr(request.headers, "raw", None)  # httpx keeps each name's own case there
+        pairs = (
+            [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+            if raw is not None
+            else request.headers.items()
+        )
+        headers = tuple((str(k), str(v)) for k, v in pairs)
         return cls(str(request.method or "POST"), str(request.url), headers, body or b"")
 
 

@@ -35,6 +35,9 @@ OUT_OF_RANGE = "out of range"
 NOT_AN_IMAGE = "not an image"
 NO_CREDENTIALS = "no credentials"
 WRONG_CREDENTIALS = "wrong credentials"
+#: The families of requests that are not edge probes (the property phase's and the
+#: credentials check's).
+NOT_PROBES = frozenset({"credentials", "example", "drawn"})
 #: The refusal classes whose first probe each operation gets before any phase explores.
 REFUSAL_CLASSES = (
     MISSING_REQUIRED,
@@ -46,7 +49,7 @@ REFUSAL_CLASSES = (
 )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Planned:
     """One request a phase plans: what it sends, what the spec says of it, and why."""
 
@@ -69,6 +72,11 @@ class Planned:
     repeat: bool = False
     #: Judged by the semantic properties when served (requests the suite typed itself).
     judged_by_properties: bool = True
+
+    @property
+    def described(self) -> str:
+        """How a finding's reason names the request: `edge probe seed=0`, `drawn request`."""
+        return self.purpose if self.family in NOT_PROBES else f"edge probe {self.purpose}"
 
     @property
     def refusal(self) -> str:
@@ -159,21 +167,22 @@ def build_request(
 def _build(
     client: httpx.Client, url: str, planned: Planned, headers: dict[str, str]
 ) -> httpx.Request:
+    method = planned.operation.method.upper()
     if not planned.operation.multipart:
-        return client.build_request("POST", url, json=dict(planned.params), headers=headers)
+        return client.build_request(method, url, json=dict(planned.params), headers=headers)
     data = {name: form_text(value) for name, value in planned.params.items()}
     if planned.image is None:
         # Fields alone would go as a urlencoded form: sent as file-less parts, they stay a
         # multipart body that lacks only its file part.
         fields = {name: (None, text) for name, text in data.items()}
-        return client.build_request("POST", url, files=fields, headers=headers)
+        return client.build_request(method, url, files=fields, headers=headers)
     media, content = planned.image
     part = planned.operation.file_parts[0] if planned.operation.file_parts else "image"
     files = {part: (f"input.{suffix(media)}", content, media)}
-    request = client.build_request("POST", url, data=data, files=files, headers=headers)
+    request = client.build_request(method, url, data=data, files=files, headers=headers)
     if planned.drop_boundary:
         body = request.read()
         headers = {k: v for k, v in request.headers.items() if k.lower() != "content-type"}
         headers["Content-Type"] = "multipart/form-data"
-        request = client.build_request("POST", url, content=body, headers=headers)
+        request = client.build_request(method, url, content=body, headers=headers)
     return request

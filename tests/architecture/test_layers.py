@@ -126,6 +126,47 @@ def test_fact_is_defined_in_one_place(fact: str, pattern: re.Pattern[str], home:
     assert holders == [f"scripts/livepeer_gateway_spec/{home}"], f"{fact} defined in {holders}"
 
 
+#: The suite's phases and their modules (a planner, and a sender where the phase has its own).
+PHASES = {
+    "edge probes": {"livepeer_conformance.plan_edges"},
+    "properties": {"livepeer_conformance.plan_properties", "livepeer_conformance.property_phase"},
+    "spec checks": {"livepeer_conformance.spec_checks"},
+}
+
+
+@pytest.mark.parametrize("phase", sorted(PHASES))
+def test_no_phase_imports_another(phase: str) -> None:
+    """Phases meet only in the plan, the engine and the runner."""
+    others = set().union(*(modules for name, modules in PHASES.items() if name != phase))
+    for module in PHASES[phase]:
+        path = PACKAGES["livepeer_conformance"] / (module.rsplit(".", 1)[1] + ".py")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert imported & others == set(), module
+
+
+#: (what, a pattern that does the job, the one suite module allowed to): one path for one job.
+ONE_PATH = [
+    ("building a curl reproducer", re.compile(r"""["']curl["'],\s*["']-sS["']"""), "evidence.py"),
+    ("searching an answer for a token", re.compile(r"(?<!def )\bfind_echo\("), "judge.py"),
+    ("pinning the model", re.compile(r"\.model_id_for\("), "planned.py"),
+    ("building a request from a plan", re.compile(r"\.build_request\("), "planned.py"),
+    ("naming an operation", re.compile(r"""f["'](POST|\{method\.upper\(\)\}) \{"""), "NONE"),
+]
+
+
+@pytest.mark.parametrize(("job", "pattern", "home"), ONE_PATH, ids=[j[0] for j in ONE_PATH])
+def test_suite_does_each_job_in_one_place(job: str, pattern: re.Pattern[str], home: str) -> None:
+    """The suite has one reproducer, one echo search, one model pin and one request builder;
+    an operation's label comes from the spec core's `Operation.label`."""
+    doers = [
+        path.name
+        for path in sorted(PACKAGES["livepeer_conformance"].glob("*.py"))
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert doers == ([] if home == "NONE" else [home]), f"{job} in {doers}"
+
+
 def _modules() -> list[str]:
     names = []
     for package, folder in PACKAGES.items():

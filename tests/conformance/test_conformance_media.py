@@ -9,9 +9,13 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
+import livepeer_gateway_spec as spec
 import pytest
 from livepeer_conformance.exchanges import MAX_MEDIA_PIXELS, Exchange, MediaError, fetcher
 from livepeer_reference_gateway.server import serving
+
+#: The spec core's view of each operation, by path.
+OPS = spec.served_operations(spec.load_spec(spec.spec_path()))
 
 
 def _chunk(kind: bytes, data: bytes, length: int | None = None) -> bytes:
@@ -80,7 +84,12 @@ def test_huge_media_is_refused_before_decoding() -> None:
     assert side * side > MAX_MEDIA_PIXELS
     media = {"url": "data:,x", "seed": 1, "nsfw": False}
     exchange = Exchange(
-        "/text-to-image", {}, None, 200, {"images": [media]}, fetch=lambda url: _png(side, side)
+        OPS["/text-to-image"],
+        {},
+        None,
+        200,
+        {"images": [media]},
+        fetch=lambda url: _png(side, side),
     )
     [outcome] = exchange.decoded()
     assert isinstance(outcome, MediaError) and f"{side}x{side}" in str(outcome)
@@ -98,7 +107,7 @@ def test_budget_spent_during_a_fetch_stops_the_phase() -> None:
     """`spend` raising before an http fetch propagates, rather than becoming a media failure."""
     media = {"url": "http://127.0.0.1:9/image.png", "seed": 1, "nsfw": False}
     exchange = Exchange(
-        "/text-to-image", {}, None, 200, {"images": [media]}, fetch=fetcher(1.0, _spent)
+        OPS["/text-to-image"], {}, None, 200, {"images": [media]}, fetch=fetcher(1.0, _spent)
     )
     with pytest.raises(_Stop):
         exchange.decoded()

@@ -9,13 +9,20 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
+import livepeer_gateway_spec as spec
 import pytest
-from livepeer_conformance.exchanges import Exchange
+from livepeer_conformance.evidence import curl_for_request
+from livepeer_conformance.exchanges import SentRequest
+from livepeer_conformance.planned import Planned, build_request
 from livepeer_conformance.strategies import encode_image
 from livepeer_reference_gateway.server import running_gateway, serving
 from livepeer_reference_gateway.settings import GatewaySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+
+#: The spec core's view of each operation, by path.
+OPS = spec.served_operations(spec.load_spec(spec.spec_path()))
 
 
 class FormRecorder:
@@ -38,13 +45,20 @@ class FormRecorder:
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_sends_text_fields_starting_with_at_or_angle_verbatim(tmp_path: Path) -> None:
-    """Values curl's `-F` would read as files (`@…`, `<…`) or parse (`;type=`) arrive as text."""
+    """Values curl's `-F` would read as files (`@…`, `<…`) or parse (`;type=`) arrive as text:
+    a reproducer sends the request's own bytes, read from a file."""
     image = encode_image(8, 8, (10, 20, 30), "PNG")
     params = {"prompt": "<a lighthouse;type=text/plain", "model_id": "@cf/x", "seed": 3}
-    exchange = Exchange("/image-to-image", params, ("image/png", image), 0, None, lambda url: b"")
+    planned = Planned(OPS["/image-to-image"], "example", "verbatim", params, ("image/png", image))
     recorder = FormRecorder()
     with serving(recorder) as base_url:
-        command = shlex.split(exchange.curl(base_url, tmp_path / "inputs"))
+        with httpx.Client() as client:
+            sent = SentRequest.of(build_request(client, base_url, planned, None))
+        reproducer = curl_for_request(
+            sent.method, sent.url, sent.headers, sent.body, tmp_path / "inputs"
+        )
+        assert "@cf/x" not in reproducer and "--data-binary" in reproducer
+        command = shlex.split(reproducer)
         sent = subprocess.run(
             [*command, "--silent", "--show-error", "--fail"],
             capture_output=True,

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import livepeer_gateway_spec as spec
 import pytest
 from livepeer_conformance.answer_conformance import CONTENT_TYPE, RESPONSE_SCHEMA, STATUS_CODE
 from livepeer_conformance.config import RunConfig
-from livepeer_conformance.edge_probes import IGNORED_AUTH, interleave, probes_for
+from livepeer_conformance.plan_edges import IGNORED_AUTH, interleave, probes_for
 from livepeer_conformance.results import (
     GATEWAY_AVAILABLE,
     Moment,
@@ -26,8 +27,11 @@ from livepeer_conformance.schedule import (
     SPEC_CHECKS,
     plan,
 )
-from livepeer_gateway_spec import image_operations, load_spec, spec_path
+from livepeer_gateway_spec import spec_path
 from livepeer_reference_gateway import FAULTS
+
+#: The spec core's view of each operation, by path.
+OPS = spec.served_operations(spec.load_spec(spec.spec_path()))
 
 OPERATIONS = ("POST /a", "POST /b", "POST /c")
 DEMAND = {
@@ -104,25 +108,23 @@ def test_guaranteed_probes_find_their_faults_with_thirty_requests(
 
 def test_edge_probes_reach_every_family_before_any_family_twice() -> None:
     """The sending order takes one probe of each family in turn, the telling edges first."""
-    document = load_spec()
     config = RunConfig(spec_path=spec_path(), token="t")
-    for path in image_operations(document).values():
-        probes = probes_for(document, path, config)
+    for path, operation in OPS.items():
+        probes = probes_for(operation, config)
         families = [p.family for p in probes]
         first_seconds = [i for i, f in enumerate(families) if families[:i].count(f) == 1]
         last_first = max(families.index(f) for f in set(families))
         assert not first_seconds or min(first_seconds) > last_first, (path, families)
         assert interleave(probes) == probes  # already in sending order
-        seeds = [p.edge for p in probes if p.family == "seed"]
+        seeds = [p.purpose for p in probes if p.family == "seed"]
         assert not seeds or seeds[0] == "seed=0"
-        assert {"no credentials", "a wrong token"} <= {p.edge for p in probes}
+        assert {"no credentials", "a wrong token"} <= {p.purpose for p in probes}
 
 
 def test_an_open_gateway_gets_no_credentials_probes() -> None:
-    document = load_spec()
     config = RunConfig(spec_path=spec_path(), token=None, open_gateway=True)
-    for path in image_operations(document).values():
-        assert all(p.family != "auth" for p in probes_for(document, path, config))
+    for operation in OPS.values():
+        assert all(p.family != "auth" for p in probes_for(operation, config))
 
 
 def test_cost_ceilings_hold_drawn_requests_and_name_the_edges_left_out(

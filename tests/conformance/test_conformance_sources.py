@@ -18,8 +18,8 @@ import httpx
 import livepeer_gateway_spec as spec
 import pytest
 from livepeer_conformance.config import RunConfig
-from livepeer_conformance.edge_probes import probes_for
 from livepeer_conformance.exchanges import Exchange, fetcher
+from livepeer_conformance.plan_edges import probes_for
 from livepeer_conformance.properties import PROPERTIES
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.sources import CHECK_SOURCES, negative_case_source
@@ -28,6 +28,9 @@ from livepeer_conformance.token_echo import find_echo
 from livepeer_conformance.valid_requests import make_realistic
 from livepeer_reference_gateway import FAULTS, GatewaySettings, running_gateway
 from PIL import Image
+
+#: The spec core's view of each operation, by path.
+OPS = spec.served_operations(spec.load_spec(spec.spec_path()))
 
 #: Room for the spec phase and every text-to-image edge probe, in a couple of seconds.
 T2I_RUN = ("--operation", "textToImage", "--max-requests", "200", "--max-examples", "2")
@@ -124,7 +127,7 @@ def test_size_property_accepts_rounding_to_multiples_of_8(
     media_url = "data:image/png;base64," + base64.b64encode(_png(*output)).decode()
     body = {"images": [{"url": media_url, "seed": 1, "nsfw": False}]}
     exchange = Exchange(
-        "/image-to-image",
+        OPS["/image-to-image"],
         {"prompt": "p"},
         ("image/png", _png(13, 21)),
         200,
@@ -177,10 +180,9 @@ def test_an_accepted_invalid_request_takes_its_strongest_broken_rule(
 
 
 def test_edge_probes_reach_every_edge_at_minimal_cost() -> None:
-    document = spec.load_spec(SPEC_FILE)
     config = RunConfig(spec_path=spec.spec_path())
-    probes = probes_for(document, "/text-to-image", config)
-    assert probes == probes_for(document, "/text-to-image", config)  # deterministic
+    probes = probes_for(OPS["/text-to-image"], config)
+    assert probes == probes_for(OPS["/text-to-image"], config)  # deterministic
     seeds = {p.params["seed"] for p in probes if "seed" in p.params}
     assert {0, 1, 2**32 - 1, 2**64} <= seeds
     prompts = {p.params["prompt"] for p in probes if "prompt" in p.params}
@@ -193,9 +195,9 @@ def test_edge_probes_reach_every_edge_at_minimal_cost() -> None:
     assert {"{}", "[]", "9"} <= {p.params.get("loras") for p in probes}
     most_steps = [p for p in probes if p.params["num_inference_steps"] == 150]
     assert [(p.params["width"], p.params["height"]) for p in most_steps] == [(64, 64)]
-    families = {p.family for p in probes_for(document, "/upscale", config)}
+    families = {p.family for p in probes_for(OPS["/upscale"], config)}
     assert {"multipart", "upload", "seed", "prompt", "numeric"} <= families
-    types = {p.image[0] for p in probes_for(document, "/upscale", config) if p.expect == "accept"}
+    types = {p.image[0] for p in probes_for(OPS["/upscale"], config) if p.expect == "accept"}
     assert {"image/png", "image/jpeg", "image/webp", "image/x-portable-pixmap"} <= types
 
 
@@ -280,12 +282,16 @@ def test_token_is_found_in_any_form(leak: Callable[[str], str]) -> None:
 def test_generated_requests_never_invent_a_model(
     body: dict[str, Any], pinned: str | None, expected: dict[str, Any]
 ) -> None:
-    make_realistic(body, pinned)
+    path = "/text-to-image"
+    model_ids = {path: pinned} if pinned is not None else {}
+    config = RunConfig(spec_path=spec.spec_path(), model_ids=model_ids)
+    make_realistic(body, OPS[path], config)
     assert body == expected
 
 
 def test_every_source_text_survives_redaction() -> None:
     """A report redacts every `Bearer <value>`; no source text may read like one, or the rule a
     departure cites would reach the report mangled (`bearer [redacted]`)."""
-    for check, source in CHECK_SOURCES.items():
+    sources = {**CHECK_SOURCES, **{name: p.source for name, p in PROPERTIES.items()}}
+    for check, source in sources.items():
         assert redact(source.text) == source.text, check

@@ -91,10 +91,9 @@ def test_echoed_token_with_escaped_characters_never_written(
     needles |= {fragment.encode() for fragment in _fragments(AWKWARD_TOKEN)}
     leaks = [(name, n) for name, data in written.items() for n in needles if n in data]
     assert leaks == []
-    # The echo reached the reasons of the edge probes and of schemathesis (two JSON layouts),
-    # where it was redacted, and it is itself a departure.
+    # The echo reached the reasons (every phase's answers, schemathesis's included, are judged
+    # and shown by one function), where it was redacted, and it is itself a departure.
     assert b'answered 400 (application/json): {"error": "Bearer [redacted]"}' in result.stdout
-    assert b'{ "error": "Bearer [redacted]" }' in result.stdout
     assert b"FAILED token_not_echoed" in result.stdout
 
 

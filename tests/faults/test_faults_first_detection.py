@@ -16,10 +16,12 @@ from livepeer_conformance.schedule import GUARANTEED, REACHABILITY
 def test_a_departure_keeps_its_earliest_moment() -> None:
     moments = iter([Moment(9, 1.5), Moment(12, 2.0)])
     results = RunResults(clock=lambda: next(moments))
-    results.record_failure("POST /upscale", "check_a", "title", "late", "curl ...")
+    results.record_failure("POST /upscale", "not_a_server_error", "title", "late", "curl ...")
     # A scenario reported after the fact brings a failure seen before the one already recorded.
-    results.record_failure("POST /upscale", "check_a", "title", "early", "curl ...", Moment(4, 0.5))
-    results.record_failure("POST /upscale", "check_b", "title", "later", "curl ...")
+    results.record_failure(
+        "POST /upscale", "not_a_server_error", "title", "early", "curl ...", Moment(4, 0.5)
+    )
+    results.record_failure("POST /upscale", "status_code_conformance", "title", "later", "curl ...")
     first, second = results.sorted_departures()
     assert (first.count, first.first_seen) == (2, Moment(4, 0.5))
     assert first.reason == "late"  # the example stays the first one recorded
