@@ -238,6 +238,7 @@ def _baseline_dir(path: Path | None) -> tuple[Path, str]:
 
 def check_names() -> frozenset[str]:
     """Every check a run can report, by name (what `--exclude-check` accepts)."""
+    from livepeer_conformance.answer_conformance import CHECKS as ANSWER_CHECKS
     from livepeer_conformance.properties import PROPERTIES
     from livepeer_conformance.results import (
         GATEWAY_AVAILABLE,
@@ -247,7 +248,7 @@ def check_names() -> frozenset[str]:
     from livepeer_conformance.spec_checks import SPEC_CHECKS
     from livepeer_conformance.token_echo import TOKEN_NOT_ECHOED
 
-    names = {*SPEC_CHECKS, *PROPERTIES, GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT}
+    names = {*SPEC_CHECKS, *ANSWER_CHECKS, *PROPERTIES, GATEWAY_REACHABLE, RESPONDS_WITHIN_TIMEOUT}
     names |= {GATEWAY_AVAILABLE, TOKEN_NOT_ECHOED, ANSWER_WITHIN_LIMITS}
     return frozenset(names)
 

@@ -128,7 +128,7 @@ def test_fact_is_defined_in_one_place(fact: str, pattern: re.Pattern[str], home:
 
 #: The suite's phases and their modules (a planner, and a sender where the phase has its own).
 PHASES = {
-    "edge probes": {"livepeer_conformance.plan_edges"},
+    "edge probes": {"livepeer_conformance.plan_edges", "livepeer_conformance.edge_families"},
     "properties": {"livepeer_conformance.plan_properties", "livepeer_conformance.property_phase"},
     "spec checks": {"livepeer_conformance.spec_checks"},
 }

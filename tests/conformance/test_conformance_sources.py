@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -17,15 +18,17 @@ from typing import Any
 import httpx
 import livepeer_gateway_spec as spec
 import pytest
+from livepeer_conformance.cli import check_names
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.exchanges import Exchange, fetcher
 from livepeer_conformance.plan_edges import probes_for
-from livepeer_conformance.properties import PROPERTIES
+from livepeer_conformance.properties import PROPERTIES, semantic_property
 from livepeer_conformance.redaction import redact
-from livepeer_conformance.sources import CHECK_SOURCES, negative_case_source
+from livepeer_conformance.sources import CHECK_SOURCES, negative_case_source, source_of_check
 from livepeer_conformance.strategies import encode_image
 from livepeer_conformance.token_echo import find_echo
 from livepeer_conformance.valid_requests import make_realistic
+from livepeer_gateway_spec import Source
 from livepeer_reference_gateway import FAULTS, GatewaySettings, running_gateway
 from PIL import Image
 
@@ -295,3 +298,24 @@ def test_every_source_text_survives_redaction() -> None:
     sources = {**CHECK_SOURCES, **{name: p.source for name, p in PROPERTIES.items()}}
     for check, source in sources.items():
         assert redact(source.text) == source.text, check
+
+
+def test_readme_check_table_is_the_registry() -> None:
+    """Every check a run can report is in the README's table, with the source it carries."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = dict(
+        re.findall(r"^\| `([a-z_]+)` \| (documented|protocol|recommended) \|", readme, re.M)
+    )
+    assert set(rows) == set(check_names())
+    assert {name: source_of_check(name).kind for name in rows} == rows
+
+
+def test_a_property_without_a_source_is_refused() -> None:
+    """Registering a property needs a source: none, or an empty one, is an error at once."""
+    with pytest.raises(TypeError):
+        semantic_property(lambda exchange: True)(lambda exchange, document: None)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="needs a Source"):
+        semantic_property(lambda exchange: True, source=Source("recommended", ""))(
+            lambda exchange, document: None
+        )
+    assert all(p.source.text for p in PROPERTIES.values())

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
-from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec, request_body, upscale_factors
+from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec, request_body, served_operations
 from livepeer_reference_gateway import GatewaySettings, running_gateway
 from livepeer_reference_gateway.media import MediaStore
 from PIL import Image
@@ -125,7 +125,7 @@ def test_image_to_image_depends_on_the_input(
 def test_upscale_returns_one_image_its_declared_factor_times_the_input(
     client: httpx.Client, decode: Decode, make_image: MakeImage
 ) -> None:
-    factor = upscale_factors(load_spec())["upscale"]
+    factor = served_operations(load_spec())["/upscale"].upscale_factor
     files = {"image": ("in.png", make_image(30, 17), "image/png")}
     response = client.post("/upscale", files=files, data={"prompt": "sharper", "seed": "3"})
     assert response.status_code == 200
