@@ -1,16 +1,25 @@
 """The spec core: every fact the project reads from `openapi.yaml`, read here and nowhere else.
 
-Loading (strict YAML), JSON pointers and `$ref`s, the operation walk, the project's `x-`
+Loading (strict YAML), JSON pointers and `$ref`s and where each is written (line and column),
+the operation walk and the client module each operation becomes, the project's `x-`
 extensions, the cheap-request limits, and where the spec and the token are found. Every other
 package of the project (the client's generator, the suite, the reference gateway, lint and
 compat) depends on this one; it depends on none of them.
 """
 
+from .client_names import client_module, client_modules
 from .cost import CHEAP, UNCAPPED, CheapLimits
 from .errors import SpecError
 from .extensions import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status, upscale_factors
-from .loading import MAX_ALIASES, load_spec, parse_spec, yaml_problem
-from .location import DEFAULT_SPEC_PATH, SPEC_ENV, TOKEN_ENV, bundled_spec_path, spec_path
+from .loading import MAX_ALIASES, load_spec, parse_spec, read_spec_text, yaml_problem
+from .location import (
+    DEFAULT_SPEC_PATH,
+    SPEC_ENV,
+    TOKEN_ENV,
+    bundled_spec_path,
+    display_name,
+    spec_path,
+)
 from .pointers import (
     escape_token,
     inline_refs,
@@ -21,6 +30,7 @@ from .pointers import (
     resolve_pointer,
     unescape_token,
 )
+from .positions import Position, SourceMap, spec_source_map
 from .sources import (
     CONSTRAINT_KEYWORDS,
     SOURCE_KEY,
@@ -37,6 +47,7 @@ from .walk import (
     image_operations,
     iter_operations,
     operation,
+    operations_reaching,
     request_body,
     response_schema,
 )
@@ -62,7 +73,12 @@ __all__ = [
     "CheapLimits",
     "UNCAPPED",
     "SpecError",
+    "Position",
+    "SourceMap",
     "bundled_spec_path",
+    "client_module",
+    "client_modules",
+    "display_name",
     "escape_token",
     "image_operations",
     "inline_refs",
@@ -70,15 +86,18 @@ __all__ = [
     "iter_operations",
     "load_spec",
     "operation",
+    "operations_reaching",
     "parse_spec",
     "pointer",
     "pointer_tokens",
     "reachable_refs",
+    "read_spec_text",
     "refs_in",
     "request_body",
     "resolve_pointer",
     "response_schema",
     "spec_path",
+    "spec_source_map",
     "unescape_token",
     "upscale_factors",
     "yaml_problem",

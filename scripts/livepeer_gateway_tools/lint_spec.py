@@ -1,11 +1,14 @@
 """`make lint-spec`: validate openapi.yaml, then enforce the project's own rules on it.
 
-Each problem is one line: the file, the rule, the JSON pointer of the offending node, the reason.
-Exit 0 when clean, 1 when a rule is broken, 2 when the file cannot be read as OpenAPI.
+Each problem is one line: the file, line and column, the rule, the JSON pointer of the offending
+node, the reason (`--format json` adds the client modules it reaches; `--format github` writes
+GitHub Actions annotations). Exit 0 when clean, 1 when a rule is broken, 2 when the file cannot
+be read as OpenAPI.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,16 +20,21 @@ from jsonschema.exceptions import UnknownType
 from livepeer_gateway_spec import (
     SOURCE_KEY,
     SpecError,
+    client_modules,
     constraint_sources,
+    display_name,
     inline_refs,
     iter_operations,
     load_spec,
+    operations_reaching,
     pointer,
     reachable_refs,
     resolve_pointer,
+    spec_source_map,
     unescape_token,
     unsourced_constraints,
 )
+from livepeer_gateway_spec.cli import github_annotation
 from livepeer_gateway_spec.pointers import dangling_refs
 from livepeer_gateway_spec.walk import COMPONENT_KINDS
 from openapi_spec_validator import OpenAPIV31SpecValidator
@@ -407,23 +415,77 @@ def lint(document: Document) -> list[LintProblem]:
     return findings
 
 
+def located(document: Document, spec: Path, problems: list[LintProblem]) -> list[dict[str, Any]]:
+    """Each problem as a record: rule, file, line and column of its node, pointer, message, and
+    the generated client modules of the operations it is part of."""
+    source, positions = display_name(spec), spec_source_map(spec)
+    modules = client_modules(document)
+    records = []
+    for problem in problems:
+        position = positions.position(problem.pointer)
+        try:
+            reached = operations_reaching(document, problem.pointer)
+        except (AttributeError, TypeError, SpecError):  # a document too malformed to walk
+            reached = []
+        functions = [modules[(method.upper(), path)] for path, method in reached]
+        records.append(
+            {
+                "rule": problem.rule,
+                "level": "error",
+                "file": source,
+                "line": position.line,
+                "column": position.column,
+                "pointer": problem.pointer or "/",
+                "message": problem.message,
+                "client_functions": functions,
+            }
+        )
+    return records
+
+
+def render(records: list[dict[str, Any]], output_format: str, source: str) -> str:
+    """The problems as text lines, a JSON document or GitHub Actions annotations."""
+    if output_format == "json":
+        report = {"file": source, "rules": list(RULES), "problems": records}
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    lines = []
+    for record in records:
+        where, text = f"{record['pointer']}: {record['message']}", record["message"]
+        if output_format == "github":
+            lines.append(
+                github_annotation(
+                    record["level"],
+                    f"{record['pointer']}: {text}",
+                    file=record["file"],
+                    line=record["line"],
+                    column=record["column"],
+                    title=f"lint-spec {record['rule']}",
+                )
+            )
+        else:
+            place = f"{record['file']}:{record['line']}:{record['column']}"
+            lines.append(f"{place}: {record['rule']}: {where}")
+    return "".join(line + "\n" for line in lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 clean, 1 when a rule is broken, 2 when unreadable."""
     parser = cli.parser("make lint-spec", __doc__)
     parser.add_argument("spec", nargs="?", type=Path, default=None)
+    cli.add_format_argument(parser)
     args = parser.parse_args(argv)
     spec = cli.chosen_spec(args.spec)
-    source = cli.display_path(spec)
+    source = display_name(spec)
 
     def action() -> int:
         document = load_spec(spec)
         findings = lint(document)
-        for finding in findings:
-            print(f"{source}: {finding.rule}: {finding.pointer or '/'}: {finding.message}")
+        print(render(located(document, spec, findings), args.format, source), end="")
         if findings:
             raise LintFailed(f"{len(findings)} problem(s) in {source}")
-        count = sum(1 for _ in operations(document))
-        print(f"lint-spec: {source} is valid; {count} operations pass {len(RULES)} rules")
+        if args.format != "json":
+            count = sum(1 for _ in operations(document))
+            print(f"lint-spec: {source} is valid; {count} operations pass {len(RULES)} rules")
         return cli.EXIT_OK
 
     return cli.run("lint-spec", action)
