@@ -7,7 +7,7 @@ package of the project (the client's generator, the suite, the reference gateway
 compat) depends on this one; it depends on none of them.
 """
 
-from .client_names import client_module, client_modules
+from .client_names import client_module, client_modules, python_identifier
 from .cost import CHEAP, UNCAPPED, CheapLimits
 from .errors import SpecError
 from .extensions import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status, upscale_factors
@@ -90,6 +90,7 @@ __all__ = [
     "parse_spec",
     "pointer",
     "pointer_tokens",
+    "python_identifier",
     "reachable_refs",
     "read_spec_text",
     "refs_in",

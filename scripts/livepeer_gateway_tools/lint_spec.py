@@ -9,6 +9,7 @@ be read as OpenAPI.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -357,17 +358,21 @@ def response_body_schema(document: Document) -> Iterator[LintProblem]:
                     yield LintProblem("response-body-schema", location, message)
 
 
-def _request_schemas(document: Document) -> Iterator[tuple[tuple[object, ...], dict[str, Any]]]:
-    """(location, schema) of every schema a request body reaches, each once, `$ref`s followed."""
-    pending: list[tuple[tuple[object, ...], Any]] = []
+def _request_schemas(
+    document: Document,
+) -> Iterator[tuple[tuple[object, ...], dict[str, Any], str | None]]:
+    """(location, schema, the field it describes) of every schema a request body reaches, each
+    once, `$ref`s followed; the field is the property name it was reached under, None for a body.
+    """
+    pending: list[tuple[tuple[object, ...], Any, str | None]] = []
     for (path, method), operation in operations(document):
         body = _resolved(document, operation.get("requestBody")) or {}
         for media_type, media in (body.get("content") or {}).items():
             location = ("paths", path, method, "requestBody", "content", media_type, "schema")
-            pending.append((location, (media or {}).get("schema")))
+            pending.append((location, (media or {}).get("schema"), None))
     seen: set[int] = set()
     while pending:
-        location, schema = pending.pop(0)
+        location, schema, field = pending.pop(0)
         if isinstance(schema, dict) and "$ref" in schema:
             reference = schema["$ref"]
             location = tuple(unescape_token(t) for t in reference.lstrip("#/").split("/"))
@@ -375,20 +380,20 @@ def _request_schemas(document: Document) -> Iterator[tuple[tuple[object, ...], d
         if not isinstance(schema, dict) or id(schema) in seen:
             continue
         seen.add(id(schema))
-        yield location, schema
+        yield location, schema, field
         for name, subschema in (schema.get("properties") or {}).items():
-            pending.append(((*location, "properties", name), subschema))
+            pending.append(((*location, "properties", name), subschema, str(name)))
         for key in (*_SUBSCHEMA_KEYS, "contentSchema"):
-            pending.append(((*location, key), schema.get(key)))
+            pending.append(((*location, key), schema.get(key), field))
         for key in _SUBSCHEMA_LIST_KEYS:
             for index, subschema in enumerate(schema.get(key) or []):
-                pending.append(((*location, key, index), subschema))
+                pending.append(((*location, key, index), subschema, field))
 
 
 @rule("bound-has-source")
 def bound_has_source(document: Document) -> Iterator[LintProblem]:
     """Every constraint of a request schema names its source in a well-formed `x-source`."""
-    for location, schema in _request_schemas(document):
+    for location, schema, _ in _request_schemas(document):
         where = pointer(*location)
         try:
             marked = constraint_sources(schema)
@@ -401,6 +406,48 @@ def bound_has_source(document: Document) -> Iterator[LintProblem]:
         for keyword in sorted(set(marked) - set(schema)):
             message = f"x-source names {keyword!r}, which this schema does not use"
             yield LintProblem("bound-has-source", pointer(*location, SOURCE_KEY), message)
+
+
+def _names(text: str, field: str) -> bool:
+    """Whether `text` names `field` as a word of its own (`prompt`, not `prompts` or `negative_prompt`)."""
+    return re.search(rf"(?<![\w-]){re.escape(field)}(?![\w-])", text, re.IGNORECASE) is not None
+
+
+def _flat(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+@rule("documented-source-covers")
+def documented_source_covers(document: Document) -> Iterator[LintProblem]:
+    """A `documented` source covers its constraint: its quoted sentence names each field the
+    constraint is about (every field of a `required` list; the field a bound is on), or it is that
+    field's own description, the sentence the page gives under the field's name."""
+    for location, schema, field in _request_schemas(document):
+        try:
+            marked = constraint_sources(schema)
+        except SpecError:
+            continue  # bound-has-source reports a malformed x-source
+        for keyword, source in marked.items():
+            if source.kind != "documented" or keyword not in schema:
+                continue
+            quote = source.text
+            sentence = quote.split(": ", 1)[-1]
+            if keyword == "required":
+                fields = [str(name) for name in schema.get("required") or []]
+                uncovered = [name for name in fields if not _names(quote, name)]
+            elif field is None or _names(quote, field):
+                uncovered = []
+            else:
+                own = sentence.strip() and _flat(sentence) in _flat(schema.get("description"))
+                uncovered = [] if own else [field]
+            for name in uncovered:
+                message = (
+                    f"the documented source of {keyword} quotes {quote!r}, which names no "
+                    f"{name!r}: cite the page's sentence for {name!r}, or mark it recommended"
+                )
+                yield LintProblem(
+                    "documented-source-covers", pointer(*location, SOURCE_KEY, keyword), message
+                )
 
 
 def lint(document: Document) -> list[LintProblem]:
