@@ -97,6 +97,7 @@ def _run(args: argparse.Namespace) -> int:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(report, encoding="utf-8")
         if args.summary is not None:
+            args.summary.parent.mkdir(parents=True, exist_ok=True)
             with args.summary.open("a", encoding="utf-8") as summary:
                 summary.write(render_markdown(comparison))
     except OSError as exc:

@@ -105,6 +105,18 @@ def test_github_annotations_land_on_the_new_file(
     assert removal.endswith(f"; removed from {DEFAULT_SPEC_PATH}:{old_line}:9")
 
 
+def test_github_run_writes_the_markdown_summary_into_a_new_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The workflow's step: annotations printed, the Markdown table in reports/ for the summary."""
+    new = _write_spec(tmp_path / "new.yaml", seed_max=65535)
+    summary = tmp_path / "reports" / "compat.md"
+    argv = [str(DEFAULT_SPEC_PATH), str(new), "--format", "github", "--summary", str(summary)]
+    assert main(argv) == 1
+    assert "::error file=" in capsys.readouterr().out
+    assert "| `breaking-gateway` | `/components/schemas/Seed/maximum` |" in summary.read_text()
+
+
 def test_text_report_says_where(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = _write_spec(tmp_path / "new.yaml", seed_max=65535)
     assert main([str(DEFAULT_SPEC_PATH), str(new)]) == 1
