@@ -409,7 +409,7 @@ def bound_has_source(document: Document) -> Iterator[LintProblem]:
 
 
 def _names(text: str, field: str) -> bool:
-    """Whether `text` names `field` as a word of its own (`prompt`, not `prompts` or `negative_prompt`)."""
+    """Whether `text` names `field` as a word of its own (not `prompts`, not `negative_prompt`)."""
     return re.search(rf"(?<![\w-]){re.escape(field)}(?![\w-])", text, re.IGNORECASE) is not None
 
 

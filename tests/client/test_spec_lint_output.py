@@ -64,9 +64,7 @@ def test_json_names_the_client_modules_each_problem_reaches(
     assert by_rule["openapi-spec-valid"]["client_functions"] == ALL_OPERATIONS
     assert by_rule["operation-id-present"]["client_functions"] == ["api.generate.post_upscale"]
     assert by_rule["component-used"]["client_functions"] == []
-    assert by_rule["documented-source-covers"]["client_functions"] == [
-        "api.generate.text_to_image"
-    ]
+    assert by_rule["documented-source-covers"]["client_functions"] == ["api.generate.text_to_image"]
     assert {p["level"] for p in report["problems"]} == {"error"}
     assert report["rules"] == list(lint_spec.RULES)
 

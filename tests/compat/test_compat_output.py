@@ -13,7 +13,7 @@ from livepeer_gateway_bench.compat_corpus import load_cases
 from livepeer_gateway_compat import SpecVersion, compare_versions, main
 from livepeer_gateway_compat.findings import WIRE_NEUTRAL_KINDS
 from livepeer_gateway_compat.rules import Change, Kind, classify
-from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec, parse_spec, unescape_token
+from livepeer_gateway_spec import DEFAULT_SPEC_PATH, parse_spec, unescape_token
 from livepeer_gateway_spec.cli import github_annotation
 
 SPEC_TEXT = DEFAULT_SPEC_PATH.read_text(encoding="utf-8")
@@ -34,7 +34,8 @@ def _written_at(version: SpecVersion, line: int, column: int) -> str:
 @pytest.mark.parametrize("case", SAMPLE, ids=[case.name for case in SAMPLE])
 def test_every_finding_is_at_the_line_of_its_pointer(case: Any) -> None:
     """Each finding's line and column are where its pointer's key is written in its version."""
-    old, new = (_version(label, doc) for label, doc in zip(("old", "new"), case.documents()))
+    before, after = case.documents()
+    old, new = _version("old", before), _version("new", after)
     comparison = compare_versions(old, new)
     assert comparison.findings, case.name
     for finding in comparison.findings:
@@ -97,7 +98,9 @@ def test_github_annotations_land_on_the_new_file(
     assert verdict.startswith(f"{DEFAULT_SPEC_PATH} -> {new}: BREAKING")
     assert len(annotations) == 2 and all(a.startswith(f"::error file={new},") for a in annotations)
     bound_line = _line_of(new, "      maximum: 65535")
-    assert any(f",line={bound_line},col=7,title=compat breaking-gateway::" in a for a in annotations)
+    assert any(
+        f",line={bound_line},col=7,title=compat breaking-gateway::" in a for a in annotations
+    )
     (removal,) = [a for a in annotations if "negative_prompt" in a]
     properties_line = _line_of(new, "      properties:")  # TextToImageParams's, the first
     assert f",line={properties_line}," in removal
@@ -138,6 +141,7 @@ def test_wire_neutral_kinds_are_the_ones_that_change_nothing_on_the_wire() -> No
     said = {
         kind
         for kind in Kind
-        if "nothing on the wire changes" in classify(Change(kind, ("x",), False, "document", "d"))[1]
+        if "nothing on the wire changes"
+        in classify(Change(kind, ("x",), False, "document", "d"))[1]
     }
     assert said == WIRE_NEUTRAL_KINDS
