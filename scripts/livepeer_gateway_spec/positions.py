@@ -28,8 +28,6 @@ class Position:
     #: The pointer asked for, or its nearest ancestor when the text does not hold it (a node
     #: that exists only in another version, or one a `$ref` merge made).
     pointer: str
-    #: Whether the node asked for is itself written in the text.
-    exact: bool = True
 
 
 class SourceMap:
@@ -56,8 +54,7 @@ class SourceMap:
         if mark is None:
             mark = node.start_mark if node is not None else None
         line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        nearest = pointer(*found)
-        return Position(line, column, nearest, exact=nearest == pointer(*pointer_tokens(where)))
+        return Position(line, column, pointer(*found))
 
 
 def _child(node: Any, token: str) -> tuple[Any, Any] | None:

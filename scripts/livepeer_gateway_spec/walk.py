@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .errors import SpecError
-from .pointers import inline_refs, pointer_tokens, reachable_refs
+from .pointers import inline_refs, pointer, pointer_tokens, reachable_refs
 
 #: The methods an OpenAPI path item may hold an operation under.
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -91,7 +91,7 @@ def operations_reaching(document: dict[str, Any], where: str) -> list[tuple[str,
                 requirements = op.get("security", document.get("security")) or []
                 if any(tokens[2] in (requirement or {}) for requirement in requirements):
                     found.append((path, method))
-            elif "#/" + "/".join(where.split("/")[1:4]) in reachable_refs(
+            elif "#" + pointer(*tokens[:3]) in reachable_refs(
                 document, [op, item.get("parameters") or []]
             ):
                 found.append((path, method))

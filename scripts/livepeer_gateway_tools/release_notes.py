@@ -155,7 +155,7 @@ def render_entry(release: Release, date: datetime.date) -> str:
     """The CHANGELOG entry: a heading with the version, the verdict, one list per section."""
     comparison = release.comparison
     lines = [
-        f"## {CLIENT_DISTRIBUTION} {release.new_version} ({date.isoformat()})",
+        f"{_heading(release.new_version)} ({date.isoformat()})",
         "",
         f"API description {release.old_version} → {release.new_version}, compared "
         f"`{comparison.old_label}` → `{comparison.new_label}`: "
@@ -189,6 +189,11 @@ def render_entry(release: Release, date: datetime.date) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _heading(version: str) -> str:
+    """`## livepeer-gateway-client 2.0.0`: the heading of a version's entry, without its date."""
+    return f"## {CLIENT_DISTRIBUTION} {version}"
+
+
 def _version_heading(entry: str) -> str:
     """`## livepeer-gateway-client 2.0.0`: an entry's heading without its date."""
     return entry.splitlines()[0].rsplit(" (", 1)[0]
@@ -202,7 +207,7 @@ def _changelog_entries(path: Path) -> list[str]:
 
 def refuse_to_replace(path: Path, release: Release) -> None:
     """`BadInput` when the changelog at `path` already has an entry for the new version."""
-    heading = f"## {CLIENT_DISTRIBUTION} {release.new_version}"
+    heading = _heading(release.new_version)
     if any(_version_heading(entry) == heading for entry in _changelog_entries(path)):
         raise BadInput(
             f"{cli.display_path(path)} already has an entry for {release.new_version}: raise "
