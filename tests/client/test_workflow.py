@@ -114,11 +114,12 @@ def test_lint_and_compat_annotate_the_pull_request() -> None:
         assert any('ARGS="--format github' in run for run in runs), job
     for target in ("lint-spec", "compat OLD=main"):
         completed = subprocess.run(
-            ["make", "-n", *target.split(), "ARGS=--format github"],
+            ["make", "--no-print-directory", "-n", *target.split(), "ARGS=--format github"],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
             timeout=60,
             check=True,
         )
-        assert "--format github" in completed.stdout.splitlines()[-1], completed.stdout
+        commands = [line for line in completed.stdout.splitlines() if " -m livepeer_" in line]
+        assert commands and "--format github" in commands[-1], completed.stdout
