@@ -51,7 +51,7 @@ from livepeer_conformance.bounded import (
     read_bounded,
 )
 from livepeer_conformance.budget import RequestBudget
-from livepeer_conformance.config import RunConfig
+from livepeer_conformance.config import RunConfig, client_options
 from livepeer_conformance.evidence import Evidence, body_excerpt, save_input, status_line
 from livepeer_conformance.exchanges import Exchange, fetcher
 from livepeer_conformance.gpu_work import upload_side, work
@@ -458,10 +458,10 @@ class EdgeProber:
         self.document = spec.load_spec(config.spec_path)
         self.inputs_dir: Path = config.report_dir / "inputs"
         self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
-        self.fetch = fetcher(config.request_timeout, self._spend)
+        self.fetch = fetcher(config, self._spend)
         self.token = None if config.open_gateway else config.token
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        self.client = httpx.Client(timeout=config.request_timeout, headers=headers)
+        self.client = httpx.Client(**client_options(config, headers=headers))
         #: Probes a conforming gateway serves whose size, steps or batch pass the run's
         #: ceilings: never sent, and listed as not covered (a refusal probe is always sent).
         self.over_limits: dict[str, list[str]] = {}
@@ -538,7 +538,7 @@ class EdgeProber:
                         self._done.add((operation, index))
         except _BudgetSpent:
             if self.budget.stopping:
-                self.stop_reason = "the run was interrupted"
+                self.stop_reason = self.budget.stop_reason or ""
             elif self.budget.gateway_stopped_answering:
                 self.stop_reason = "the gateway stopped answering"
             else:

@@ -25,6 +25,7 @@ from livepeer_gateway_client.types import File
 from PIL import Image
 
 from livepeer_conformance.bounded import AnswerLimits, parse_json, read_bounded
+from livepeer_conformance.config import RunConfig, client_options
 from livepeer_conformance.errors import AnswerError
 from livepeer_conformance.evidence import Evidence, body_excerpt, save_input, status_line
 from livepeer_conformance.redaction import REDACTED, redact
@@ -130,9 +131,17 @@ class Exchange:
         return shlex.join(parts)
 
 
-def make_client(base_url: str, token: str | None, timeout: float) -> AuthenticatedClient | Client:
+def make_client(
+    base_url: str, token: str | None, config: RunConfig
+) -> AuthenticatedClient | Client:
     """The generated client for `base_url`, authenticated when a token is given."""
-    options: dict[str, Any] = {"timeout": httpx.Timeout(timeout)}
+    httpx_args = client_options(config, base_url)
+    options: dict[str, Any] = {
+        "timeout": httpx_args.pop("timeout"),
+        "verify_ssl": httpx_args.pop("verify"),
+        "headers": httpx_args.pop("headers"),
+        "httpx_args": httpx_args,
+    }
     if token:
         return AuthenticatedClient(base_url=base_url, token=token, **options)
     return Client(base_url=base_url, **options)
@@ -208,7 +217,7 @@ def send(
     )
 
 
-def fetcher(timeout: float, spend: Callable[[], object]) -> Callable[[str], bytes]:
+def fetcher(config: RunConfig, spend: Callable[[], object]) -> Callable[[str], bytes]:
     """A function fetching a media URL's bytes (data: or http(s):), bounded in size and time."""
 
     def fetch(url: str) -> bytes:
@@ -218,7 +227,8 @@ def fetcher(timeout: float, spend: Callable[[], object]) -> Callable[[str], byte
             raise MediaError(f"not an http(s) or data: URL: {url[:60]!r}")
         spend()  # takes one request from the run's budget, or raises to stop the run
         try:
-            with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+            options = client_options(config, url, gateway_headers=False)
+            with httpx.stream("GET", url, follow_redirects=True, **options) as response:
                 if response.status_code != 200:
                     raise MediaError(f"GET {url[:80]} answered {response.status_code}")
                 chunks, size = [], 0

@@ -134,8 +134,8 @@ class PropertyRunner:
         self.document = spec.load_spec(config.spec_path)
         self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
         self.token = None if config.open_gateway else config.token
-        self.client = make_client(base_url, self.token, config.request_timeout)
-        self.fetch = fetcher(config.request_timeout, self._spend)
+        self.client = make_client(base_url, self.token, config)
+        self.fetch = fetcher(config, self._spend)
         self.inputs_dir = config.report_dir / "inputs"
         #: Whether an answer broke the limits: schemathesis would read such answers whole.
         self.out_of_bounds = False
@@ -236,7 +236,7 @@ class PropertyRunner:
 
     def _stop_reason(self) -> str:
         if self.budget.stopping:
-            return "the run was interrupted"
+            return self.budget.stop_reason or ""
         if self.budget.gateway_stopped_answering:
             return "the gateway stopped answering"
         return f"the request budget ({self.budget.limit}) was spent"
@@ -311,7 +311,7 @@ class PropertyRunner:
             probes.append((valid, ("image/png", b"not an image"), None))
         if self.token:
             wrong_token = "wrong-" + secrets.token_hex(8)
-            wrong = make_client(self.base_url, wrong_token, self.config.request_timeout)
+            wrong = make_client(self.base_url, wrong_token, self.config)
             probes.append((valid, image, wrong))
         return probes
 
