@@ -3,8 +3,8 @@
 Loading (strict YAML), JSON pointers and `$ref`s, the operation walk, the project's `x-`
 extensions, the cheap-request limits, and where the spec and the token are found. Every other
 package of the project (the client's generator, the suite, the reference gateway, lint and
-compat) depends on this one; it imports none of them (`console.py` names the modules of the
-console commands, imported only when a command runs).
+compat) depends on this one; it imports none of them (`console.py` imports a command's module
+by the name the command gives, when it runs).
 """
 
 from .cost import CHEAP, UNCAPPED, CheapLimits

@@ -1,8 +1,8 @@
-"""The console commands of the toolkit's wheel, as `pyproject.toml` declares them.
+"""Starting a console command of the toolkit's wheel (`pyproject.toml` declares them).
 
-Each command's module is imported only once its entry point runs, so that what can go wrong
-before the command has started is one line, never a traceback: an extra that is not installed
-(the command says which one, and exits 2) and Ctrl-C (exit 130).
+A command's module is imported only once its entry point runs, so that what can go wrong before
+the command has started is one line, never a traceback: an extra that is not installed (the
+command says which one, and exits 2) and Ctrl-C (exit 130).
 """
 
 from __future__ import annotations
@@ -38,11 +38,6 @@ def run_command(module: str, extra: str, prog: str) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def conformance() -> int:
-    """`livepeer-conformance`."""
-    return run_command("livepeer_conformance.cli", "conformance", "livepeer-conformance")
 
 
 def reference_gateway() -> int:
