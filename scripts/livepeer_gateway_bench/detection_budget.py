@@ -314,7 +314,7 @@ def markdown(comparison: Comparison) -> str:
 
 def run() -> Section:
     """The bench study (`make bench ARGS='--only detection_budget'`); `make faults` writes the
-    same table, from the same code, to docs/faults.md."""
+    same table, from the same code, to docs/faults.md with `--budgets`."""
     with tempfile.TemporaryDirectory(prefix="detection-budget-") as tmp:
         comparison = compare(Path(tmp))
     plot(comparison.table, comparison.faults)
