@@ -82,7 +82,9 @@ def test_endless_chunked_body_is_cut_off_after_its_413(small_limit_url: str) -> 
         sock.sendall(
             b"POST /upscale HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n"
             b"Content-Type: multipart/form-data; boundary=b\r\n\r\n"
-            + _chunk(b'--b\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\n')
+            + _chunk(
+                b'--b\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\n'
+            )
         )
         with pytest.raises((BrokenPipeError, ConnectionResetError, TimeoutError)):
             while sent < 4096 * LIMIT:  # 1 GiB: far past anything a closed connection takes
