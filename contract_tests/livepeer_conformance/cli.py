@@ -108,15 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="check a gateway (the embedded reference gateway by default)"
     )
-    run.add_argument("--base-url", help=f"gateway to check; its token is read from ${TOKEN_ENV}")
     run.add_argument(
-        "--spec", type=Path, default=None, help="OpenAPI document (default: openapi.yaml)"
+        "--base-url",
+        help=f"gateway to check; its token is read from ${TOKEN_ENV} (default: the embedded "
+        "reference gateway)",
+    )
+    run.add_argument(
+        "--spec",
+        type=Path,
+        default=None,
+        help=f"OpenAPI document (default: ${spec.SPEC_ENV}, else openapi.yaml)",
     )
     run.add_argument(
         "--profile",
         choices=PROFILES,
         default=DEFAULT_PROFILE,
-        help="which checks run; strict also fails on recommended rules (else advisories)",
+        help="which checks run; strict also fails on recommended rules (else advisories; "
+        "default %(default)s)",
     )
     run.add_argument(
         "--max-requests",
