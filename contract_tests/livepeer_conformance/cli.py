@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="switch a fault on (embedded gateway only; repeatable)",
+        help="switch a fault on (embedded gateway only; repeatable; default: none)",
     )
     return parser
 

@@ -162,3 +162,23 @@ def test_a_file_that_is_no_certificate_exits_2(run_cli: Callable[..., Any], tmp_
         result = run_cli("--base-url", "https://127.0.0.1:1", option, str(not_pem))
         assert result.code == 2
         assert "not a usable PEM certificate or key" in _one_error_line(result.stderr)
+
+
+def test_every_option_is_in_the_readme_table_and_shows_its_default() -> None:
+    """The README's option table of `livepeer-conformance run` lists every option of `--help`,
+    and `--help` gives each option that takes a value its default."""
+    from livepeer_conformance.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[
+        readme.index("<!-- BEGIN conformance -->") : readme.index("<!-- END conformance -->")
+    ]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    parser = build_parser()
+    run = parser._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
+    for action in run._actions:
+        if action.option_strings == ["-h", "--help"]:
+            continue
+        assert any(f"`{option}" in table for option in action.option_strings), action.dest
+        if action.nargs != 0 and action.help:
+            assert "default" in action.help, action.dest
