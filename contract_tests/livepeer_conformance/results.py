@@ -136,6 +136,8 @@ class RunResults:
     unavailable_since: dict[str, Moment] = field(default_factory=dict)
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
+    #: Called with each new cause as it is recorded (the runner's `--max-failures`).
+    on_new_departure: Callable[[Departure], None] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_pass(self, operation: str, check: str) -> None:
@@ -188,6 +190,7 @@ class RunResults:
         default it is now. `source` is the broken rule's, by default the check's own.
         """
         seen = seen or self.clock()
+        new: Departure | None = None
         with self._lock:
             self.failed[(operation, check)] += 1
             key = (operation, check, cause)
@@ -210,6 +213,9 @@ class RunResults:
                     evidence=evidence,
                     source=source or source_of_check(check),
                 )
+                new = self.departures[key]
+        if new is not None and self.on_new_departure is not None:
+            self.on_new_departure(new)
 
     def record_note(self, what: str) -> None:
         """Note something that stopped a phase or could not be checked."""

@@ -4,7 +4,8 @@ Loading (strict YAML), JSON pointers and `$ref`s and where each is written (line
 the operation walk, one view of each operation and the client module it becomes, the project's
 `x-` extensions, and where the spec and the token are found. Every other
 package of the project (the client's generator, the suite, the reference gateway, lint and
-compat) depends on this one; it depends on none of them.
+compat) depends on this one; it imports none of them (`console.py` imports a command's module
+by the name the command gives, when it runs).
 """
 
 from .client_names import client_module, client_modules, python_identifier

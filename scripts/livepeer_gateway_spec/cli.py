@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 #: Exit status of bad input of any kind: a wrong argument, an unreadable file, an unreachable peer.
 EXIT_USAGE = 2
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr and exit 2."""
+    """An argument parser whose errors are one line on stderr and exit 2, and that takes no
+    abbreviation of an option (`--token` is never read as `--token-env`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
