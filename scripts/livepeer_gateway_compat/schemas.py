@@ -595,7 +595,7 @@ def _diff_properties(pair: _Pair) -> None:
             named=True,
         )
     for name in added:
-        required = name in new_required
+        required = name in new_required and not _required_elsewhere(new_props[name], pair.side)
         label = "required" if required else "optional"
         pair.add(
             Kind.PROPERTY_ADDED,
@@ -608,14 +608,25 @@ def _diff_properties(pair: _Pair) -> None:
     for name in ordered_union(old_props, new_props):
         if name not in old_props or name not in new_props:
             continue
-        if (name in old_required) != (name in new_required):
-            effect = Effect.NARROWED if name in new_required else Effect.WIDENED
+        listed_before, listed_now = name in old_required, name in new_required
+        holds_before = listed_before and not _required_elsewhere(old_props[name], pair.side)
+        holds_now = listed_now and not _required_elsewhere(new_props[name], pair.side)
+        if holds_before != holds_now:
             pair.add(
                 Kind.REQUIRED,
                 "required",
                 f"field {_child(pair.field, name)!r}",
-                in_old=_required_gone(pair, name in new_required, new_required),
-                effect=effect,
+                in_old=_required_gone(pair, holds_now, new_required),
+                effect=Effect.NARROWED if holds_now else Effect.WIDENED,
+                named=True,
+            )
+        elif listed_before != listed_now:
+            pair.add(
+                Kind.REQUIRED_ELSEWHERE,
+                "required",
+                f"field {_child(pair.field, name)!r} "
+                f"{'now' if listed_now else 'no longer'} required, in the other direction only",
+                in_old=_required_gone(pair, listed_now, new_required),
                 named=True,
             )
         pair.recurse(
@@ -636,6 +647,13 @@ def _diff_properties(pair: _Pair) -> None:
             in_old=_required_gone(pair, now, new_required),
             effect=Effect.NARROWED if now else Effect.WIDENED,
         )
+
+
+def _required_elsewhere(schema: Any, side: Side) -> bool:
+    """Whether a property's `required` holds only in the other direction: OpenAPI's readOnly
+    (required in responses only) in a request, writeOnly (in requests only) in a response."""
+    flag = "readOnly" if side is Side.REQUEST else "writeOnly"
+    return normalise(schema, ()).keys.get(flag) is True
 
 
 def _required_gone(pair: _Pair, now_required: bool, new_required: set[str]) -> bool:
