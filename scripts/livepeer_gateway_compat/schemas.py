@@ -463,14 +463,96 @@ def _diff_constraints(pair: _Pair) -> None:
         elif keyword == "multipleOf":
             effect = multiple_of_effect(old_value, new_value)
         else:
-            effect = Effect.CHANGED
-        if keyword.startswith("content") and effect is not Effect.CHANGED:
-            effect = Effect.CHANGED  # another media type or encoding is read differently
+            effect = _pattern_effect(old_value, new_value) if keyword == "pattern" else Effect.CHANGED
         detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
         pair.add(Kind.CONSTRAINT, keyword, detail, in_old=not new_value, effect=effect)
     _diff_dependent_required(pair)
     for keyword in ("additionalProperties", "unevaluatedProperties", "unevaluatedItems"):
         _diff_closed(pair, keyword)
+
+
+#: Pattern bodies matching any run of characters, line terminators included.
+_ANY_RUNS = frozenset(
+    f"[\\{a}\\{b}]*{lazy}" for a, b in ("sS", "Ss", "dD", "Dd", "wW", "Ww") for lazy in ("", "?")
+) | {"[^]*", "[^]*?"}
+#: Escapes that never match a line terminator (ECMA-262's `\S` excludes all whitespace).
+_LINE_SAFE_ESCAPES = frozenset("dwSbB")
+_LINE_TERMINATORS = frozenset("\n\r\u2028\u2029")
+
+
+def _anchors(pattern: str) -> tuple[bool, bool, str]:
+    """(anchored at the start, anchored at the end, the body between the anchors)."""
+    start = pattern.startswith("^")
+    body = pattern[1:] if start else pattern
+    trailing_backslashes = len(body[:-1]) - len(body[:-1].rstrip("\\"))
+    end = body.endswith("$") and trailing_backslashes % 2 == 0
+    return start, end, body[:-1] if end else body
+
+
+def _ungrouped(body: str) -> str:
+    """`body` without one group around all of it (`(?:.*)` is `.*`)."""
+    if body.startswith("(") and body.endswith(")") and not set("()") & set(body[1:-1]):
+        return body[3:-1] if body.startswith("(?:") else body[1:-1]
+    return body
+
+
+def _pattern_reach(pattern: Any) -> str:
+    """What a pattern is known to match (ECMA-262, unanchored search): "all" strings (no pattern,
+    or `.*`, `^.*`, `[\\s\\S]*`...), "one line" (exactly the strings without a line terminator:
+    `^.*$`), "within one line" (anchored both ends, and nothing in it can match a line
+    terminator), or "unknown"."""
+    if pattern is None or pattern == "":
+        return "all"
+    if not isinstance(pattern, str):
+        return "unknown"
+    start, end, body = _anchors(pattern)
+    inner = _ungrouped(body)
+    if inner in _ANY_RUNS or (inner == "" and not (start and end)):
+        return "all"
+    if inner in (".*", ".*?"):
+        return "one line" if start and end else "all"
+    return "within one line" if start and end and _line_free(body) else "unknown"
+
+
+def _line_free(body: str) -> bool:
+    """Whether no part of a regular expression's body can match a line terminator: no negated
+    class, no escape that could (`\\s`, `\\n`, `\\u...`), no top-level alternation (which
+    would escape the anchors)."""
+    depth, index, in_class = 0, 0, False
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            escaped = body[index + 1 : index + 2]
+            if not escaped or (escaped.isalnum() and escaped not in _LINE_SAFE_ESCAPES):
+                return False
+            index += 2
+            continue
+        if char in _LINE_TERMINATORS:
+            return False
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            if body[index + 1 : index + 2] == "^":
+                return False
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return False
+        index += 1
+    return True
+
+
+def _pattern_effect(old: Any, new: Any) -> Effect:
+    """A pattern replaced by another: decided where one side matches every string (or every
+    string of one line, against a pattern that stays within one line); else a change both
+    ways, since two regular expressions are not compared."""
+    old_reach, new_reach = _pattern_reach(old), _pattern_reach(new)
+    if new_reach == "all" or (new_reach == "one line" and old_reach == "within one line"):
+        return Effect.WIDENED
+    if old_reach == "all" or (old_reach == "one line" and new_reach == "within one line"):
+        return Effect.NARROWED
+    return Effect.CHANGED
 
 
 def multiple_of_effect(old: Any, new: Any) -> Effect:
