@@ -18,6 +18,7 @@ from livepeer_gateway_compat.normalise import (
     COMPOSITIONS,
     Location,
     Shape,
+    as_type_union,
     canonical,
     exact,
     normalise,
@@ -128,12 +129,23 @@ def diff_schema(
     `textual` when the message carries its values as text (`media.textual`)."""
     if old is None and new is None:
         return
-    pair = _Pair(
-        walk, normalise(old, old_at or at), normalise(new, at), where, side, field, textual
-    )
+    old_shape, new_shape = normalise(old, old_at or at), normalise(new, at)
+    for keyword in ("anyOf", "oneOf"):
+        if _spelt_without(keyword, new_shape, old_shape):
+            old_shape = as_type_union(old_shape, keyword)
+        elif _spelt_without(keyword, old_shape, new_shape):
+            new_shape = as_type_union(new_shape, keyword)
+    pair = _Pair(walk, old_shape, new_shape, where, side, field, textual)
     if _diff_lifted_composition(pair):
         return
     _diff_keywords(pair)
+
+
+def _spelt_without(keyword: str, plain: Shape, composed: Shape) -> bool:
+    """Whether `composed` has `keyword` and `plain` neither has it nor was unwrapped from it
+    (a one-branch `anyOf` left by a removal is matched branch by branch instead)."""
+    unwrapped = keyword in plain.loc("type")[len(plain.at) :]
+    return keyword in composed.keys and keyword not in plain.keys and not unwrapped
 
 
 def _diff_keywords(pair: _Pair) -> None:
