@@ -247,8 +247,10 @@ def render_suites(results: Sequence[SuiteResult]) -> str:
         )
     for result in results:
         if result.missed:
-            lines.append(f"\n{result.suite}: answered otherwise than labelled: "
-                         + ", ".join(f"`{name}`" for name in result.missed))
+            lines.append(
+                f"\n{result.suite}: answered otherwise than labelled: "
+                + ", ".join(f"`{name}`" for name in result.missed)
+            )
     return "\n".join(lines) + "\n"
 
 

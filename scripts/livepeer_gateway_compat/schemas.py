@@ -293,7 +293,7 @@ def _source_kind(mark: Any) -> str:
 # ---------------------------------------------------------------- types, values, bounds
 
 
-def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
+def type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     """The JSON types a schema allows (3.1 type arrays and 3.0 `nullable`); None for any type."""
     declared = schema.get("type")
     if declared is None:
@@ -309,7 +309,13 @@ def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     return frozenset(types)
 
 
-def _accepts(types: frozenset[str] | None, others: frozenset[str] | None) -> bool:
+def _admits(shape: Shape, json_type: str) -> bool:
+    """Whether a schema allows values of `json_type` (so keywords for that type apply)."""
+    types = type_set(shape.keys)
+    return types is None or json_type in types
+
+
+def accepts(types: frozenset[str] | None, others: frozenset[str] | None) -> bool:
     """Whether every value of a type in `others` is of a type in `types`."""
     if types is None:
         return True
@@ -321,10 +327,10 @@ def _accepts(types: frozenset[str] | None, others: frozenset[str] | None) -> boo
 def _diff_types(pair: _Pair) -> None:
     """The allowed types, nullability reported apart."""
     old, new = pair.old.keys, pair.new.keys
-    old_types, new_types = _type_set(old), _type_set(new)
+    old_types, new_types = type_set(old), type_set(new)
     if old_types == new_types:
         return
-    widened, narrowed = _accepts(new_types, old_types), _accepts(old_types, new_types)
+    widened, narrowed = accepts(new_types, old_types), accepts(old_types, new_types)
     if pair.textual and old_types is not None and new_types is not None:
         # As text, a value of any type is also a string: to string widens, from string narrows.
         widened = widened or "string" in new_types
@@ -468,15 +474,21 @@ def _diff_constraints(pair: _Pair) -> None:
         old_value, new_value = old.get(keyword), new.get(keyword)
         if old_value == new_value or (keyword == "uniqueItems" and not old_value and not new_value):
             continue
-        if not new_value:
+        detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
+        if keyword == "pattern" and _pattern_reach(old_value) == _pattern_reach(new_value) == "all":
+            detail += " (both match every string)"
+            pair.add(Kind.DOCUMENTATION, keyword, detail, in_old=not new_value, sided=False)
+            continue
+        if keyword == "pattern":
+            effect = _pattern_effect(old_value, new_value)
+        elif not new_value:
             effect = Effect.WIDENED
         elif not old_value:
             effect = Effect.NARROWED
         elif keyword == "multipleOf":
             effect = multiple_of_effect(old_value, new_value)
         else:
-            effect = _pattern_effect(old_value, new_value) if keyword == "pattern" else Effect.CHANGED
-        detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
+            effect = Effect.CHANGED
         pair.add(Kind.CONSTRAINT, keyword, detail, in_old=not new_value, effect=effect)
     _diff_dependent_required(pair)
     for keyword in ("additionalProperties", "unevaluatedProperties", "unevaluatedItems"):
@@ -732,7 +744,8 @@ def _diff_properties(pair: _Pair) -> None:
         )
     # Names required without a property schema (an object's required list only).
     described = set(new_props) | set(old_props)
-    for name in sorted((new_required ^ old_required) - described):
+    objects = _admits(pair.old, "object") and _admits(pair.new, "object")
+    for name in sorted((new_required ^ old_required) - described if objects else ()):
         now = name in new_required
         pair.add(
             Kind.REQUIRED,
@@ -765,6 +778,8 @@ def _required_gone(pair: _Pair, now_required: bool, new_required: set[str]) -> b
 def _diff_subschemas(pair: _Pair) -> None:
     """items, prefixItems (by position: a tuple is positional), and map-valued applicators."""
     old, new = pair.old.keys, pair.new.keys
+    if not (_admits(pair.old, "array") and _admits(pair.new, "array")):
+        old, new = {}, {}  # items constrain nothing the type change does not already decide
     if "items" in old or "items" in new:
         if old.get("items") is False or new.get("items") is False:
             _diff_presence_of(pair, "items", closed=True)
@@ -785,13 +800,14 @@ def _diff_subschemas(pair: _Pair) -> None:
     if len(old_tuple) != len(new_tuple):
         grew = len(new_tuple) > len(old_tuple)
         longer = pair.new if grew else pair.old
+        last = (str(max(len(old_tuple), len(new_tuple)) - 1),) if old_tuple and new_tuple else ()
         pair.add(
             Kind.COMPOSITION,
             "prefixItems",
             f"prefixItems {len(old_tuple)} -> {len(new_tuple)} entries",
             in_old=not grew,
             effect=Effect.NARROWED if grew else Effect.WIDENED,
-            location=(*longer.loc("prefixItems"), str(max(len(old_tuple), len(new_tuple)) - 1)),
+            location=(*longer.loc("prefixItems"), *last),
         )
     for keyword, label in (("patternProperties", "pattern"), ("dependentSchemas", "with")):
         _diff_schema_map(pair, keyword, label)
@@ -1042,7 +1058,7 @@ def _likeness(old: Any, new: Any) -> int:
     """How alike two branches are: shared type, shared property names, shared keywords."""
     a, b = normalise(old, ()).keys, normalise(new, ()).keys
     score = 0
-    if _type_set(a) is not None and _type_set(a) == _type_set(b):
+    if type_set(a) is not None and type_set(a) == type_set(b):
         score += 4
     score += 2 * len(set(a.get("properties") or {}) & set(b.get("properties") or {}))
     score += len((set(a) & set(b)) - ANNOTATIONS)
@@ -1052,7 +1068,7 @@ def _likeness(old: Any, new: Any) -> int:
 def disjoint(first: Any, second: Any) -> bool:
     """Whether no value can match both schemas (decided for types, enums and tag properties)."""
     a, b = normalise(first, ()).keys, normalise(second, ()).keys
-    types_a, types_b = _type_set(a), _type_set(b)
+    types_a, types_b = type_set(a), type_set(b)
     if types_a is not None and types_b is not None and not _overlap(types_a, types_b):
         return True
     values_a, values_b = _enum_set(a), _enum_set(b)
