@@ -475,12 +475,13 @@ def _diff_constraints(pair: _Pair) -> None:
         if old_value == new_value or (keyword == "uniqueItems" and not old_value and not new_value):
             continue
         detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
-        if keyword == "pattern" and _pattern_reach(old_value) == _pattern_reach(new_value) == "all":
-            detail += " (both match every string)"
-            pair.add(Kind.DOCUMENTATION, keyword, detail, in_old=not new_value, sided=False)
-            continue
+        effect: Effect | None
         if keyword == "pattern":
             effect = _pattern_effect(old_value, new_value)
+            if effect is None:
+                detail += " (both match the same strings)"
+                pair.add(Kind.DOCUMENTATION, keyword, detail, in_old=not new_value, sided=False)
+                continue
         elif not new_value:
             effect = Effect.WIDENED
         elif not old_value:
@@ -567,15 +568,122 @@ def _line_free(body: str) -> bool:
     return True
 
 
-def _pattern_effect(old: Any, new: Any) -> Effect:
+def _pattern_effect(old: Any, new: Any) -> Effect | None:
     """A pattern replaced by another: decided where one side matches every string (or every
-    string of one line, against a pattern that stays within one line); else a change both
-    ways, since two regular expressions are not compared."""
+    string of one line, against a pattern that stays within one line), or where the two are the
+    same but for character classes, each of one side within the other's; else a change both
+    ways, since two regular expressions are not compared in general. None: the same strings."""
     old_reach, new_reach = _pattern_reach(old), _pattern_reach(new)
+    if old_reach == new_reach == "all":
+        return None
     if new_reach == "all" or (new_reach == "one line" and old_reach == "within one line"):
         return Effect.WIDENED
     if old_reach == "all" or (old_reach == "one line" and new_reach == "within one line"):
         return Effect.NARROWED
+    return _class_effect(_pattern_tokens(old), _pattern_tokens(new))
+
+
+#: Class escapes as character ranges (ECMA-262, without the unicode flag).
+_CLASS_ESCAPES = {"d": (("0", "9"),), "w": (("0", "9"), ("A", "Z"), ("_", "_"), ("a", "z"))}
+Token = str | frozenset[tuple[str, str]]
+
+
+def _pattern_tokens(pattern: Any) -> list[Token] | None:
+    """A pattern as its characters and escapes (text) and its non-negated character classes
+    (sets of ranges); None when it has a construct whose matches do not grow with its classes
+    (a negative lookaround, a back-reference) or a class this reading does not expand."""
+    if not isinstance(pattern, str) or "(?!" in pattern or "(?<!" in pattern:
+        return None
+    tokens: list[Token] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escaped = pattern[index + 1 : index + 2]
+            if not escaped or escaped.isdigit():
+                return None
+            tokens.append(pattern[index : index + 2])
+            index += 2
+        elif char == "[":
+            end = pattern.find("]", index + 1)
+            ranges = _class_ranges(pattern[index + 1 : end]) if end > index + 1 else None
+            if ranges is None:
+                return None
+            tokens.append(ranges)
+            index = end + 1
+        else:
+            tokens.append(char)
+            index += 1
+    return tokens
+
+
+def _class_ranges(members: str) -> frozenset[tuple[str, str]] | None:
+    """A character class's members (`a-z0-9_`, `\\d`, `\\w`) as ranges; None for a negated
+    class, an escape other than `\\d`, `\\w` and escaped punctuation, or a backslash or `[`
+    inside."""
+    if members.startswith("^") or "[" in members:
+        return None
+    ranges: list[tuple[str, str]] = []
+    singles: list[str] = []
+    index = 0
+    while index < len(members):
+        char = members[index]
+        if char == "\\":
+            escaped = members[index + 1 : index + 2]
+            if escaped in _CLASS_ESCAPES:
+                ranges.extend(_CLASS_ESCAPES[escaped])
+            elif escaped and not escaped.isalnum():
+                singles.append(escaped)
+            else:
+                return None
+            index += 2
+        elif members[index + 1 : index + 2] == "-" and index + 2 < len(members):
+            if members[index + 2] == "\\" or members[index + 2] < char:
+                return None
+            ranges.append((char, members[index + 2]))
+            index += 3
+        else:
+            singles.append(char)
+            index += 1
+    return frozenset(ranges + [(single, single) for single in singles])
+
+
+def _within(inner: frozenset[tuple[str, str]], outer: frozenset[tuple[str, str]]) -> bool:
+    """Whether every character of the ranges `inner` is in one of the ranges `outer`."""
+    return all(
+        any(low <= first and last <= high for low, high in _merged(outer)) for first, last in inner
+    )
+
+
+def _merged(ranges: frozenset[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Ranges joined where they touch or overlap, so a range spanning two of them is seen whole."""
+    joined: list[tuple[str, str]] = []
+    for low, high in sorted(ranges):
+        if joined and ord(low) <= ord(joined[-1][1]) + 1:
+            joined[-1] = (joined[-1][0], max(high, joined[-1][1]))
+        else:
+            joined.append((low, high))
+    return joined
+
+
+def _class_effect(old: list[Token] | None, new: list[Token] | None) -> Effect | None:
+    """Two patterns alike but for character classes at the same places: wider classes widen,
+    narrower narrow, the same characters respelt match the same strings (None); anything else
+    is a change both ways."""
+    if old is None or new is None or len(old) != len(new):
+        return Effect.CHANGED
+    wider = narrower = True
+    for before, after in zip(old, new, strict=True):
+        if before == after:
+            continue
+        if isinstance(before, str) or isinstance(after, str):
+            return Effect.CHANGED
+        wider = wider and _within(before, after)
+        narrower = narrower and _within(after, before)
+    if wider and narrower:
+        return None
+    if wider or narrower:
+        return Effect.WIDENED if wider else Effect.NARROWED
     return Effect.CHANGED
 
 
