@@ -619,8 +619,8 @@ def _pattern_tokens(pattern: Any) -> list[Token] | None:
 
 def _class_ranges(members: str) -> frozenset[tuple[str, str]] | None:
     """A character class's members (`a-z0-9_`, `\\d`, `\\w`) as ranges; None for a negated
-    class, an escape other than `\\d`, `\\w` and escaped punctuation, or a backslash or `[`
-    inside."""
+    class, a `[` inside, a range written backwards or ending in an escape, or an escape other
+    than `\\d`, `\\w` and escaped punctuation."""
     if members.startswith("^") or "[" in members:
         return None
     ranges: list[tuple[str, str]] = []
