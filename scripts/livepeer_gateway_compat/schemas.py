@@ -574,7 +574,7 @@ def _pattern_effect(old: Any, new: Any) -> Effect | None:
     same but for character classes, each of one side within the other's; else a change both
     ways, since two regular expressions are not compared in general. None: the same strings."""
     old_reach, new_reach = _pattern_reach(old), _pattern_reach(new)
-    if old_reach == new_reach == "all":
+    if old_reach == new_reach and old_reach in ("all", "one line"):
         return None
     if new_reach == "all" or (new_reach == "one line" and old_reach == "within one line"):
         return Effect.WIDENED

@@ -507,6 +507,8 @@ def test_type_swap_from_string_narrows_in_text_bodies(
         ("^a\\$", "^.*$", "breaking-gateway", "breaking-client"),
         # Both match every string: a respelling, documentation only.
         ("^.*", "[\\s\\S]*", "compatible", "compatible"),
+        # Both match every string of one line: a respelling too.
+        ("^.*$", "^(?:.*)$", "compatible", "compatible"),
         # ^.*$ (one line) against a pattern within one line: a narrowing.
         ("^.*$", "^(a|b)$", "breaking-gateway", "breaking-gateway"),
         # The same pattern but for a wider character class: a widening.
