@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from livepeer_gateway_compat import Comparison, compare
 from livepeer_gateway_spec import DEFAULT_SPEC_PATH, load_spec, pointer_tokens
+from livepeer_gateway_spec.cli import OneLineParser
 
 #: Where the cases live: one YAML file per case.
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "compat" / "corpus"
@@ -18,6 +20,9 @@ CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "compat" / "corpus"
 COMPAT_DOC = Path(__file__).resolve().parents[2] / "docs" / "compat.md"
 #: The heading of that table's section.
 OASDIFF_SECTION = "## Side by side with oasdiff's rule catalogue"
+
+#: The suite of a case that names none: written together with the checker.
+OWN_SUITE = "own"
 
 #: A case's expected verdict: "breaking", "behaviour" or "compatible".
 Label = str
@@ -37,6 +42,13 @@ class CorpusCase:
     findings: frozenset[FindingKey]
     #: oasdiff rule ids the case exercises (docs/compat.md maps each to our classification).
     oasdiff: tuple[str, ...] = ()
+    #: Which set the case belongs to, scored apart: `own` (written with the checker) or
+    #: `external` (drawn from other APIs' spec histories and the specifications' own examples).
+    suite: str = OWN_SUITE
+    #: Where an `external` case's edit comes from (repository, file, commit or section).
+    source: str = ""
+    #: Why the checker still answers this case otherwise than its label (empty: it must not).
+    known_miss: str = ""
 
     def documents(
         self, spec: dict[str, Any] | None = None
@@ -63,6 +75,9 @@ def load_cases(directory: Path = CORPUS_DIR) -> list[CorpusCase]:
                     (f["severity"], f["pointer"]) for f in raw.get("findings") or ()
                 ),
                 oasdiff=tuple(raw.get("oasdiff") or ()),
+                suite=raw.get("suite", OWN_SUITE),
+                source=raw.get("source", ""),
+                known_miss=raw.get("known_miss", ""),
             )
         )
     return cases
@@ -173,3 +188,89 @@ def score(
     return Score(
         verdict_precision, verdict_recall, _ratio(matched, produced), _ratio(matched, wanted)
     )
+
+
+def checker_answer(old: dict[str, Any], new: dict[str, Any]) -> tuple[Label, frozenset[FindingKey]]:
+    """The checker's verdict on `old` -> `new` and its findings as (severity, pointer) pairs."""
+    comparison = Comparison("old", "new", compare(old, new))
+    return comparison.verdict, frozenset((str(f.severity), f.pointer) for f in comparison.findings)
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """The checker's score on one suite of cases, and the cases it answers otherwise."""
+
+    suite: str
+    cases: int
+    score: Score
+    missed: tuple[str, ...]
+
+
+def score_suites(
+    cases: Sequence[CorpusCase], spec: dict[str, Any] | None = None
+) -> list[SuiteResult]:
+    """Run the checker on every case and score each suite apart, in order of first appearance."""
+    spec = spec if spec is not None else load_spec(DEFAULT_SPEC_PATH)
+    answers = [checker_answer(*case.documents(spec)) for case in cases]
+    results = []
+    for suite in dict.fromkeys(case.suite for case in cases):
+        chosen = [i for i, case in enumerate(cases) if case.suite == suite]
+        subset = [cases[i] for i in chosen]
+        verdicts = [answers[i][0] for i in chosen]
+        findings = [answers[i][1] for i in chosen]
+        missed = tuple(
+            case.name
+            for case, verdict, found in zip(subset, verdicts, findings, strict=True)
+            if verdict != case.verdict or found != case.findings
+        )
+        results.append(SuiteResult(suite, len(subset), score(subset, verdicts, findings), missed))
+    return results
+
+
+def _pct(value: float | None) -> str:
+    """A ratio as a whole percentage."""
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def render_suites(results: Sequence[SuiteResult]) -> str:
+    """The scores as a Markdown table, then the cases each suite misses."""
+    lines = [
+        "| suite | cases | breaking precision | breaking recall | findings precision |"
+        " findings recall |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for result in results:
+        s = result.score
+        lines.append(
+            f"| {result.suite} | {result.cases} | {_pct(s.verdict_precision)} |"
+            f" {_pct(s.verdict_recall)} | {_pct(s.finding_precision)} | {_pct(s.finding_recall)} |"
+        )
+    for result in results:
+        if result.missed:
+            lines.append(
+                f"\n{result.suite}: answered otherwise than labelled: "
+                + ", ".join(f"`{name}`" for name in result.missed)
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score the checker on the corpus, each suite apart (or only the suites named)."""
+    parser = OneLineParser(
+        prog="python -m livepeer_gateway_bench.compat_corpus", description=main.__doc__
+    )
+    parser.add_argument("--suite", action="append", help="score only this suite (repeatable)")
+    args = parser.parse_args(argv)
+    cases = load_cases()
+    known = {case.suite for case in cases}
+    unknown = sorted(set(args.suite or ()) - known)
+    if unknown:
+        parser.error(f"unknown suite {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    if args.suite:
+        cases = [case for case in cases if case.suite in args.suite]
+    print(render_suites(score_suites(cases)), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

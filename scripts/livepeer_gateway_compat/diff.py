@@ -7,9 +7,9 @@ from typing import Any
 from livepeer_gateway_spec import HTTP_METHODS, iter_operations, reachable_refs
 
 from livepeer_gateway_compat import media
-from livepeer_gateway_compat.normalise import inline_for_comparison
+from livepeer_gateway_compat.normalise import exact, inline_for_comparison
 from livepeer_gateway_compat.rules import Change, Effect, Kind, Side
-from livepeer_gateway_compat.schemas import diff_schema
+from livepeer_gateway_compat.schemas import accepts, diff_schema, type_set
 from livepeer_gateway_compat.walk import (
     DOCUMENTATION_KEYS,
     Location,
@@ -452,21 +452,72 @@ def _diff_parameters(
             )  # fmt: skip
         diff_extensions(walk, old_param, new_param, at, where, label)
         _diff_serialization(walk, old_param, new_param, at, where, label, side, key[0])
-        diff_schema(
-            walk,
-            old_param.get("schema"),
-            new_param.get("schema"),
-            (*at, "schema"),
-            where,
-            side,
-            field=label,
-            old_at=(*previous_at, "schema"),
-        )
+        if side is Side.REQUEST and _became_exploded_array(old_param, new_param, key[0]):
+            _diff_scalar_to_array(
+                walk, old_param["schema"], new_param["schema"],
+                (*previous_at, "schema"), (*at, "schema"), where, label,
+            )  # fmt: skip
+        else:
+            diff_schema(
+                walk,
+                old_param.get("schema"),
+                new_param.get("schema"),
+                (*at, "schema"),
+                where,
+                side,
+                field=label,
+                old_at=(*previous_at, "schema"),
+            )
         if "content" in old_param or "content" in new_param:
             _diff_content(
                 walk, old_param.get("content") or {}, new_param.get("content") or {},
                 (*previous_at, "content"), (*at, "content"), where, side,
             )  # fmt: skip
+
+
+def _became_exploded_array(old: dict[str, Any], new: dict[str, Any], location: str) -> bool:
+    """Whether a query parameter of a declared non-array type became an array of items of that
+    type (or wider) sent in the exploded `form` style, in which `name=v` still reads as the
+    one-item array `[v]`."""
+    if location != "query":
+        return False
+    old_schema, new_schema = old.get("schema"), new.get("schema")
+    if not isinstance(old_schema, dict) or not isinstance(new_schema, dict):
+        return False
+    old_types, new_types = type_set(old_schema), type_set(new_schema)
+    items = new_schema.get("items")
+    item_types = type_set(items) if isinstance(items, dict) else None
+    serialised = _serialization(new, location)
+    return (
+        old_types is not None and "array" not in old_types and new_types == {"array"}
+        and accepts(item_types, old_types)
+        and _serialization(old, location)["style"] == "form"
+        and serialised["style"] == "form" and serialised["explode"] is True
+    )  # fmt: skip
+
+
+def _diff_scalar_to_array(
+    walk: Walk,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    old_at: Location,
+    at: Location,
+    where: str,
+    label: str,
+) -> None:
+    """A single value become an exploded array: the form is compatible (`name=v` is `[v]`); the
+    old value's schema is compared with the items', and a one-item array must stay allowed."""
+    detail = f"{label}: type {fmt(old.get('type'))} -> an exploded array of it"
+    walk.add(Kind.TYPE, (*at, "type"), where, detail, side=Side.REQUEST, effect=Effect.WIDENED)
+    diff_schema(walk, old, new.get("items"), (*at, "items"), where, Side.REQUEST,
+                field=f"{label}[]", old_at=old_at)  # fmt: skip
+    lower, upper = exact(new.get("minItems")), exact(new.get("maxItems"))
+    for keyword, refuses_one in (("minItems", lower is not None and lower > 1),
+                                 ("maxItems", upper is not None and upper < 1)):  # fmt: skip
+        if refuses_one:
+            detail = f"{label}: {keyword} {fmt(new[keyword])} refuses a single value"
+            walk.add(Kind.BOUND, (*at, keyword), where, detail, side=Side.REQUEST,
+                     effect=Effect.NARROWED)  # fmt: skip
 
 
 def _diff_serialization(

@@ -22,7 +22,8 @@ COMPARED: dict[str, str] = {
     "exclusiveMinimum": "effective lower bound with minimum (3.1 number or 3.0 boolean)",
     "maxLength": "size bound: smaller narrows",
     "minLength": "size bound: larger narrows",
-    "pattern": "added narrows, removed widens, changed is a change both ways",
+    "pattern": "added narrows, removed widens; replaced, decided where one side matches every"
+    " string (or every string of one line), else a change both ways",
     "maxItems": "size bound: smaller narrows",
     "minItems": "size bound: larger narrows",
     "uniqueItems": "true added narrows, removed widens",
@@ -30,7 +31,8 @@ COMPARED: dict[str, str] = {
     "minContains": "size bound: larger narrows",
     "maxProperties": "size bound: smaller narrows",
     "minProperties": "size bound: larger narrows",
-    "required": "per field: newly required narrows, no longer required widens",
+    "required": "per field: newly required narrows, no longer required widens; readOnly holds"
+    " in responses only, writeOnly in requests only",
     "dependentRequired": "per trigger field: names added narrow, removed widen",
     "format": "added narrows, removed widens, changed is a change both ways",
     # applicators
@@ -52,8 +54,8 @@ COMPARED: dict[str, str] = {
     "unevaluatedProperties": "as additionalProperties",
     "unevaluatedItems": "false or a schema added narrows, removed widens, changed is undecided",
     # content
-    "contentMediaType": "any change is a change both ways",
-    "contentEncoding": "any change is a change both ways",
+    "contentMediaType": "an annotation: removed widens, added narrows, changed both ways",
+    "contentEncoding": "an annotation: removed widens, added narrows, changed both ways",
     "contentSchema": "added narrows, removed widens, both compared recursively",
     # meta-data that changes behaviour or readers
     "default": "behaviour: requests that omit the field now behave differently",

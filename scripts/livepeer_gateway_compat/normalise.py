@@ -156,6 +156,39 @@ def normalise(schema: Any, at: Location) -> Shape:
     return shape
 
 
+def as_type_union(shape: Shape, keyword: str) -> Shape:
+    """`shape` with its `keyword` (`anyOf` or `oneOf`) read as a type set where every branch
+    constrains nothing but `type` (`_type_union`), the type written at the keyword; else
+    `shape` unchanged. Used against a version without that keyword, so that a composition and
+    the type array it spells are compared as types."""
+    union = _type_union(keyword, shape.keys.get(keyword))
+    if union is None:
+        return shape
+    rest = _without(shape, keyword)
+    types = Shape({"type": union}, shape.loc(keyword), {"type": shape.loc(keyword)})
+    return merge(rest, types) if mergeable(rest, types) else shape
+
+
+def _type_union(keyword: str, branches: Any) -> list[str] | None:
+    """The types of an `anyOf` (or a `oneOf` whose types cannot overlap) whose every branch
+    constrains nothing but `type`: `anyOf: [{type: string}, {type: boolean}]` accepts exactly
+    what `type: [string, boolean]` accepts. None for any other composition."""
+    if not isinstance(branches, list) or len(branches) < 2:
+        return None
+    seen: list[str] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or not isinstance(branch.get("type"), str | list):
+            return None
+        if any(k != "type" and k not in ANNOTATIONS and not k.startswith("x-") for k in branch):
+            return None
+        seen.extend(sorted(_types(branch["type"])))
+    union = set(seen)
+    overlap = len(union) < len(seen) or {"integer", "number"} <= union
+    if keyword == "oneOf" and overlap:
+        return None  # a value of two branches' types is refused by oneOf
+    return sorted(union)
+
+
 def _without(shape: Shape, keyword: str) -> Shape:
     """A copy of `shape` without `keyword`."""
     keys = {k: v for k, v in shape.keys.items() if k != keyword}

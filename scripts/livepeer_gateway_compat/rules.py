@@ -58,6 +58,8 @@ class Kind(StrEnum):
     PROPERTY_REMOVED = "field removed"
     PROPERTY_ADDED = "field added"
     REQUIRED = "field requiredness"
+    #: A `required` entry for a readOnly field in a request, or a writeOnly one in a response.
+    REQUIRED_ELSEWHERE = "requiredness in the other direction"
     TYPE = "type"
     NULLABILITY = "nullability"
     ENUM = "enum"
@@ -202,6 +204,11 @@ _FIXED: dict[Kind, tuple[Severity, str]] = {
     Kind.SECURITY_SCHEME: (
         Severity.BREAKING_GATEWAY,
         "the credentials existing callers send no longer match what gateways check",
+    ),
+    Kind.REQUIRED_ELSEWHERE: (
+        Severity.COMPATIBLE,
+        "OpenAPI holds a readOnly field's required in responses only and a writeOnly field's in"
+        " requests only; this message is unaffected",
     ),
     Kind.DEFAULT: (
         Severity.BEHAVIOUR,

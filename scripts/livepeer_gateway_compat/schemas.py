@@ -18,6 +18,7 @@ from livepeer_gateway_compat.normalise import (
     COMPOSITIONS,
     Location,
     Shape,
+    as_type_union,
     canonical,
     exact,
     normalise,
@@ -128,12 +129,23 @@ def diff_schema(
     `textual` when the message carries its values as text (`media.textual`)."""
     if old is None and new is None:
         return
-    pair = _Pair(
-        walk, normalise(old, old_at or at), normalise(new, at), where, side, field, textual
-    )
+    old_shape, new_shape = normalise(old, old_at or at), normalise(new, at)
+    for keyword in ("anyOf", "oneOf"):
+        if _spelt_without(keyword, new_shape, old_shape):
+            old_shape = as_type_union(old_shape, keyword)
+        elif _spelt_without(keyword, old_shape, new_shape):
+            new_shape = as_type_union(new_shape, keyword)
+    pair = _Pair(walk, old_shape, new_shape, where, side, field, textual)
     if _diff_lifted_composition(pair):
         return
     _diff_keywords(pair)
+
+
+def _spelt_without(keyword: str, plain: Shape, composed: Shape) -> bool:
+    """Whether `composed` has `keyword` and `plain` neither has it nor was unwrapped from it
+    (a one-branch `anyOf` left by a removal is matched branch by branch instead)."""
+    unwrapped = keyword in plain.loc("type")[len(plain.at) :]
+    return keyword in composed.keys and keyword not in plain.keys and not unwrapped
 
 
 def _diff_keywords(pair: _Pair) -> None:
@@ -281,7 +293,7 @@ def _source_kind(mark: Any) -> str:
 # ---------------------------------------------------------------- types, values, bounds
 
 
-def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
+def type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     """The JSON types a schema allows (3.1 type arrays and 3.0 `nullable`); None for any type."""
     declared = schema.get("type")
     if declared is None:
@@ -297,7 +309,13 @@ def _type_set(schema: dict[str, Any]) -> frozenset[str] | None:
     return frozenset(types)
 
 
-def _accepts(types: frozenset[str] | None, others: frozenset[str] | None) -> bool:
+def _admits(shape: Shape, json_type: str) -> bool:
+    """Whether a schema allows values of `json_type` (so keywords for that type apply)."""
+    types = type_set(shape.keys)
+    return types is None or json_type in types
+
+
+def accepts(types: frozenset[str] | None, others: frozenset[str] | None) -> bool:
     """Whether every value of a type in `others` is of a type in `types`."""
     if types is None:
         return True
@@ -309,10 +327,10 @@ def _accepts(types: frozenset[str] | None, others: frozenset[str] | None) -> boo
 def _diff_types(pair: _Pair) -> None:
     """The allowed types, nullability reported apart."""
     old, new = pair.old.keys, pair.new.keys
-    old_types, new_types = _type_set(old), _type_set(new)
+    old_types, new_types = type_set(old), type_set(new)
     if old_types == new_types:
         return
-    widened, narrowed = _accepts(new_types, old_types), _accepts(old_types, new_types)
+    widened, narrowed = accepts(new_types, old_types), accepts(old_types, new_types)
     if pair.textual and old_types is not None and new_types is not None:
         # As text, a value of any type is also a string: to string widens, from string narrows.
         widened = widened or "string" in new_types
@@ -456,7 +474,15 @@ def _diff_constraints(pair: _Pair) -> None:
         old_value, new_value = old.get(keyword), new.get(keyword)
         if old_value == new_value or (keyword == "uniqueItems" and not old_value and not new_value):
             continue
-        if not new_value:
+        detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
+        effect: Effect | None
+        if keyword == "pattern":
+            effect = _pattern_effect(old_value, new_value)
+            if effect is None:
+                detail += " (both match the same strings)"
+                pair.add(Kind.DOCUMENTATION, keyword, detail, in_old=not new_value, sided=False)
+                continue
+        elif not new_value:
             effect = Effect.WIDENED
         elif not old_value:
             effect = Effect.NARROWED
@@ -464,13 +490,201 @@ def _diff_constraints(pair: _Pair) -> None:
             effect = multiple_of_effect(old_value, new_value)
         else:
             effect = Effect.CHANGED
-        if keyword.startswith("content") and effect is not Effect.CHANGED:
-            effect = Effect.CHANGED  # another media type or encoding is read differently
-        detail = f"{keyword} {fmt(old_value)} -> {fmt(new_value)}"
         pair.add(Kind.CONSTRAINT, keyword, detail, in_old=not new_value, effect=effect)
     _diff_dependent_required(pair)
     for keyword in ("additionalProperties", "unevaluatedProperties", "unevaluatedItems"):
         _diff_closed(pair, keyword)
+
+
+#: Pattern bodies matching any run of characters, line terminators included.
+_ANY_RUNS = frozenset(
+    f"[\\{a}\\{b}]*{lazy}" for a, b in ("sS", "Ss", "dD", "Dd", "wW", "Ww") for lazy in ("", "?")
+) | {"[^]*", "[^]*?"}
+#: Escapes that never match a line terminator (ECMA-262's `\S` excludes all whitespace).
+_LINE_SAFE_ESCAPES = frozenset("dwSbB")
+_LINE_TERMINATORS = frozenset("\n\r\u2028\u2029")
+
+
+def _anchors(pattern: str) -> tuple[bool, bool, str]:
+    """(anchored at the start, anchored at the end, the body between the anchors)."""
+    start = pattern.startswith("^")
+    body = pattern[1:] if start else pattern
+    trailing_backslashes = len(body[:-1]) - len(body[:-1].rstrip("\\"))
+    end = body.endswith("$") and trailing_backslashes % 2 == 0
+    return start, end, body[:-1] if end else body
+
+
+def _ungrouped(body: str) -> str:
+    """`body` without one group around all of it (`(?:.*)` is `.*`)."""
+    if body.startswith("(") and body.endswith(")") and not set("()") & set(body[1:-1]):
+        return body[3:-1] if body.startswith("(?:") else body[1:-1]
+    return body
+
+
+def _pattern_reach(pattern: Any) -> str:
+    """What a pattern is known to match (ECMA-262, unanchored search): "all" strings (no pattern,
+    or `.*`, `^.*`, `[\\s\\S]*`...), "one line" (exactly the strings without a line terminator:
+    `^.*$`), "within one line" (anchored both ends, and nothing in it can match a line
+    terminator), or "unknown"."""
+    if pattern is None or pattern == "":
+        return "all"
+    if not isinstance(pattern, str):
+        return "unknown"
+    start, end, body = _anchors(pattern)
+    inner = _ungrouped(body)
+    if inner in _ANY_RUNS or (inner == "" and not (start and end)):
+        return "all"
+    if inner in (".*", ".*?"):
+        return "one line" if start and end else "all"
+    return "within one line" if start and end and _line_free(body) else "unknown"
+
+
+def _line_free(body: str) -> bool:
+    """Whether no part of a regular expression's body can match a line terminator: no negated
+    class, no escape that could (`\\s`, `\\n`, `\\u...`), no top-level alternation (which
+    would escape the anchors)."""
+    depth, index, in_class = 0, 0, False
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            escaped = body[index + 1 : index + 2]
+            if not escaped or (escaped.isalnum() and escaped not in _LINE_SAFE_ESCAPES):
+                return False
+            index += 2
+            continue
+        if char in _LINE_TERMINATORS:
+            return False
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            if body[index + 1 : index + 2] == "^":
+                return False
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return False
+        index += 1
+    return True
+
+
+def _pattern_effect(old: Any, new: Any) -> Effect | None:
+    """A pattern replaced by another: decided where one side matches every string (or every
+    string of one line, against a pattern that stays within one line), or where the two are the
+    same but for character classes, each of one side within the other's; else a change both
+    ways, since two regular expressions are not compared in general. None: the same strings."""
+    old_reach, new_reach = _pattern_reach(old), _pattern_reach(new)
+    if old_reach == new_reach and old_reach in ("all", "one line"):
+        return None
+    if new_reach == "all" or (new_reach == "one line" and old_reach == "within one line"):
+        return Effect.WIDENED
+    if old_reach == "all" or (old_reach == "one line" and new_reach == "within one line"):
+        return Effect.NARROWED
+    return _class_effect(_pattern_tokens(old), _pattern_tokens(new))
+
+
+#: Class escapes as character ranges (ECMA-262, without the unicode flag).
+_CLASS_ESCAPES = {"d": (("0", "9"),), "w": (("0", "9"), ("A", "Z"), ("_", "_"), ("a", "z"))}
+Token = str | frozenset[tuple[str, str]]
+
+
+def _pattern_tokens(pattern: Any) -> list[Token] | None:
+    """A pattern as its characters and escapes (text) and its non-negated character classes
+    (sets of ranges); None when it has a construct whose matches do not grow with its classes
+    (a negative lookaround, a back-reference) or a class this reading does not expand."""
+    if not isinstance(pattern, str) or "(?!" in pattern or "(?<!" in pattern:
+        return None
+    tokens: list[Token] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            escaped = pattern[index + 1 : index + 2]
+            if not escaped or escaped.isdigit():
+                return None
+            tokens.append(pattern[index : index + 2])
+            index += 2
+        elif char == "[":
+            end = pattern.find("]", index + 1)
+            ranges = _class_ranges(pattern[index + 1 : end]) if end > index + 1 else None
+            if ranges is None:
+                return None
+            tokens.append(ranges)
+            index = end + 1
+        else:
+            tokens.append(char)
+            index += 1
+    return tokens
+
+
+def _class_ranges(members: str) -> frozenset[tuple[str, str]] | None:
+    """A character class's members (`a-z0-9_`, `\\d`, `\\w`) as ranges; None for a negated
+    class, a `[` inside, a range written backwards or ending in an escape, or an escape other
+    than `\\d`, `\\w` and escaped punctuation."""
+    if members.startswith("^") or "[" in members:
+        return None
+    ranges: list[tuple[str, str]] = []
+    singles: list[str] = []
+    index = 0
+    while index < len(members):
+        char = members[index]
+        if char == "\\":
+            escaped = members[index + 1 : index + 2]
+            if escaped in _CLASS_ESCAPES:
+                ranges.extend(_CLASS_ESCAPES[escaped])
+            elif escaped and not escaped.isalnum():
+                singles.append(escaped)
+            else:
+                return None
+            index += 2
+        elif members[index + 1 : index + 2] == "-" and index + 2 < len(members):
+            if members[index + 2] == "\\" or members[index + 2] < char:
+                return None
+            ranges.append((char, members[index + 2]))
+            index += 3
+        else:
+            singles.append(char)
+            index += 1
+    return frozenset(ranges + [(single, single) for single in singles])
+
+
+def _within(inner: frozenset[tuple[str, str]], outer: frozenset[tuple[str, str]]) -> bool:
+    """Whether every character of the ranges `inner` is in one of the ranges `outer`."""
+    return all(
+        any(low <= first and last <= high for low, high in _merged(outer)) for first, last in inner
+    )
+
+
+def _merged(ranges: frozenset[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Ranges joined where they touch or overlap, so a range spanning two of them is seen whole."""
+    joined: list[tuple[str, str]] = []
+    for low, high in sorted(ranges):
+        if joined and ord(low) <= ord(joined[-1][1]) + 1:
+            joined[-1] = (joined[-1][0], max(high, joined[-1][1]))
+        else:
+            joined.append((low, high))
+    return joined
+
+
+def _class_effect(old: list[Token] | None, new: list[Token] | None) -> Effect | None:
+    """Two patterns alike but for character classes at the same places: wider classes widen,
+    narrower narrow, the same characters respelt match the same strings (None); anything else
+    is a change both ways."""
+    if old is None or new is None or len(old) != len(new):
+        return Effect.CHANGED
+    wider = narrower = True
+    for before, after in zip(old, new, strict=True):
+        if before == after:
+            continue
+        if isinstance(before, str) or isinstance(after, str):
+            return Effect.CHANGED
+        wider = wider and _within(before, after)
+        narrower = narrower and _within(after, before)
+    if wider and narrower:
+        return None
+    if wider or narrower:
+        return Effect.WIDENED if wider else Effect.NARROWED
+    return Effect.CHANGED
 
 
 def multiple_of_effect(old: Any, new: Any) -> Effect:
@@ -595,7 +809,7 @@ def _diff_properties(pair: _Pair) -> None:
             named=True,
         )
     for name in added:
-        required = name in new_required
+        required = name in new_required and not _required_elsewhere(new_props[name], pair.side)
         label = "required" if required else "optional"
         pair.add(
             Kind.PROPERTY_ADDED,
@@ -608,14 +822,25 @@ def _diff_properties(pair: _Pair) -> None:
     for name in ordered_union(old_props, new_props):
         if name not in old_props or name not in new_props:
             continue
-        if (name in old_required) != (name in new_required):
-            effect = Effect.NARROWED if name in new_required else Effect.WIDENED
+        listed_before, listed_now = name in old_required, name in new_required
+        holds_before = listed_before and not _required_elsewhere(old_props[name], pair.side)
+        holds_now = listed_now and not _required_elsewhere(new_props[name], pair.side)
+        if holds_before != holds_now:
             pair.add(
                 Kind.REQUIRED,
                 "required",
                 f"field {_child(pair.field, name)!r}",
-                in_old=_required_gone(pair, name in new_required, new_required),
-                effect=effect,
+                in_old=_required_gone(pair, holds_now, new_required),
+                effect=Effect.NARROWED if holds_now else Effect.WIDENED,
+                named=True,
+            )
+        elif listed_before != listed_now:
+            pair.add(
+                Kind.REQUIRED_ELSEWHERE,
+                "required",
+                f"field {_child(pair.field, name)!r} "
+                f"{'now' if listed_now else 'no longer'} required, in the other direction only",
+                in_old=_required_gone(pair, listed_now, new_required),
                 named=True,
             )
         pair.recurse(
@@ -627,7 +852,8 @@ def _diff_properties(pair: _Pair) -> None:
         )
     # Names required without a property schema (an object's required list only).
     described = set(new_props) | set(old_props)
-    for name in sorted((new_required ^ old_required) - described):
+    objects = _admits(pair.old, "object") and _admits(pair.new, "object")
+    for name in sorted((new_required ^ old_required) - described if objects else ()):
         now = name in new_required
         pair.add(
             Kind.REQUIRED,
@@ -636,6 +862,13 @@ def _diff_properties(pair: _Pair) -> None:
             in_old=_required_gone(pair, now, new_required),
             effect=Effect.NARROWED if now else Effect.WIDENED,
         )
+
+
+def _required_elsewhere(schema: Any, side: Side) -> bool:
+    """Whether a property's `required` holds only in the other direction: OpenAPI's readOnly
+    (required in responses only) in a request, writeOnly (in requests only) in a response."""
+    flag = "readOnly" if side is Side.REQUEST else "writeOnly"
+    return normalise(schema, ()).keys.get(flag) is True
 
 
 def _required_gone(pair: _Pair, now_required: bool, new_required: set[str]) -> bool:
@@ -653,6 +886,8 @@ def _required_gone(pair: _Pair, now_required: bool, new_required: set[str]) -> b
 def _diff_subschemas(pair: _Pair) -> None:
     """items, prefixItems (by position: a tuple is positional), and map-valued applicators."""
     old, new = pair.old.keys, pair.new.keys
+    if not (_admits(pair.old, "array") and _admits(pair.new, "array")):
+        old, new = {}, {}  # items constrain nothing the type change does not already decide
     if "items" in old or "items" in new:
         if old.get("items") is False or new.get("items") is False:
             _diff_presence_of(pair, "items", closed=True)
@@ -673,13 +908,14 @@ def _diff_subschemas(pair: _Pair) -> None:
     if len(old_tuple) != len(new_tuple):
         grew = len(new_tuple) > len(old_tuple)
         longer = pair.new if grew else pair.old
+        last = (str(max(len(old_tuple), len(new_tuple)) - 1),) if old_tuple and new_tuple else ()
         pair.add(
             Kind.COMPOSITION,
             "prefixItems",
             f"prefixItems {len(old_tuple)} -> {len(new_tuple)} entries",
             in_old=not grew,
             effect=Effect.NARROWED if grew else Effect.WIDENED,
-            location=(*longer.loc("prefixItems"), str(max(len(old_tuple), len(new_tuple)) - 1)),
+            location=(*longer.loc("prefixItems"), *last),
         )
     for keyword, label in (("patternProperties", "pattern"), ("dependentSchemas", "with")):
         _diff_schema_map(pair, keyword, label)
@@ -930,7 +1166,7 @@ def _likeness(old: Any, new: Any) -> int:
     """How alike two branches are: shared type, shared property names, shared keywords."""
     a, b = normalise(old, ()).keys, normalise(new, ()).keys
     score = 0
-    if _type_set(a) is not None and _type_set(a) == _type_set(b):
+    if type_set(a) is not None and type_set(a) == type_set(b):
         score += 4
     score += 2 * len(set(a.get("properties") or {}) & set(b.get("properties") or {}))
     score += len((set(a) & set(b)) - ANNOTATIONS)
@@ -940,7 +1176,7 @@ def _likeness(old: Any, new: Any) -> int:
 def disjoint(first: Any, second: Any) -> bool:
     """Whether no value can match both schemas (decided for types, enums and tag properties)."""
     a, b = normalise(first, ()).keys, normalise(second, ()).keys
-    types_a, types_b = _type_set(a), _type_set(b)
+    types_a, types_b = type_set(a), type_set(b)
     if types_a is not None and types_b is not None and not _overlap(types_a, types_b):
         return True
     values_a, values_b = _enum_set(a), _enum_set(b)

@@ -492,3 +492,50 @@ def test_type_swap_from_string_narrows_in_text_bodies(
         response = document["paths"]["/run"]["post"]["responses"]["200"]
         response["content"] = {media_type: response["content"]["application/json"]}
     assert _one(old, new) == (response_severity, f"{RES_V}/type")
+
+
+@pytest.mark.parametrize(
+    ("old_pattern", "new_pattern", "request_severity", "response_severity"),
+    [
+        # ^$ matches only the empty string, and it stays within one line: ^.*$ covers it.
+        ("^$", "^.*$", "compatible", "breaking-client"),
+        # Top-level alternation escapes the anchors (^a or b$), so it may match a line break.
+        ("^a|b$", "^.*$", "breaking-gateway", "breaking-client"),
+        # A negated class matches a line break: not within one line.
+        ("^[^a]+$", "^.*$", "breaking-gateway", "breaking-client"),
+        # An escaped $ anchors nothing: ^a\$ is unanchored at the end.
+        ("^a\\$", "^.*$", "breaking-gateway", "breaking-client"),
+        # Both match every string: a respelling, documentation only.
+        ("^.*", "[\\s\\S]*", "compatible", "compatible"),
+        # Both match every string of one line: a respelling too.
+        ("^.*$", "^(?:.*)$", "compatible", "compatible"),
+        # ^.*$ (one line) against a pattern within one line: a narrowing.
+        ("^.*$", "^(a|b)$", "breaking-gateway", "breaking-gateway"),
+        # The same pattern but for a wider character class: a widening.
+        ("^[a-f]{8}$", "^[a-fA-F\\d]{8}$", "compatible", "breaking-client"),
+        # The same characters respelt: documentation only.
+        ("^[a-c]$", "^[a-bc]$", "compatible", "compatible"),
+        # A negative lookahead shrinks as classes grow: not decided.
+        ("^(?!x)[a-z]$", "^(?!x)[a-z0-9]$", "breaking-gateway", "breaking-client"),
+        # A quantifier changed, not a class: not decided.
+        ("^[a-z]{1,3}$", "^[a-z]{1,5}$", "breaking-gateway", "breaking-client"),
+    ],
+)
+def test_pattern_reach_decides_only_what_it_can(
+    old_pattern: str, new_pattern: str, request_severity: str, response_severity: str
+) -> None:
+    """A pattern is decided against one that matches every string, or every string of one line
+    against one anchored within one line, or against the same pattern with other character
+    classes each within the other's; anything else is still a change both ways."""
+    for schema, pointer, severity in (
+        ("Req", REQ_V, request_severity),
+        ("Res", RES_V, response_severity),
+    ):
+        old, new = (
+            _spec(
+                _field({"type": "string", "pattern": pattern}) if schema == "Req" else {},
+                _field({"type": "string", "pattern": pattern}) if schema == "Res" else {},
+            )
+            for pattern in (old_pattern, new_pattern)
+        )
+        assert _one(old, new) == (severity, f"{pointer}/pattern"), (schema, old_pattern)
