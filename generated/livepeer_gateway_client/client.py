@@ -1,10 +1,268 @@
-"""The clients that hold a gateway's address and connection settings."""
+"""The clients that hold a gateway's address, its connection settings and the bounds of its answers.
 
+Every answer is read within bounds: a size (`max_answer_bytes`, on the wire and decompressed), a
+JSON nesting depth (`max_json_depth`) and a deadline for the whole answer (`timeout`), so a
+gateway that floods, nests, trickles or stalls ends the call with a documented error.
+"""
+
+import asyncio
+import email.utils
+import json
+import random
+import socket
 import ssl
+import threading
+import time
+from collections.abc import Callable
 from typing import Any, Self
 
 import httpx
-from attrs import define, evolve, field
+from attrs import define, evolve, field, frozen
+
+from . import errors
+from .types import Response, Unset
+
+#: Largest answer read, in bytes, counted both as sent and decompressed. Computed from the API
+#: description when the client is generated: the most images a request may ask for, each of the
+#: largest width and height, as a `data:` URL of an 8-bit RGBA PNG whose pixels do not compress.
+DEFAULT_MAX_ANSWER_BYTES = 89648792
+#: Deepest JSON nesting read; the API's bodies nest four levels at most.
+DEFAULT_MAX_JSON_DEPTH = 32
+#: Seconds for a whole answer, from sending the request to its last byte. Livepeer's docs give
+#: cold model loads of 30 s to 5 minutes; this covers the slowest load and a minute of work.
+DEFAULT_TIMEOUT = 360.0
+#: Seconds to open a connection: a gateway that cannot be reached is reported quickly.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: Statuses that say the gateway did not run the request and it may be sent again.
+RETRYABLE_STATUSES = frozenset({429, 503})
+#: Statuses after which the gateway may have run the request (retried only when asked).
+UNSAFE_RETRY_STATUSES = frozenset({500, 502, 504})
+#: Failures of a request already sent: on a reused keep-alive connection, the gateway had closed it.
+_LOST_CONNECTION = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+_CONNECT_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout)
+
+TimeoutSetting = float | httpx.Timeout | None
+
+
+@frozen
+class Retries:
+    """Opt-in retries: `AuthenticatedClient(..., retries=Retries())`.
+
+    A request is sent again after a 429 or 503 answer and after a failure to connect, at most
+    `attempts` more times, waiting `backoff` seconds doubled at each retry (with jitter) or the
+    answer's `Retry-After`, and never more than `max_wait` seconds in all; when a wait would pass
+    that budget, the last answer or error is what the call returns or raises. A request the gateway
+    may have run (a 500, 502 or 504, or a connection lost after sending) is sent again only with
+    `after_sending=True`.
+    """
+
+    attempts: int = 3
+    backoff: float = 0.5
+    max_wait: float = 30.0
+    connect_errors: bool = True
+    after_sending: bool = False
+
+    def retries_status(self, status_code: int) -> bool:
+        return status_code in RETRYABLE_STATUSES or (
+            self.after_sending and status_code in UNSAFE_RETRY_STATUSES
+        )
+
+    def wait(self, retry: int, waited: float, retry_after: float | None = None) -> float | None:
+        """Seconds to wait before retry number `retry` (1-based), or None to stop here."""
+        if retry > self.attempts:
+            return None
+        if retry_after is None:
+            retry_after = self.backoff * 2 ** (retry - 1) * random.uniform(0.5, 1.0)
+        return retry_after if waited + retry_after <= self.max_wait else None
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """The answer's `Retry-After` in seconds (delay or HTTP date), None when absent or unreadable."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _nesting_depth_over(value: Any, limit: int) -> bool:
+    # Iterative, so a deep body cannot exhaust the interpreter's stack here.
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+@define(slots=True)
+class Answer:
+    """A gateway's answer, read whole within the client's bounds: status, headers and body."""
+
+    status_code: int
+    content: bytes
+    headers: httpx.Headers
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+
+    def json(self) -> Any:
+        """The body as JSON, no deeper than `max_json_depth`; raises errors.UnexpectedResponseBody."""
+        try:
+            data = json.loads(self.content)
+        except RecursionError:
+            raise self._too_deep() from None
+        except ValueError as exc:
+            raise errors.UnexpectedResponseBody(
+                self.status_code, self.content, f"not JSON: {exc}"
+            ) from None
+        if isinstance(data, dict | list) and _nesting_depth_over(data, self.max_json_depth):
+            raise self._too_deep()
+        return data
+
+    def _too_deep(self) -> errors.AnswerTooDeep:
+        return errors.AnswerTooDeep(
+            self.status_code,
+            self.content,
+            f"JSON nested deeper than max_json_depth ({self.max_json_depth})",
+        )
+
+    def error(self, parse: Callable[[], Any]) -> errors.GatewayError:
+        """The typed error for this error status; `parse` gives the declared model, if any."""
+        try:
+            data = self.json()
+        except errors.AnswerTooDeep:
+            raise
+        except errors.UnexpectedResponseBody:
+            data = None
+        try:
+            parsed = parse()
+        except errors.ResponseError:
+            parsed = None
+        response = Response(
+            status_code=self.status_code, content=self.content, headers=self.headers, parsed=parsed
+        )
+        return errors.error_for_status(
+            response, errors.detail_message(data, self.content), retry_after_seconds(self.headers)
+        )
+
+
+class _BoundedBody:
+    """The body of one answer, collected chunk by chunk within the size cap and the deadline."""
+
+    def __init__(self, response: httpx.Response, max_bytes: int, deadline: float | None) -> None:
+        self.response = response
+        self.max_bytes = max_bytes
+        self.deadline = deadline
+        self.chunks: list[bytes] = []
+        self.size = 0
+        declared = response.headers.get("content-length", "")
+        self.declared = int(declared) if declared.isdigit() else None
+        if self.declared is not None and self.declared > max_bytes:
+            raise self.too_large(f"Content-Length {self.declared}")
+
+    def too_large(self, what: str) -> errors.AnswerTooLarge:
+        return errors.AnswerTooLarge(
+            self.response.status_code,
+            b"".join(self.chunks)[: errors.QUOTED_BODY_LENGTH],
+            f"{what} is over max_answer_bytes ({self.max_bytes})",
+        )
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise self.too_large(f"the decompressed body (over {self.size} bytes)")
+        if self.response.num_bytes_downloaded > self.max_bytes:
+            raise self.too_large(
+                f"the body as sent (over {self.response.num_bytes_downloaded} bytes)"
+            )
+        self.chunks.append(chunk)
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise errors.DeadlineExceeded("the answer did not arrive whole before the deadline")
+
+    def expects_more(self) -> bool:
+        """Whether the body is still arriving (its length unknown, or not reached yet)."""
+        return self.declared is None or self.response.num_bytes_downloaded < self.declared
+
+    def content(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _cut_connection(response: httpx.Response) -> None:
+    # Unblocks a read in progress in another thread: the deadline holds even while bytes trickle.
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _read_sync(response: httpx.Response, max_bytes: int, deadline: float | None) -> bytes:
+    body = _BoundedBody(response, max_bytes, deadline)
+    watchdog: threading.Timer | None = None
+    try:
+        for chunk in response.iter_bytes():
+            body.add(chunk)
+            # Only a body that keeps arriving needs a watchdog; most answers come in one read.
+            if watchdog is None and deadline is not None and body.expects_more():
+                watchdog = threading.Timer(
+                    max(0.0, deadline - time.monotonic()), _cut_connection, (response,)
+                )
+                watchdog.daemon = True
+                watchdog.start()
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+    return body.content()
+
+
+async def _read_async(response: httpx.Response, max_bytes: int, deadline: float | None) -> bytes:
+    body = _BoundedBody(response, max_bytes, deadline)
+    async for chunk in response.aiter_bytes():
+        body.add(chunk)
+    return body.content()
+
+
+class _Attempt:
+    """One send: its deadline, and whether it opened a new connection (from httpcore's trace)."""
+
+    def __init__(self, total: float | None, connect: float) -> None:
+        self.total = total
+        self.timeout = httpx.Timeout(
+            total, connect=connect if total is None else min(connect, total)
+        )
+        self.deadline = None if total is None else time.monotonic() + total
+        self.opened_connection = False
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.started":
+            self.opened_connection = True
+
+    async def async_trace(self, event: str, info: dict[str, Any]) -> None:
+        self.trace(event, info)
+
+    def overdue(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+    def deadline_error(self) -> errors.DeadlineExceeded:
+        return errors.DeadlineExceeded(
+            f"no whole answer within the {self.total:g} s deadline (timeout)"
+        )
+
+
+def _timeouts(timeout: TimeoutSetting, connect: float) -> tuple[float | None, float]:
+    """(whole-answer deadline, connect timeout) of a `timeout` setting."""
+    if isinstance(timeout, httpx.Timeout):
+        return timeout.read, timeout.connect if timeout.connect is not None else connect
+    return timeout, connect
 
 
 @define
@@ -17,7 +275,28 @@ class Client:
 
         ``cookies``, ``headers``: sent with every request.
 
-        ``timeout``: an ``httpx.Timeout``; operations raise ``httpx.TimeoutException`` past it.
+        ``timeout``: seconds for a whole answer, from sending to its last byte (default
+        DEFAULT_TIMEOUT); past it an operation raises ``errors.DeadlineExceeded``. An
+        ``httpx.Timeout`` gives its ``read`` value as that deadline and its ``connect`` value
+        as the connect timeout. Each operation also takes ``timeout=`` for one call.
+
+        ``connect_timeout``: seconds to open a connection (default DEFAULT_CONNECT_TIMEOUT).
+
+        ``max_answer_bytes``: largest answer read, as sent and decompressed (default
+        DEFAULT_MAX_ANSWER_BYTES, the largest answer the API allows); over it an operation raises
+        ``errors.AnswerTooLarge``. ``max_json_depth``: deepest JSON nesting read (default
+        DEFAULT_MAX_JSON_DEPTH); deeper raises ``errors.AnswerTooDeep``.
+
+        ``raise_on_error_status``: raise a typed ``errors.GatewayError`` for every 4xx and 5xx
+        answer, whatever its body (default True); when False, a declared error status returns its
+        parsed body as before.
+
+        ``resend_on_stale_connection``: send a request once more, on a new connection, when it
+        failed on a reused keep-alive connection the gateway had closed, before any byte of an
+        answer (default True).
+
+        ``retries``: a ``Retries`` to retry 429, 503 and failed connections (default None: no
+        retries).
 
         ``verify_ssl``: whether to verify the server's certificate (keep True in production).
 
@@ -32,10 +311,16 @@ class Client:
     """
 
     raise_on_unexpected_status: bool = field(default=True, kw_only=True)
+    raise_on_error_status: bool = field(default=True, kw_only=True)
+    resend_on_stale_connection: bool = field(default=True, kw_only=True)
+    retries: Retries | None = field(default=None, kw_only=True)
+    max_answer_bytes: int = field(default=DEFAULT_MAX_ANSWER_BYTES, kw_only=True)
+    max_json_depth: int = field(default=DEFAULT_MAX_JSON_DEPTH, kw_only=True)
+    connect_timeout: float = field(default=DEFAULT_CONNECT_TIMEOUT, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: TimeoutSetting = field(default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
@@ -63,13 +348,18 @@ class Client:
             self._async_client.cookies.update(cookies)
         return evolve(self, cookies={**self._cookies, **cookies})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> "Client":
-        """A copy of this client with another timeout."""
+    def with_timeout(self, timeout: TimeoutSetting) -> "Client":
+        """A copy of this client with another whole-answer deadline (see ``timeout``)."""
+        copy = evolve(self, timeout=timeout)
         if self._client is not None:
-            self._client.timeout = timeout
+            self._client.timeout = copy._httpx_timeout()
         if self._async_client is not None:
-            self._async_client.timeout = timeout
-        return evolve(self, timeout=timeout)
+            self._async_client.timeout = copy._httpx_timeout()
+        return copy
+
+    def _httpx_timeout(self) -> httpx.Timeout:
+        total, connect = _timeouts(self._timeout, self.connect_timeout)
+        return _Attempt(total, connect).timeout
 
     def _httpx_settings(self) -> dict[str, Any]:
         return {
@@ -78,7 +368,7 @@ class Client:
             # No auth_headers: each operation adds them, so other URLs fetched with this
             # httpx client (a media URL on another host) never receive the token.
             "headers": self._headers,
-            "timeout": self._timeout,
+            "timeout": self._httpx_timeout(),
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,
             **self._httpx_args,
@@ -140,7 +430,28 @@ class AuthenticatedClient:
 
         ``cookies``, ``headers``: sent with every request.
 
-        ``timeout``: an ``httpx.Timeout``; operations raise ``httpx.TimeoutException`` past it.
+        ``timeout``: seconds for a whole answer, from sending to its last byte (default
+        DEFAULT_TIMEOUT); past it an operation raises ``errors.DeadlineExceeded``. An
+        ``httpx.Timeout`` gives its ``read`` value as that deadline and its ``connect`` value
+        as the connect timeout. Each operation also takes ``timeout=`` for one call.
+
+        ``connect_timeout``: seconds to open a connection (default DEFAULT_CONNECT_TIMEOUT).
+
+        ``max_answer_bytes``: largest answer read, as sent and decompressed (default
+        DEFAULT_MAX_ANSWER_BYTES, the largest answer the API allows); over it an operation raises
+        ``errors.AnswerTooLarge``. ``max_json_depth``: deepest JSON nesting read (default
+        DEFAULT_MAX_JSON_DEPTH); deeper raises ``errors.AnswerTooDeep``.
+
+        ``raise_on_error_status``: raise a typed ``errors.GatewayError`` for every 4xx and 5xx
+        answer, whatever its body (default True); when False, a declared error status returns its
+        parsed body as before.
+
+        ``resend_on_stale_connection``: send a request once more, on a new connection, when it
+        failed on a reused keep-alive connection the gateway had closed, before any byte of an
+        answer (default True).
+
+        ``retries``: a ``Retries`` to retry 429, 503 and failed connections (default None: no
+        retries).
 
         ``verify_ssl``: whether to verify the server's certificate (keep True in production).
 
@@ -157,10 +468,16 @@ class AuthenticatedClient:
     """
 
     raise_on_unexpected_status: bool = field(default=True, kw_only=True)
+    raise_on_error_status: bool = field(default=True, kw_only=True)
+    resend_on_stale_connection: bool = field(default=True, kw_only=True)
+    retries: Retries | None = field(default=None, kw_only=True)
+    max_answer_bytes: int = field(default=DEFAULT_MAX_ANSWER_BYTES, kw_only=True)
+    max_json_depth: int = field(default=DEFAULT_MAX_JSON_DEPTH, kw_only=True)
+    connect_timeout: float = field(default=DEFAULT_CONNECT_TIMEOUT, kw_only=True)
     _base_url: str = field(alias="base_url")
     _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
     _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: httpx.Timeout | None = field(default=None, kw_only=True, alias="timeout")
+    _timeout: TimeoutSetting = field(default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout")
     _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
@@ -193,13 +510,18 @@ class AuthenticatedClient:
             self._async_client.cookies.update(cookies)
         return evolve(self, cookies={**self._cookies, **cookies})
 
-    def with_timeout(self, timeout: httpx.Timeout) -> "AuthenticatedClient":
-        """A copy of this client with another timeout."""
+    def with_timeout(self, timeout: TimeoutSetting) -> "AuthenticatedClient":
+        """A copy of this client with another whole-answer deadline (see ``timeout``)."""
+        copy = evolve(self, timeout=timeout)
         if self._client is not None:
-            self._client.timeout = timeout
+            self._client.timeout = copy._httpx_timeout()
         if self._async_client is not None:
-            self._async_client.timeout = timeout
-        return evolve(self, timeout=timeout)
+            self._async_client.timeout = copy._httpx_timeout()
+        return copy
+
+    def _httpx_timeout(self) -> httpx.Timeout:
+        total, connect = _timeouts(self._timeout, self.connect_timeout)
+        return _Attempt(total, connect).timeout
 
     def _httpx_settings(self) -> dict[str, Any]:
         return {
@@ -208,7 +530,7 @@ class AuthenticatedClient:
             # No auth_headers: each operation adds them, so other URLs fetched with this
             # httpx client (a media URL on another host) never receive the token.
             "headers": self._headers,
-            "timeout": self._timeout,
+            "timeout": self._httpx_timeout(),
             "verify": self._verify_ssl,
             "follow_redirects": self._follow_redirects,
             **self._httpx_args,
@@ -255,3 +577,147 @@ class AuthenticatedClient:
     async def __aexit__(self, *args: object, **kwargs: Any) -> None:
         """Close the underlying httpx.AsyncClient."""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
+
+
+AnyClient = Client | AuthenticatedClient
+
+
+def _attempt(client: "AnyClient", timeout: TimeoutSetting | Unset) -> _Attempt:
+    setting = client._timeout if isinstance(timeout, Unset) else timeout
+    return _Attempt(*_timeouts(setting, client.connect_timeout))
+
+
+def _answer(client: "AnyClient", response: httpx.Response, content: bytes) -> Answer:
+    return Answer(response.status_code, content, response.headers, client.max_json_depth)
+
+
+def _next_wait(
+    client: "AnyClient", retry: int, waited: float, outcome: Answer | Exception
+) -> float | None:
+    """Seconds before sending again after `outcome`, or None when it is final."""
+    retries = client.retries
+    if retries is None:
+        return None
+    if isinstance(outcome, Answer):
+        if not retries.retries_status(outcome.status_code):
+            return None
+        return retries.wait(retry, waited, retry_after_seconds(outcome.headers))
+    if isinstance(outcome, _CONNECT_FAILURES):
+        return retries.wait(retry, waited) if retries.connect_errors else None
+    if isinstance(outcome, _LOST_CONNECTION) and retries.after_sending:
+        return retries.wait(retry, waited)
+    return None
+
+
+def _send_once(
+    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+) -> Answer:
+    http = client.get_httpx_client()
+    for resend in (False, True):
+        attempt = _attempt(client, timeout)
+        request = http.build_request(
+            **request_kwargs, timeout=attempt.timeout, extensions={"trace": attempt.trace}
+        )
+        try:
+            response = http.send(request, stream=True)
+        except _LOST_CONNECTION:
+            if resend or attempt.opened_connection or not client.resend_on_stale_connection:
+                raise
+            continue
+        except httpx.TimeoutException as exc:
+            if attempt.overdue():
+                raise attempt.deadline_error() from exc
+            raise
+        try:
+            return _answer(
+                client, response, _read_sync(response, client.max_answer_bytes, attempt.deadline)
+            )
+        except (httpx.TimeoutException, *_LOST_CONNECTION) as exc:
+            # The watchdog ends a trickling answer by cutting its connection.
+            if attempt.overdue():
+                raise attempt.deadline_error() from exc
+            raise
+        finally:
+            response.close()
+    raise AssertionError("unreachable")
+
+
+def exchange(
+    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+) -> Answer:
+    """Send one operation's request and read its answer within the bounds, retrying as set."""
+    waited, retry = 0.0, 0
+    while True:
+        retry += 1
+        try:
+            answer = _send_once(client, request_kwargs, timeout)
+        except httpx.HTTPError as exc:
+            wait = (
+                None
+                if isinstance(exc, errors.DeadlineExceeded)
+                else _next_wait(client, retry, waited, exc)
+            )
+            if wait is None:
+                raise
+        else:
+            wait = _next_wait(client, retry, waited, answer)
+            if wait is None:
+                return answer
+        time.sleep(wait)
+        waited += wait
+
+
+async def _send_once_async(
+    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+) -> Answer:
+    http = client.get_async_httpx_client()
+    for resend in (False, True):
+        attempt = _attempt(client, timeout)
+        request = http.build_request(
+            **request_kwargs, timeout=attempt.timeout, extensions={"trace": attempt.async_trace}
+        )
+        try:
+            async with asyncio.timeout(attempt.total):
+                try:
+                    response = await http.send(request, stream=True)
+                except _LOST_CONNECTION:
+                    if resend or attempt.opened_connection or not client.resend_on_stale_connection:
+                        raise
+                    continue
+                try:
+                    content = await _read_async(response, client.max_answer_bytes, attempt.deadline)
+                finally:
+                    await response.aclose()
+        except TimeoutError as exc:
+            raise attempt.deadline_error() from exc
+        except httpx.TimeoutException as exc:
+            if attempt.overdue() or isinstance(exc, errors.DeadlineExceeded):
+                raise attempt.deadline_error() from exc
+            raise
+        return _answer(client, response, content)
+    raise AssertionError("unreachable")
+
+
+async def exchange_async(
+    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+) -> Answer:
+    """The asynchronous `_exchange`."""
+    waited, retry = 0.0, 0
+    while True:
+        retry += 1
+        try:
+            answer = await _send_once_async(client, request_kwargs, timeout)
+        except httpx.HTTPError as exc:
+            wait = (
+                None
+                if isinstance(exc, errors.DeadlineExceeded)
+                else _next_wait(client, retry, waited, exc)
+            )
+            if wait is None:
+                raise
+        else:
+            wait = _next_wait(client, retry, waited, answer)
+            if wait is None:
+                return answer
+        await asyncio.sleep(wait)
+        waited += wait

@@ -1,11 +1,12 @@
 """The spec core: every fact the project reads from `openapi.yaml`, read here and nowhere else.
 
 Loading (strict YAML), JSON pointers and `$ref`s, the operation walk, the project's `x-`
-extensions, the cheap-request limits, and where the spec and the token are found. Every other
+extensions, the cheap-request limits, the largest answer the spec allows, and where the spec and the token are found. Every other
 package of the project (the client's generator, the suite, the reference gateway, lint and
 compat) depends on this one; it depends on none of them.
 """
 
+from .answers import largest_answer_bytes
 from .cost import CHEAP, UNCAPPED, CheapLimits
 from .errors import SpecError
 from .extensions import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status, upscale_factors
@@ -67,6 +68,7 @@ __all__ = [
     "image_operations",
     "inline_refs",
     "invalid_status",
+    "largest_answer_bytes",
     "iter_operations",
     "load_spec",
     "operation",
