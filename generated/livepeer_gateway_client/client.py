@@ -188,7 +188,9 @@ class _BoundedBody:
 
     def expects_more(self) -> bool:
         """Whether the body is still arriving (its length unknown, or not reached yet)."""
-        return self.declared is None or self.response.num_bytes_downloaded < self.declared
+        # A transport that hands over a body already read counts no download: use its size.
+        received = self.response.num_bytes_downloaded or self.size
+        return self.declared is None or received < self.declared
 
     def content(self) -> bytes:
         return b"".join(self.chunks)
@@ -266,8 +268,8 @@ def _timeouts(timeout: TimeoutSetting, connect: float) -> tuple[float | None, fl
 
 
 @define
-class Client:
-    """A client for operations that need no authentication.
+class GatewayClient:
+    """What both clients share: the gateway's address, connection settings and answer bounds.
 
     Keyword arguments, used to build the underlying httpx clients:
 
@@ -329,10 +331,10 @@ class Client:
 
     @property
     def auth_headers(self) -> dict[str, str]:
-        """The headers that authenticate a request: none for this client."""
+        """The headers that authenticate a request: none unless the client holds a token."""
         return {}
 
-    def with_headers(self, headers: dict[str, str]) -> "Client":
+    def with_headers(self, headers: dict[str, str]) -> Self:
         """A copy of this client that also sends `headers`."""
         if self._client is not None:
             self._client.headers.update(headers)
@@ -340,7 +342,7 @@ class Client:
             self._async_client.headers.update(headers)
         return evolve(self, headers={**self._headers, **headers})
 
-    def with_cookies(self, cookies: dict[str, str]) -> "Client":
+    def with_cookies(self, cookies: dict[str, str]) -> Self:
         """A copy of this client that also sends `cookies`."""
         if self._client is not None:
             self._client.cookies.update(cookies)
@@ -348,7 +350,7 @@ class Client:
             self._async_client.cookies.update(cookies)
         return evolve(self, cookies={**self._cookies, **cookies})
 
-    def with_timeout(self, timeout: TimeoutSetting) -> "Client":
+    def with_timeout(self, timeout: TimeoutSetting) -> Self:
         """A copy of this client with another whole-answer deadline (see ``timeout``)."""
         copy = evolve(self, timeout=timeout)
         if self._client is not None:
@@ -418,71 +420,21 @@ class Client:
 
 
 @define
-class AuthenticatedClient:
+class Client(GatewayClient):
+    """A client for operations that need no authentication; its arguments are GatewayClient's."""
+
+
+@define
+class AuthenticatedClient(GatewayClient):
     """A client for secured operations: sends ``Authorization: Bearer <token>`` with each call.
 
     The header is added to every operation's request, so it is sent also through an httpx
-    client given with ``set_httpx_client``; the token never appears in ``repr()``.
-
-    Keyword arguments, used to build the underlying httpx clients:
-
-        ``base_url``: the gateway's address; every operation's path is relative to it.
-
-        ``cookies``, ``headers``: sent with every request.
-
-        ``timeout``: seconds for a whole answer, from sending to its last byte (default
-        DEFAULT_TIMEOUT); past it an operation raises ``errors.DeadlineExceeded``. An
-        ``httpx.Timeout`` gives its ``read`` value as that deadline and its ``connect`` value
-        as the connect timeout. Each operation also takes ``timeout=`` for one call.
-
-        ``connect_timeout``: seconds to open a connection (default DEFAULT_CONNECT_TIMEOUT).
-
-        ``max_answer_bytes``: largest answer read, as sent and decompressed (default
-        DEFAULT_MAX_ANSWER_BYTES, the largest answer the API allows); over it an operation raises
-        ``errors.AnswerTooLarge``. ``max_json_depth``: deepest JSON nesting read (default
-        DEFAULT_MAX_JSON_DEPTH); deeper raises ``errors.AnswerTooDeep``.
-
-        ``raise_on_error_status``: raise a typed ``errors.GatewayError`` for every 4xx and 5xx
-        answer, whatever its body (default True); when False, a declared error status returns its
-        parsed body as before.
-
-        ``resend_on_stale_connection``: send a request once more, on a new connection, when it
-        failed on a reused keep-alive connection the gateway had closed, before any byte of an
-        answer (default True).
-
-        ``retries``: a ``Retries`` to retry 429, 503 and failed connections (default None: no
-        retries).
-
-        ``verify_ssl``: whether to verify the server's certificate (keep True in production).
-
-        ``follow_redirects``: whether to follow redirects (default False).
-
-        ``httpx_args``: further arguments for the ``httpx.Client`` and ``httpx.AsyncClient``.
-
-        ``raise_on_unexpected_status``: raise ``errors.UnexpectedStatus`` when the gateway answers
-        a status the API description does not declare (default True); when False, the operation
-        returns None (``parsed`` is None in the detailed variants).
+    client given with ``set_httpx_client``; the token never appears in ``repr()``. Its
+    arguments are GatewayClient's, and:
 
         ``token``: the bearer token; ``prefix`` (default "Bearer", empty for none) and
         ``auth_header_name`` (default "Authorization") shape the header.
     """
-
-    raise_on_unexpected_status: bool = field(default=True, kw_only=True)
-    raise_on_error_status: bool = field(default=True, kw_only=True)
-    resend_on_stale_connection: bool = field(default=True, kw_only=True)
-    retries: Retries | None = field(default=None, kw_only=True)
-    max_answer_bytes: int = field(default=DEFAULT_MAX_ANSWER_BYTES, kw_only=True)
-    max_json_depth: int = field(default=DEFAULT_MAX_JSON_DEPTH, kw_only=True)
-    connect_timeout: float = field(default=DEFAULT_CONNECT_TIMEOUT, kw_only=True)
-    _base_url: str = field(alias="base_url")
-    _cookies: dict[str, str] = field(factory=dict, kw_only=True, alias="cookies")
-    _headers: dict[str, str] = field(factory=dict, kw_only=True, alias="headers")
-    _timeout: TimeoutSetting = field(default=DEFAULT_TIMEOUT, kw_only=True, alias="timeout")
-    _verify_ssl: str | bool | ssl.SSLContext = field(default=True, kw_only=True, alias="verify_ssl")
-    _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
-    _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
-    _client: httpx.Client | None = field(default=None, init=False)
-    _async_client: httpx.AsyncClient | None = field(default=None, init=False)
 
     token: str = field(repr=False)
     prefix: str = "Bearer"
@@ -494,123 +446,50 @@ class AuthenticatedClient:
         value = f"{self.prefix} {self.token}" if self.prefix else self.token
         return {self.auth_header_name: value}
 
-    def with_headers(self, headers: dict[str, str]) -> "AuthenticatedClient":
-        """A copy of this client that also sends `headers`."""
-        if self._client is not None:
-            self._client.headers.update(headers)
-        if self._async_client is not None:
-            self._async_client.headers.update(headers)
-        return evolve(self, headers={**self._headers, **headers})
 
-    def with_cookies(self, cookies: dict[str, str]) -> "AuthenticatedClient":
-        """A copy of this client that also sends `cookies`."""
-        if self._client is not None:
-            self._client.cookies.update(cookies)
-        if self._async_client is not None:
-            self._async_client.cookies.update(cookies)
-        return evolve(self, cookies={**self._cookies, **cookies})
-
-    def with_timeout(self, timeout: TimeoutSetting) -> "AuthenticatedClient":
-        """A copy of this client with another whole-answer deadline (see ``timeout``)."""
-        copy = evolve(self, timeout=timeout)
-        if self._client is not None:
-            self._client.timeout = copy._httpx_timeout()
-        if self._async_client is not None:
-            self._async_client.timeout = copy._httpx_timeout()
-        return copy
-
-    def _httpx_timeout(self) -> httpx.Timeout:
-        total, connect = _timeouts(self._timeout, self.connect_timeout)
-        return _Attempt(total, connect).timeout
-
-    def _httpx_settings(self) -> dict[str, Any]:
-        return {
-            "base_url": self._base_url,
-            "cookies": self._cookies,
-            # No auth_headers: each operation adds them, so other URLs fetched with this
-            # httpx client (a media URL on another host) never receive the token.
-            "headers": self._headers,
-            "timeout": self._httpx_timeout(),
-            "verify": self._verify_ssl,
-            "follow_redirects": self._follow_redirects,
-            **self._httpx_args,
-        }
-
-    def set_httpx_client(self, client: httpx.Client) -> Self:
-        """Use `client` for synchronous calls; its own settings replace this client's, but the
-        authentication header is still sent with every operation."""
-        self._client = client
-        return self
-
-    def get_httpx_client(self) -> httpx.Client:
-        """The httpx.Client synchronous calls use, built on first use unless one was set."""
-        if self._client is None:
-            self._client = httpx.Client(**self._httpx_settings())
-        return self._client
-
-    def __enter__(self) -> Self:
-        """Open the underlying httpx.Client (a client can be entered only once)."""
-        self.get_httpx_client().__enter__()
-        return self
-
-    def __exit__(self, *args: object, **kwargs: Any) -> None:
-        """Close the underlying httpx.Client."""
-        self.get_httpx_client().__exit__(*args, **kwargs)
-
-    def set_async_httpx_client(self, async_client: httpx.AsyncClient) -> Self:
-        """Use `async_client` for asynchronous calls; its own settings replace this client's, but
-        the authentication header is still sent with every operation."""
-        self._async_client = async_client
-        return self
-
-    def get_async_httpx_client(self) -> httpx.AsyncClient:
-        """The httpx.AsyncClient asynchronous calls use, built on first use unless one was set."""
-        if self._async_client is None:
-            self._async_client = httpx.AsyncClient(**self._httpx_settings())
-        return self._async_client
-
-    async def __aenter__(self) -> Self:
-        """Open the underlying httpx.AsyncClient (a client can be entered only once)."""
-        await self.get_async_httpx_client().__aenter__()
-        return self
-
-    async def __aexit__(self, *args: object, **kwargs: Any) -> None:
-        """Close the underlying httpx.AsyncClient."""
-        await self.get_async_httpx_client().__aexit__(*args, **kwargs)
-
-
-AnyClient = Client | AuthenticatedClient
-
-
-def _attempt(client: "AnyClient", timeout: TimeoutSetting | Unset) -> _Attempt:
+def _attempt(client: GatewayClient, timeout: TimeoutSetting | Unset) -> _Attempt:
     setting = client._timeout if isinstance(timeout, Unset) else timeout
     return _Attempt(*_timeouts(setting, client.connect_timeout))
 
 
-def _answer(client: "AnyClient", response: httpx.Response, content: bytes) -> Answer:
+def _answer(client: GatewayClient, response: httpx.Response, content: bytes) -> Answer:
     return Answer(response.status_code, content, response.headers, client.max_json_depth)
 
 
-def _next_wait(
-    client: "AnyClient", retry: int, waited: float, outcome: Answer | Exception
-) -> float | None:
-    """Seconds before sending again after `outcome`, or None when it is final."""
-    retries = client.retries
-    if retries is None:
-        return None
-    if isinstance(outcome, Answer):
-        if not retries.retries_status(outcome.status_code):
+class _Retrying:
+    """The retries of one call: how many were made and how long they waited."""
+
+    def __init__(self, client: GatewayClient) -> None:
+        self.retries = client.retries
+        self.retry = 0
+        self.waited = 0.0
+
+    def wait_after(self, outcome: Answer | httpx.HTTPError) -> float | None:
+        """Seconds to wait before sending again; None for a final answer (a final error is raised)."""
+        self.retry += 1
+        wait = self._wait(outcome)
+        if wait is None and isinstance(outcome, httpx.HTTPError):
+            raise outcome
+        self.waited += wait or 0.0
+        return wait
+
+    def _wait(self, outcome: Answer | httpx.HTTPError) -> float | None:
+        retries = self.retries
+        if retries is None or isinstance(outcome, errors.DeadlineExceeded):
             return None
-        return retries.wait(retry, waited, retry_after_seconds(outcome.headers))
-    if isinstance(outcome, _CONNECT_FAILURES):
-        return retries.wait(retry, waited) if retries.connect_errors else None
-    if isinstance(outcome, _LOST_CONNECTION) and retries.after_sending:
-        return retries.wait(retry, waited)
-    return None
+        if isinstance(outcome, Answer):
+            if not retries.retries_status(outcome.status_code):
+                return None
+            return retries.wait(self.retry, self.waited, retry_after_seconds(outcome.headers))
+        if isinstance(outcome, _CONNECT_FAILURES) and retries.connect_errors:
+            return retries.wait(self.retry, self.waited)
+        if isinstance(outcome, _LOST_CONNECTION) and retries.after_sending:
+            return retries.wait(self.retry, self.waited)
+        return None
 
 
 def _send_once(
-    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+    client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
     http = client.get_httpx_client()
     for resend in (False, True):
@@ -643,32 +522,23 @@ def _send_once(
 
 
 def exchange(
-    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+    client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
     """Send one operation's request and read its answer within the bounds, retrying as set."""
-    waited, retry = 0.0, 0
+    retrying = _Retrying(client)
     while True:
-        retry += 1
         try:
-            answer = _send_once(client, request_kwargs, timeout)
+            outcome: Answer | httpx.HTTPError = _send_once(client, request_kwargs, timeout)
         except httpx.HTTPError as exc:
-            wait = (
-                None
-                if isinstance(exc, errors.DeadlineExceeded)
-                else _next_wait(client, retry, waited, exc)
-            )
-            if wait is None:
-                raise
-        else:
-            wait = _next_wait(client, retry, waited, answer)
-            if wait is None:
-                return answer
+            outcome = exc
+        wait = retrying.wait_after(outcome)
+        if wait is None:
+            return outcome
         time.sleep(wait)
-        waited += wait
 
 
 async def _send_once_async(
-    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+    client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
     http = client.get_async_httpx_client()
     for resend in (False, True):
@@ -699,25 +569,18 @@ async def _send_once_async(
 
 
 async def exchange_async(
-    client: "AnyClient", request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
+    client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
-    """The asynchronous `_exchange`."""
-    waited, retry = 0.0, 0
+    """The asynchronous `exchange`."""
+    retrying = _Retrying(client)
     while True:
-        retry += 1
         try:
-            answer = await _send_once_async(client, request_kwargs, timeout)
-        except httpx.HTTPError as exc:
-            wait = (
-                None
-                if isinstance(exc, errors.DeadlineExceeded)
-                else _next_wait(client, retry, waited, exc)
+            outcome: Answer | httpx.HTTPError = await _send_once_async(
+                client, request_kwargs, timeout
             )
-            if wait is None:
-                raise
-        else:
-            wait = _next_wait(client, retry, waited, answer)
-            if wait is None:
-                return answer
+        except httpx.HTTPError as exc:
+            outcome = exc
+        wait = retrying.wait_after(outcome)
+        if wait is None:
+            return outcome
         await asyncio.sleep(wait)
-        waited += wait
