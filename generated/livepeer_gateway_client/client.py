@@ -37,7 +37,7 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 RETRYABLE_STATUSES = frozenset({429, 503})
 #: Statuses after which the gateway may have run the request (retried only when asked).
 UNSAFE_RETRY_STATUSES = frozenset({500, 502, 504})
-#: Failures of a request already sent: on a reused keep-alive connection, the gateway had closed it.
+#: A connection that broke once the request went out (on a reused one: the gateway had closed it).
 _LOST_CONNECTION = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 _CONNECT_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout)
 

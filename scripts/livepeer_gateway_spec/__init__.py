@@ -1,9 +1,9 @@
 """The spec core: every fact the project reads from `openapi.yaml`, read here and nowhere else.
 
 Loading (strict YAML), JSON pointers and `$ref`s, the operation walk, the project's `x-`
-extensions, the cheap-request limits, the largest answer the spec allows, and where the spec and the token are found. Every other
-package of the project (the client's generator, the suite, the reference gateway, lint and
-compat) depends on this one; it depends on none of them.
+extensions, the cheap-request limits, the largest answer the spec allows, and where the spec
+and the token are found. Every other package of the project (the client's generator, the suite,
+the reference gateway, lint and compat) depends on this one; it depends on none of them.
 """
 
 from .answers import largest_answer_bytes

@@ -3,8 +3,9 @@
 The project is the package `livepeer_gateway_client` and what makes it a distribution of its own
 (`pyproject.toml`, `README.md`, `.gitignore`), all written by openapi-python-client from the
 templates beside this module, and the repository's `LICENSE`. The templates also see facts the
-generator does not read from the spec (`spec_facts`), read here through the spec core. Exit 0 when written, 2 when the generator cannot run or would leave
-part of the spec out (a `$ref` naming nothing, any warning of the generator).
+generator does not keep (`spec_facts`), read here through the spec core. Exit 0 when written,
+2 when the generator cannot run or would leave part of the spec out (a `$ref` naming nothing,
+any warning of the generator).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from livepeer_gateway_spec import largest_answer_bytes, load_spec
+from livepeer_gateway_spec import SpecError, largest_answer_bytes, load_spec
 from livepeer_gateway_spec.pointers import dangling_refs
 
 from livepeer_gateway_tools import cli
@@ -75,11 +76,18 @@ def render_client(spec: Path, destination: Path) -> None:
         raise GenerationError(f"cannot read spec {spec}: no such file")
     document = load_spec(spec)
     _refuse_dangling_refs(spec, document)
-    _run_generator(spec, destination, document)
+    try:
+        facts = spec_facts(document)
+    except SpecError as exc:
+        raise GenerationError(f"{cli.display_path(spec)}: {exc}") from None
+    _run_generator(spec, destination, document, facts)
     package = destination / PACKAGE_NAME
     (package / "py.typed").write_text(PEP_561_MARKER, encoding="utf-8")
     # The client is a distribution of its own: it carries the license its metadata declares.
-    (destination / "LICENSE").write_bytes(LICENSE_PATH.read_bytes())
+    try:
+        (destination / "LICENSE").write_bytes(LICENSE_PATH.read_bytes())
+    except OSError as exc:
+        raise GenerationError(f"cannot copy the license: {exc}") from None
     _format(package)
 
 
@@ -102,7 +110,7 @@ def _refuse_dangling_refs(spec: Path, document: dict) -> None:
         )
 
 
-def _run_generator(spec: Path, destination: Path, document: dict) -> None:
+def _run_generator(spec: Path, destination: Path, document: dict, facts: dict[str, object]) -> None:
     try:
         from openapi_python_client import Project
         from openapi_python_client.config import Config, ConfigFile, MetaType
@@ -127,8 +135,10 @@ def _run_generator(spec: Path, destination: Path, document: dict) -> None:
             # (strict YAML), with the facts its parser does not keep given to the templates.
             openapi = GeneratorData.from_dict(copy.deepcopy(document), config=config)
             if isinstance(openapi, GeneratorData):
-                project = Project(openapi=openapi, config=config, custom_template_path=TEMPLATES_DIR)
-                project.env.globals["spec_facts"] = spec_facts(document)
+                project = Project(
+                    openapi=openapi, config=config, custom_template_path=TEMPLATES_DIR
+                )
+                project.env.globals["spec_facts"] = facts
                 problems = list(project.build())
             else:
                 problems = [openapi]
