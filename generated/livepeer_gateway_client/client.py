@@ -5,7 +5,6 @@ JSON nesting depth (`max_json_depth`) and a deadline for the whole answer (`time
 gateway that floods, nests, trickles or stalls ends the call with a documented error.
 """
 
-import asyncio
 import email.utils
 import json
 import random
@@ -540,6 +539,8 @@ def exchange(
 async def _send_once_async(
     client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
+    import asyncio
+
     http = client.get_async_httpx_client()
     for resend in (False, True):
         attempt = _attempt(client, timeout)
@@ -572,6 +573,8 @@ async def exchange_async(
     client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
     """The asynchronous `exchange`."""
+    import asyncio  # here, not at the top: importing it would slow every synchronous caller's start
+
     retrying = _Retrying(client)
     while True:
         try:
