@@ -16,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import TEST_TOKEN, VALID_IMAGE_RESPONSE
 from hostile import Connection, head, hostile_server
 from livepeer_gateway_client import AuthenticatedClient, Retries, errors
 from livepeer_gateway_client.api.generate import text_to_image
@@ -27,12 +26,14 @@ CAP = 2**20
 DEADLINE = 1.0
 #: Far above every bound used here: a call still running after it has hung.
 HUNG = 10.0
-VALID = json.dumps(VALID_IMAGE_RESPONSE).encode()
+#: The scripted servers check no token; the client still sends one.
+TOKEN = "hostile-test-token"
+VALID = json.dumps({"images": [{"url": "data:,", "seed": 7, "nsfw": False}]}).encode()
 
 
 def bounded_client(url: str, **options: Any) -> AuthenticatedClient:
     settings: dict[str, Any] = {"max_answer_bytes": CAP, "timeout": DEADLINE, **options}
-    return AuthenticatedClient(base_url=url, token=TEST_TOKEN, **settings)
+    return AuthenticatedClient(base_url=url, token=TOKEN, **settings)
 
 
 def call(url: str, **options: Any) -> Any:
