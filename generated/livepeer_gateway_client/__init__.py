@@ -1,8 +1,11 @@
 """A client library for accessing Livepeer AI Gateway, image endpoints"""
 
-from .client import AuthenticatedClient, Client
+from . import errors
+from .client import AuthenticatedClient, Client, Retries
 
 __all__ = (
     "AuthenticatedClient",
     "Client",
+    "Retries",
+    "errors",
 )

@@ -30,7 +30,7 @@ WARMUP_CALLS = 30
 COLD_RUNS = 5
 IMAGE_SIDE = 256
 TOKEN = "bench-token"
-TARGETS = {"text-to-image": 1.15, "image-to-image": 1.25}
+TARGETS = {"text-to-image": 1.05, "image-to-image": 1.05}
 FIXED_RESPONSE = json.dumps(
     {"images": [{"url": "https://example.invalid/image.png", "seed": 123, "nsfw": False}]}
 ).encode()

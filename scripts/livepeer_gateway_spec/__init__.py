@@ -2,12 +2,13 @@
 
 Loading (strict YAML), JSON pointers and `$ref`s and where each is written (line and column),
 the operation walk, one view of each operation and the client module it becomes, the project's
-`x-` extensions, and where the spec and the token are found. Every other
-package of the project (the client's generator, the suite, the reference gateway, lint and
-compat) depends on this one; it imports none of them (`console.py` imports a command's module
-by the name the command gives, when it runs).
+`x-` extensions, the largest answer the spec allows, and where the spec and the token are found.
+Every other package of the project (the client's generator, the suite, the reference gateway,
+lint and compat) depends on this one; it imports none of them (`console.py` imports a command's
+module by the name the command gives, when it runs).
 """
 
+from .answers import largest_answer_bytes
 from .client_names import client_module, client_modules, python_identifier
 from .errors import SpecError
 from .extensions import INVALID_STATUS_KEY, UPSCALE_FACTOR_KEY, invalid_status
@@ -93,6 +94,7 @@ __all__ = [
     "escape_token",
     "inline_refs",
     "invalid_status",
+    "largest_answer_bytes",
     "iter_operations",
     "load_spec",
     "operation",

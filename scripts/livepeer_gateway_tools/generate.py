@@ -2,13 +2,16 @@
 
 The project is the package `livepeer_gateway_client` and what makes it a distribution of its own
 (`pyproject.toml`, `README.md`, `.gitignore`), all written by openapi-python-client from the
-templates beside this module. Exit 0 when written, 2 when the generator cannot run or would leave
-part of the spec out (a `$ref` naming nothing, any warning of the generator).
+templates beside this module, and the repository's `LICENSE`. The templates also see facts the
+generator does not keep (`spec_facts`), read here through the spec core. Exit 0 when written,
+2 when the generator cannot run or would leave part of the spec out (a `$ref` naming nothing,
+any warning of the generator).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import re
 import subprocess
@@ -16,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from livepeer_gateway_spec import load_spec
+from livepeer_gateway_spec import SpecError, largest_answer_bytes, load_spec
 from livepeer_gateway_spec.pointers import dangling_refs
 
 from livepeer_gateway_tools import cli
@@ -26,6 +29,7 @@ PACKAGE_NAME = "livepeer_gateway_client"
 GENERATOR_DIR = Path(__file__).resolve().parent / "generator"
 CONFIG_PATH = GENERATOR_DIR / "config.yaml"
 TEMPLATES_DIR = GENERATOR_DIR / "templates"
+LICENSE_PATH = Path(__file__).resolve().parents[2] / "LICENSE"
 
 # Passed on the command line with --isolated so that no ruff.toml or pyproject.toml around the
 # output folder (a temporary one, or the checkout's) can change the bytes written.
@@ -70,16 +74,34 @@ def render_client(spec: Path, destination: Path) -> None:
         raise GenerationError(f"{destination} already exists")
     if not spec.is_file():
         raise GenerationError(f"cannot read spec {spec}: no such file")
-    _refuse_dangling_refs(spec)
-    _run_generator(spec, destination)
+    document = load_spec(spec)
+    _refuse_dangling_refs(spec, document)
+    try:
+        facts = spec_facts(document)
+    except SpecError as exc:
+        raise GenerationError(f"{cli.display_path(spec)}: {exc}") from None
+    _run_generator(spec, destination, document, facts)
     package = destination / PACKAGE_NAME
     (package / "py.typed").write_text(PEP_561_MARKER, encoding="utf-8")
+    # The client is a distribution of its own: it carries the license its metadata declares.
+    try:
+        (destination / "LICENSE").write_bytes(LICENSE_PATH.read_bytes())
+    except OSError as exc:
+        raise GenerationError(f"cannot copy the license: {exc}") from None
     _format(package)
 
 
-def _refuse_dangling_refs(spec: Path) -> None:
+def spec_facts(document: dict) -> dict[str, object]:
+    """What the templates need from the spec beyond what openapi-python-client parses."""
+    return {
+        "max_answer_bytes": largest_answer_bytes(document),
+        "servers": [server["url"] for server in document.get("servers", []) if "url" in server],
+    }
+
+
+def _refuse_dangling_refs(spec: Path, document: dict) -> None:
     # The generator drops a response or a field whose $ref names nothing, with only a warning.
-    dangling = dangling_refs(load_spec(spec))
+    dangling = dangling_refs(document)
     if dangling:
         where, ref = dangling[0]
         more = f" (and {len(dangling) - 1} more)" if len(dangling) > 1 else ""
@@ -88,10 +110,11 @@ def _refuse_dangling_refs(spec: Path) -> None:
         )
 
 
-def _run_generator(spec: Path, destination: Path) -> None:
+def _run_generator(spec: Path, destination: Path, document: dict, facts: dict[str, object]) -> None:
     try:
-        from openapi_python_client import generate
+        from openapi_python_client import Project
         from openapi_python_client.config import Config, ConfigFile, MetaType
+        from openapi_python_client.parser import GeneratorData
     except ImportError as exc:
         raise GenerationError(f"openapi-python-client is not installed: {exc}") from None
     try:
@@ -108,7 +131,17 @@ def _run_generator(spec: Path, destination: Path) -> None:
         )
         # The generator prints progress on stdout; only its returned problems matter here.
         with contextlib.redirect_stdout(io.StringIO()):
-            problems = generate(config=config, custom_template_path=TEMPLATES_DIR)
+            # openapi-python-client's own `generate`, from the document the spec core loaded
+            # (strict YAML), with the facts its parser does not keep given to the templates.
+            openapi = GeneratorData.from_dict(copy.deepcopy(document), config=config)
+            if isinstance(openapi, GeneratorData):
+                project = Project(
+                    openapi=openapi, config=config, custom_template_path=TEMPLATES_DIR
+                )
+                project.env.globals["spec_facts"] = facts
+                problems = list(project.build())
+            else:
+                problems = [openapi]
     except Exception as exc:  # the generator's own failures (templates, parser) end here
         reason = " ".join(f"{type(exc).__name__}: {exc}".split())
         raise GenerationError(f"openapi-python-client failed: {reason}") from None

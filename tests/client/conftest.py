@@ -69,6 +69,8 @@ class Recorder:
     status: int = 200
     body: bytes = json.dumps(VALID_IMAGE_RESPONSE).encode()
     content_type: str = "application/json"
+    #: Extra headers of the canned reply (such as Retry-After).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def reply(
         self, status: int, body: bytes | str | dict[str, Any], content_type: str = ""
@@ -82,6 +84,7 @@ class Recorder:
 
     def reset(self) -> None:
         self.requests.clear()
+        self.headers = {}
         self.reply(200, VALID_IMAGE_RESPONSE)
 
     @property
@@ -114,7 +117,9 @@ def recording_app(recorder: Recorder) -> Starlette:
                 parts,
             )
         )
-        return Response(recorder.body, recorder.status, media_type=recorder.content_type)
+        return Response(
+            recorder.body, recorder.status, recorder.headers, media_type=recorder.content_type
+        )
 
     return Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
 

@@ -7,7 +7,8 @@ import base64
 import io
 from collections.abc import Callable
 
-from livepeer_gateway_client import AuthenticatedClient
+import pytest
+from livepeer_gateway_client import AuthenticatedClient, errors
 from livepeer_gateway_client.api.generate import image_to_image, text_to_image, upscale
 from livepeer_gateway_client.models import (
     HTTPError,
@@ -112,18 +113,22 @@ def test_safety_check_flag_reaches_the_gateway_as_a_boolean(
     assert [result.images[0].nsfw for result in flagged] == [True, False]
 
 
-def test_gateway_errors_come_back_as_typed_models(
+def test_gateway_errors_raise_by_cause(
     gateway_url: str, gateway_client: AuthenticatedClient
 ) -> None:
-    """401 (wrong token) and 400 (empty prompt) parse into HTTPError, 422 into its own model."""
+    """401 (wrong token), 400 (empty prompt) and 422 (too wide) raise their classes, models kept."""
     with AuthenticatedClient(base_url=gateway_url, token="wrong") as intruder:
-        denied = text_to_image.sync(client=intruder, body=TextToImageParams(prompt="p"))
-    empty = text_to_image.sync(client=gateway_client, body=TextToImageParams(prompt=""))
-    too_wide = text_to_image.sync(
-        client=gateway_client, body=TextToImageParams(prompt="p", width=4096, height=64)
-    )
+        with pytest.raises(errors.Unauthorized) as denied:
+            text_to_image.sync(client=intruder, body=TextToImageParams(prompt="p"))
+    with pytest.raises(errors.RequestRefused) as empty:
+        text_to_image.sync(client=gateway_client, body=TextToImageParams(prompt=""))
+    with pytest.raises(errors.InvalidRequest) as too_wide:
+        text_to_image.sync(
+            client=gateway_client, body=TextToImageParams(prompt="p", width=4096, height=64)
+        )
 
-    assert isinstance(denied, HTTPError) and denied.detail.msg
-    assert isinstance(empty, HTTPError) and empty.detail.msg
-    assert isinstance(too_wide, HTTPValidationError)
-    assert any("width" in error.loc for error in too_wide.detail)
+    assert denied.value.status_code == 401 and denied.value.detail
+    assert isinstance(denied.value.response.parsed, HTTPError)
+    assert empty.value.status_code == 400 and type(empty.value) is errors.RequestRefused
+    assert isinstance(too_wide.value.response.parsed, HTTPValidationError)
+    assert "width" in too_wide.value.detail

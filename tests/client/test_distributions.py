@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ from livepeer_gateway_spec import load_spec
 pytestmark = pytest.mark.slow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-TOOLKIT_SOURCES = ("pyproject.toml", "README.md", "openapi.yaml", "contract_tests", "scripts")
+TOOLKIT_SOURCES = (
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "openapi.yaml",
+    "contract_tests",
+    "scripts",
+)
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
 #: Never in the client's environment: the suite's and the gateway's dependencies.
 NOT_FOR_CLIENTS = {"schemathesis", "starlette", "uvicorn", "pytest", "hypothesis", "pillow"}
@@ -142,6 +150,23 @@ def test_client_wheel_holds_the_package_typed_and_versioned(dists: Dists) -> Non
     requires = sorted(line for line in metadata.splitlines() if line.startswith("Requires-Dist:"))
     assert [line.split()[1].split(">")[0].split("<")[0] for line in requires] == ["attrs", "httpx"]
     assert "Requires-Python: >=3.11" in metadata
+    assert "License-Expression: MIT" in metadata
+    assert any(line.startswith("Project-URL: ") for line in metadata.splitlines())
+
+
+@pytest.mark.parametrize("pattern", ["livepeer_gateway_client-*", "livepeer_gateway_toolkit-*"])
+def test_both_distributions_carry_the_license(dists: Dists, pattern: str) -> None:
+    """The MIT text the metadata declares, in the wheel's dist-info and at the sdist's root."""
+    license_text = (REPO_ROOT / "LICENSE").read_bytes()
+    with zipfile.ZipFile(dists.one(f"{pattern}.whl")) as archive:
+        (in_wheel,) = [name for name in archive.namelist() if name.endswith("/LICENSE")]
+        assert archive.read(in_wheel) == license_text
+    with tarfile.open(dists.one(f"{pattern}.tar.gz")) as sdist:
+        (in_sdist,) = [
+            name for name in sdist.getnames() if name.count("/") == 1 and name.endswith("/LICENSE")
+        ]
+        member = sdist.extractfile(in_sdist)
+        assert member is not None and member.read() == license_text
 
 
 def test_toolkit_wheel_ships_the_spec_and_no_maintainer_code(dists: Dists) -> None:

@@ -1,14 +1,12 @@
 from typing import Any
 
-import httpx
-
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import Answer, AuthenticatedClient, Client, TimeoutSetting, exchange, exchange_async
 from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...models.image_response import ImageResponse
 from ...models.image_to_image_params import ImageToImageParams
-from ...types import Response, http_status
+from ...types import UNSET, Response, Unset, http_status
 
 
 def _get_kwargs(
@@ -29,7 +27,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: Answer
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
     try:
         if response.status_code == 200:
@@ -82,8 +80,10 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: Answer
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
+    if response.status_code >= 400 and client.raise_on_error_status:
+        raise response.error(lambda: _parse_response(client=client, response=response))
     return Response(
         status_code=http_status(response.status_code),
         content=response.content,
@@ -96,6 +96,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ImageToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
     """Image To Image
 
@@ -103,12 +104,19 @@ def sync_detailed(
 
     Args:
         body (ImageToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         Response[HTTPError | HTTPValidationError | ImageResponse]
@@ -120,7 +128,7 @@ def sync_detailed(
     # Per request, so the token also goes through an httpx client the caller supplied.
     kwargs["headers"].update(client.auth_headers)
 
-    response = client.get_httpx_client().request(**kwargs)
+    response = exchange(client, kwargs, timeout)
 
     return _build_response(client=client, response=response)
 
@@ -129,6 +137,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ImageToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
     """Image To Image
 
@@ -136,12 +145,19 @@ def sync(
 
     Args:
         body (ImageToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         HTTPError | HTTPValidationError | ImageResponse
@@ -150,6 +166,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        timeout=timeout,
     ).parsed
 
 
@@ -157,6 +174,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ImageToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
     """Image To Image
 
@@ -164,12 +182,19 @@ async def asyncio_detailed(
 
     Args:
         body (ImageToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         Response[HTTPError | HTTPValidationError | ImageResponse]
@@ -180,7 +205,7 @@ async def asyncio_detailed(
     )
     kwargs["headers"].update(client.auth_headers)
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await exchange_async(client, kwargs, timeout)
 
     return _build_response(client=client, response=response)
 
@@ -189,6 +214,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ImageToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
     """Image To Image
 
@@ -196,12 +222,19 @@ async def asyncio(
 
     Args:
         body (ImageToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         HTTPError | HTTPValidationError | ImageResponse
@@ -211,5 +244,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            timeout=timeout,
         )
     ).parsed

@@ -1,14 +1,12 @@
 from typing import Any
 
-import httpx
-
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import Answer, AuthenticatedClient, Client, TimeoutSetting, exchange, exchange_async
 from ...models.http_error import HTTPError
 from ...models.http_validation_error import HTTPValidationError
 from ...models.image_response import ImageResponse
 from ...models.text_to_image_params import TextToImageParams
-from ...types import Response, http_status
+from ...types import UNSET, Response, Unset, http_status
 
 
 def _get_kwargs(
@@ -31,7 +29,7 @@ def _get_kwargs(
 
 
 def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: Answer
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
     try:
         if response.status_code == 200:
@@ -84,8 +82,10 @@ def _parse_response(
 
 
 def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
+    *, client: AuthenticatedClient | Client, response: Answer
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
+    if response.status_code >= 400 and client.raise_on_error_status:
+        raise response.error(lambda: _parse_response(client=client, response=response))
     return Response(
         status_code=http_status(response.status_code),
         content=response.content,
@@ -98,6 +98,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
     """Text To Image
 
@@ -105,12 +106,19 @@ def sync_detailed(
 
     Args:
         body (TextToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         Response[HTTPError | HTTPValidationError | ImageResponse]
@@ -122,7 +130,7 @@ def sync_detailed(
     # Per request, so the token also goes through an httpx client the caller supplied.
     kwargs["headers"].update(client.auth_headers)
 
-    response = client.get_httpx_client().request(**kwargs)
+    response = exchange(client, kwargs, timeout)
 
     return _build_response(client=client, response=response)
 
@@ -131,6 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
     """Text To Image
 
@@ -138,12 +147,19 @@ def sync(
 
     Args:
         body (TextToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         HTTPError | HTTPValidationError | ImageResponse
@@ -152,6 +168,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        timeout=timeout,
     ).parsed
 
 
@@ -159,6 +176,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | ImageResponse]:
     """Text To Image
 
@@ -166,12 +184,19 @@ async def asyncio_detailed(
 
     Args:
         body (TextToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         Response[HTTPError | HTTPValidationError | ImageResponse]
@@ -182,7 +207,7 @@ async def asyncio_detailed(
     )
     kwargs["headers"].update(client.auth_headers)
 
-    response = await client.get_async_httpx_client().request(**kwargs)
+    response = await exchange_async(client, kwargs, timeout)
 
     return _build_response(client=client, response=response)
 
@@ -191,6 +216,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TextToImageParams,
+    timeout: TimeoutSetting | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | ImageResponse | None:
     """Text To Image
 
@@ -198,12 +224,19 @@ async def asyncio(
 
     Args:
         body (TextToImageParams):
+        timeout: seconds for the whole answer of this call (or an httpx.Timeout, or None for no
+            deadline); the client's own when left out.
 
     Raises:
+        errors.GatewayError: the gateway answered a 4xx or 5xx status (a subclass by cause: RetryLater,
+            Unauthorized, InvalidRequest, RequestRefused, ServerError), unless the client's
+            raise_on_error_status is False.
         errors.UnexpectedStatus: the gateway answered a status the API description does not declare
             (unless the client's raise_on_unexpected_status is False).
-        errors.UnexpectedResponseBody: the body of a declared status does not match its schema.
-        httpx.HTTPError: the request could not be sent or timed out.
+        errors.UnexpectedResponseBody: the body is not JSON or does not match its schema; its
+            subclasses AnswerTooLarge and AnswerTooDeep, an answer over the client's bounds.
+        errors.DeadlineExceeded: the answer did not arrive whole within the deadline.
+        httpx.HTTPError: the request could not be sent (connection refused, reset, connect timeout).
 
     Returns:
         HTTPError | HTTPValidationError | ImageResponse
@@ -213,5 +246,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            timeout=timeout,
         )
     ).parsed
