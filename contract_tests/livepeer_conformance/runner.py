@@ -366,7 +366,7 @@ def run(
     interrupted = interrupted or budget.stopping
     judge_availability(config, results)
     # Recommended rules fail a gateway only under the strict profile: otherwise advisories.
-    departures, advisories = split_by_source(results.sorted_departures(), config.profile)
+    departures, advisories = split_by_source(results.sorted_findings(), config.profile)
     if config.write_baseline:
         write_baseline(config.write_baseline, departures, config.secrets)
     new, accepted = split_by_baseline(departures, known)
