@@ -36,7 +36,7 @@ check-generated: venv   ## fail with a diff when generated/ is not what openapi.
 	$(PY) -m livepeer_gateway_tools.check_generated
 
 lint-spec: venv         ## validate openapi.yaml and the project's own rules
-	$(PY) -m livepeer_gateway_tools.lint_spec
+	$(PY) -m livepeer_gateway_tools.lint_spec $(ARGS)
 
 compat: venv            ## breaking changes between OLD (git ref or file) and NEW
 	@test -n "$(OLD)" || { echo "usage: make compat OLD=<git-ref-or-file> [NEW=openapi.yaml]" >&2; exit 2; }

@@ -9,23 +9,43 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from livepeer_conformance.bounded import AnswerOutOfBounds, parse_json
 from livepeer_conformance.errors import BaselineError
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Finding
 
+<<<<<<< HEAD
 BASELINE_VERSION = 3
+=======
+BASELINE_VERSION = 2
+#: The largest baseline read: thousands of causes fit in far less.
+MAX_BASELINE_BYTES = 8 * 2**20
+>>>>>>> main
 
 BugKey = tuple[str, str]
 
 
+<<<<<<< HEAD
 def load_baseline(path: Path) -> frozenset[BugKey]:
     """The (operation, bug) pairs recorded in the baseline at `path`."""
+=======
+def load_baseline(path: Path) -> frozenset[CauseKey]:
+    """The (operation, check, cause) triples recorded in the baseline at `path`, read within
+    `MAX_BASELINE_BYTES` and the JSON nesting limit of answers."""
+>>>>>>> main
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as file:
+            data = file.read(MAX_BASELINE_BYTES + 1)
     except OSError as exc:
         raise BaselineError(f"cannot read baseline {path}: {exc.strerror or exc}") from None
-    except ValueError:
-        raise BaselineError(f"baseline {path} is not JSON") from None
+    if len(data) > MAX_BASELINE_BYTES:
+        raise BaselineError(f"baseline {path} is larger than {MAX_BASELINE_BYTES} bytes")
+    try:
+        document = parse_json(data)
+    except AnswerOutOfBounds as exc:
+        raise BaselineError(f"baseline {path}: {exc}") from None
+    if document is None:
+        raise BaselineError(f"baseline {path} is not JSON")
     if isinstance(document, dict) and document.get("version") != BASELINE_VERSION:
         raise BaselineError(
             f"baseline {path} is version {document.get('version')!r}, not {BASELINE_VERSION} "

@@ -9,9 +9,10 @@ For an http gateway the proxy is a forward proxy (schemathesis's supported `prox
 An https gateway cannot be proxied that way (a forward proxy sees only an encrypted tunnel),
 so for it the proxy is a reverse proxy: schemathesis's base URL is the proxy's loopback
 address, and the proxy sends each request on to the gateway over TLS, verified as the rest of
-the suite verifies it (httpx's context: `SSL_CERT_FILE` or `SSL_CERT_DIR` when set, certifi's
-authorities otherwise), with the gateway's own `Host`. The spec phase writes the gateway's
-address, never the proxy's, wherever schemathesis's requests are shown.
+the suite verifies it (`config.ssl_context`: `--cacert`, else `SSL_CERT_FILE` or
+`SSL_CERT_DIR` when set, certifi's authorities otherwise), with the gateway's own `Host`. The
+spec phase writes the gateway's address, never the proxy's, wherever schemathesis's requests
+are shown. Either way it reaches the gateway through the run's proxy, if any.
 
 The proxy forwards with urllib3, the library under schemathesis's own `requests`: it sends the
 malformed requests schemathesis makes on purpose (odd header values among them) as they are.
@@ -27,7 +28,6 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import urllib3
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -39,6 +39,7 @@ from livepeer_conformance.bounded import (
     collect_bounded,
     parse_json,
 )
+from livepeer_conformance.config import Transport, ssl_context
 
 #: Header of the stand-in answer the proxy gives in place of one out of bounds.
 MARKER_HEADER = "X-Livepeer-Conformance-Out-Of-Bounds"
@@ -180,17 +181,23 @@ def bounding_proxy(
     timeout: float,
     on_out_of_bounds: OnOutOfBounds,
     upstream: str | None = None,
+    transport: Transport | None = None,
+    gateway: str = "",
 ) -> Iterator[str]:
     """Serve the proxy on a free loopback port while the block runs; yield its URL.
 
     Without `upstream` it is a forward proxy; with `upstream` (an origin, `https://host[:port]`)
-    a reverse proxy to it, whose URL stands for that origin.
+    a reverse proxy to it, whose URL stands for that origin. Requests go on to the gateway
+    (`gateway`, its URL) with the run's TLS settings and through its proxy, if any.
     """
-    pool = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=timeout, read=timeout),
-        socket_options=HTTPConnection.default_socket_options,
-        ssl_context=httpx.create_ssl_context(),
-    )
+    transport = transport or Transport()
+    options: dict[str, Any] = {
+        "timeout": urllib3.Timeout(connect=timeout, read=timeout),
+        "socket_options": HTTPConnection.default_socket_options,
+        "ssl_context": ssl_context(transport),
+    }
+    proxy = transport.proxy_for(upstream or gateway)
+    pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
     handler = _handler(pool, limits, on_out_of_bounds, upstream.rstrip("/") if upstream else None)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 #: Transport failures (timeouts, refused connections) after which a run stops: a gateway that
 #: stopped answering would otherwise cost one timeout per remaining request.
 MAX_TRANSPORT_FAILURES = 3
+#: The stop reason of a run stopped by a signal (Ctrl-C, SIGTERM).
+INTERRUPTED = "the run was interrupted"
 
 
 class RequestBudget:
@@ -52,6 +54,11 @@ class RequestBudget:
     @property
     def stop_reason(self) -> str | None:
         return self._stop_reason
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether the run was stopped by a signal (not by `--max-failures`)."""
+        return self._stop_reason == INTERRUPTED
 
     def stop(self, reason: str) -> None:
         """Stop the run: every phase sends nothing more (safe to call from a signal handler)."""

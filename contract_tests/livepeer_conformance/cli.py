@@ -4,7 +4,7 @@ Exit codes: 0 conforms; 1 departures found (not accepted by `--baseline`; depart
 `recommended` rules are advisories that count only under `--profile strict`); 2 could not run
 (unreachable, credentials refused, a wrong argument or file); 3 incomplete (budget spent,
 stopped, edge probes left unsent, or an operation or check never exercised); 130 interrupted
-by Ctrl-C.
+by Ctrl-C. `--fail-on` chooses which of 1 and 3 fail a run (else it exits 0).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import secrets
 import signal
+import ssl
 import sys
 import tempfile
 import threading
@@ -28,8 +30,9 @@ import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import TOKEN_ENV
 from livepeer_gateway_spec.cli import EXIT_USAGE, OneLineParser, positive_float, positive_int
 
+from livepeer_conformance.baseline import load_baseline
 from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, DEFAULT_MAX_RESPONSE_BYTES
-from livepeer_conformance.budget import RequestBudget
+from livepeer_conformance.budget import INTERRUPTED, RequestBudget
 from livepeer_conformance.cheap import CHEAP, UNCAPPED, CheapLimits
 from livepeer_conformance.config import (
     DEFAULT_MAX_EXAMPLES,
@@ -37,15 +40,32 @@ from livepeer_conformance.config import (
     DEFAULT_PROFILE,
     DEFAULT_REPORT_DIR,
     DEFAULT_REQUEST_TIMEOUT,
+    FAIL_ON,
     PROFILES,
     RunConfig,
+    Transport,
+    ssl_context,
 )
 from livepeer_conformance.errors import ConformanceError, ReportNotWritten, UsageError
-from livepeer_conformance.outcome import EXIT_INTERRUPTED, Outcome
+from livepeer_conformance.outcome import EXIT_INTERRUPTED, Outcome, exit_code
 from livepeer_conformance.redaction import redact
 
 #: Seconds a stopped run has to wind down before its request in flight is abandoned.
 STOP_GRACE_SECONDS = 2.0
+#: The shortest `--timeout`: below it no gateway could answer, and the run would blame it.
+MIN_REQUEST_TIMEOUT = 0.1
+#: The slowest `--rate-limit` (requests per second): slower, a run would never end.
+MIN_RATE_LIMIT = 0.01
+#: The smallest `--max-response-bytes`: a declared error body must fit.
+MIN_RESPONSE_BYTES = 1024
+#: The largest certificate or key file read (`--cacert`, `--client-cert`, `--client-key`).
+MAX_PEM_BYTES = 4 * 2**20
+#: Headers the suite sets itself, which `-H` may not replace.
+RESERVED_HEADERS = frozenset(
+    {"authorization", "host", "content-length", "content-type", "transfer-encoding", "connection"}
+)
+#: An HTTP header name (RFC 9110's token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 #: Errors that end a run before its outcome, and their exit codes: the one place they are mapped.
@@ -70,6 +90,18 @@ def _message(error: Exception) -> str:
     return str(error)
 
 
+def at_least(minimum: float, kind: type = float) -> Any:
+    """An `argparse` type: a finite number of at least `minimum`."""
+
+    def parse(text: str) -> float:
+        value = positive_int(text) if kind is int else positive_float(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text!r}")
+        return value
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `livepeer-conformance`."""
     parser = OneLineParser(prog="livepeer-conformance", description=__doc__.splitlines()[0])
@@ -77,52 +109,69 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="check a gateway (the embedded reference gateway by default)"
     )
-    run.add_argument("--base-url", help=f"gateway to check; its token is read from ${TOKEN_ENV}")
     run.add_argument(
-        "--spec", type=Path, default=None, help="OpenAPI document (default: openapi.yaml)"
+        "--base-url",
+        help=f"gateway to check; its token is read from ${TOKEN_ENV} (default: the embedded "
+        "reference gateway)",
+    )
+    run.add_argument(
+        "--spec",
+        type=Path,
+        default=None,
+        help=f"OpenAPI document (default: ${spec.SPEC_ENV}, else openapi.yaml)",
     )
     run.add_argument(
         "--profile",
         choices=PROFILES,
         default=DEFAULT_PROFILE,
-        help="which checks run; strict also fails on recommended rules (else advisories)",
+        help="which checks run; strict also fails on recommended rules (else advisories; "
+        "default %(default)s)",
     )
     run.add_argument(
         "--max-requests",
         type=positive_int,
         default=DEFAULT_MAX_REQUESTS,
-        help="request budget of the run",
+        help="request budget of the run (default %(default)s)",
     )
     run.add_argument(
         "--max-examples",
         type=positive_int,
         default=DEFAULT_MAX_EXAMPLES,
-        help="generated requests per operation and phase (never more than --max-requests)",
+        help="generated requests per operation and phase (never more than --max-requests; "
+        "default %(default)s)",
     )
     run.add_argument(
-        "--rate-limit", type=positive_float, help="at most this many requests per second"
+        "--rate-limit",
+        type=at_least(MIN_RATE_LIMIT),
+        help=f"at most this many requests per second, at least {MIN_RATE_LIMIT:g} "
+        "(default: no limit)",
     )
     run.add_argument(
         "--timeout",
-        type=positive_float,
+        type=at_least(MIN_REQUEST_TIMEOUT),
         default=DEFAULT_REQUEST_TIMEOUT,
-        help="seconds from sending a request to its answer's last byte",
+        help="seconds from sending a request to its answer's last byte, at least "
+        f"{MIN_REQUEST_TIMEOUT:g} (default %(default)s)",
     )
-    run.add_argument("--seed", type=int, help="seed for a reproducible run")
+    run.add_argument("--seed", type=int, help="seed for a reproducible run (default: random)")
     run.add_argument(
         "--model-id",
         action="append",
         default=[],
         metavar="OP=ID",
-        help="model id pinned for an operation",
+        help="model id pinned for an operation (repeatable; default: none)",
     )
     run.add_argument(
-        "--operation", action="append", default=[], metavar="OP", help="check only this operation"
+        "--operation",
+        action="append",
+        default=[],
+        metavar="OP",
+        help="check only this operation (repeatable; default: every operation)",
     )
     run.add_argument(
         "--allow-large",
         action="store_true",
-        help="let requests use the spec's full sizes and step counts",
+        help="let requests use the spec's full sizes and step counts (default: cheap ones)",
     )
     for option, what in (
         ("--max-side", "width or height"),
@@ -134,33 +183,99 @@ def build_parser() -> argparse.ArgumentParser:
             type=positive_int,
             metavar="N",
             help=f"largest {what} of any request a conforming gateway serves (edge probes "
-            "above it are not sent and the run says so)",
+            "above it are not sent and the run says so; default: the spec's)",
         )
     run.add_argument(
-        "--report-dir", type=Path, default=DEFAULT_REPORT_DIR, help="where reports are written"
+        "--report-dir",
+        type=Path,
+        default=DEFAULT_REPORT_DIR,
+        help="where reports are written (default %(default)s)",
     )
-    run.add_argument("--baseline", type=Path, help="JSON file of known departures to accept")
     run.add_argument(
-        "--write-baseline", type=Path, help="record this run's departures as a baseline"
+        "--baseline", type=Path, help="JSON file of known departures to accept (default: none)"
+    )
+    run.add_argument(
+        "--write-baseline",
+        type=Path,
+        help="record this run's departures as a baseline (default: not written)",
     )
     run.add_argument(
         "--auth",
         choices=("bearer", "none"),
         default="bearer",
-        help="'none' for a gateway open on purpose: no token sent, no authentication checks",
+        help="'none' for a gateway open on purpose: no token sent, no authentication checks "
+        "(default %(default)s)",
     )
     run.add_argument(
         "--exclude-check",
         action="append",
         default=[],
         metavar="NAME",
-        help="leave this check out of the run",
+        help="leave this check out of the run (repeatable; default: none)",
     )
     run.add_argument(
         "--max-response-bytes",
-        type=positive_int,
+        type=at_least(MIN_RESPONSE_BYTES, int),
         default=DEFAULT_MAX_RESPONSE_BYTES,
-        help="largest answer read, compressed or not",
+        help=f"largest answer read, compressed or not, at least {MIN_RESPONSE_BYTES} "
+        "(default %(default)s)",
+    )
+    run.add_argument(
+        "--max-failures",
+        type=positive_int,
+        metavar="N",
+        help="stop the run once N departures that fail it are found (default: no limit)",
+    )
+    run.add_argument(
+        "--fail-on",
+        action="append",
+        choices=FAIL_ON,
+        help="what makes the run exit non-zero: departures (exit 1), an incomplete run (exit 3); "
+        "repeatable (default: both)",
+    )
+    transport = run.add_argument_group(
+        "how requests reach the gateway (TLS and proxy: with --base-url only)"
+    )
+    transport.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help="send this header with every request to the gateway; its value is redacted "
+        "wherever the run writes, like the token (repeatable; default: none)",
+    )
+    transport.add_argument(
+        "--tls-verify",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="verify the gateway's TLS certificate (default: verify)",
+    )
+    transport.add_argument(
+        "--cacert",
+        type=Path,
+        metavar="FILE",
+        help="PEM bundle of the authorities that sign the gateway's certificate "
+        "(default: $SSL_CERT_FILE, else certifi's)",
+    )
+    transport.add_argument(
+        "--client-cert",
+        type=Path,
+        metavar="FILE",
+        help="PEM client certificate presented to the gateway, with its key unless "
+        "--client-key (default: none)",
+    )
+    transport.add_argument(
+        "--client-key",
+        type=Path,
+        metavar="FILE",
+        help="PEM private key of --client-cert (default: in the --client-cert file)",
+    )
+    transport.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="http(s) proxy every request goes through (default: $HTTPS_PROXY, $HTTP_PROXY or "
+        "$ALL_PROXY for the gateway's scheme, less $NO_PROXY)",
     )
     run.add_argument(
         "--dry-run",
@@ -172,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="switch a fault on (embedded gateway only)",
+        help="switch a fault on (embedded gateway only; repeatable; default: none)",
     )
     return parser
 
@@ -253,32 +368,151 @@ def check_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def _base_url(text: str | None) -> str | None:
-    """`--base-url` checked: an http(s) URL with a host, and no credentials in it."""
-    if text is None:
-        return None
+def _http_url(text: str, option: str) -> httpx.URL:
+    """`text` checked as an http(s) URL with a host, no spaces, query or fragment."""
     if not text.startswith(("http://", "https://")):
-        raise UsageError(f"--base-url must be an http(s) URL, got {text!r}")
+        raise UsageError(f"{option} must be an http(s) URL, got {text!r}")
+    if any(character.isspace() for character in text):
+        raise UsageError(f"{option} must not contain spaces, got {text!r}")
     try:
         url = httpx.URL(text)
         url.port  # noqa: B018 - a port that is not a number raises here
     except (httpx.InvalidURL, ValueError):
-        raise UsageError("--base-url is not a valid URL") from None
+        raise UsageError(f"{option} is not a valid URL") from None
     if not url.host:
-        raise UsageError("--base-url has no host")
-    if url.userinfo:
+        raise UsageError(f"{option} has no host")
+    if "?" in text or "#" in text:
+        raise UsageError(f"{option} must not have a query or a fragment (? or #)")
+    return url
+
+
+def _base_url(text: str | None) -> str | None:
+    """`--base-url` checked: an http(s) URL with a host, and no credentials in it."""
+    if text is None:
+        return None
+    if _http_url(text, "--base-url").userinfo:
         raise UsageError(
             f"--base-url must not carry credentials (user:pass@); the token comes from ${TOKEN_ENV}"
         )
     return text.rstrip("/")
 
 
+def _proxy(text: str | None) -> str | None:
+    """`--proxy` checked: an http(s) URL with a host and no path."""
+    if text is None:
+        return None
+    if _http_url(text, "--proxy").path not in ("", "/"):
+        raise UsageError("--proxy must be a proxy's origin (scheme, host and port), not a path")
+    return text
+
+
+def _header(text: str) -> tuple[str, str]:
+    """`-H 'NAME: VALUE'` checked: a header name, a value an HTTP header can carry."""
+    name, separator, value = text.partition(":")
+    name, value = name.strip(), value.strip()
+    if not separator or not _HEADER_NAME.fullmatch(name):
+        raise UsageError("-H expects 'NAME: VALUE' with a header name before the colon")
+    if name.lower() in RESERVED_HEADERS:
+        raise UsageError(
+            f"-H {name}: the suite sets this header itself (the token comes from ${TOKEN_ENV})"
+        )
+    if not (value.isascii() and value.isprintable()):
+        raise UsageError(f"-H {name}: the value holds characters an HTTP header cannot carry")
+    return name, value
+
+
+def _headers(texts: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    headers = [_header(text) for text in texts]
+    names = [name.lower() for name, _ in headers]
+    if twice := sorted({name for name in names if names.count(name) > 1}):
+        raise UsageError(f"-H {twice[0]} is given more than once")
+    return tuple(headers)
+
+
+def _pem_file(path: Path | None, option: str) -> Path | None:
+    """`path` checked: a regular, readable file of at most `MAX_PEM_BYTES`."""
+    if path is None:
+        return None
+    try:
+        if not path.is_file():
+            raise UsageError(f"{option} {path}: not a regular file")
+        if path.stat().st_size > MAX_PEM_BYTES:
+            raise UsageError(f"{option} {path}: larger than {MAX_PEM_BYTES} bytes")
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: {exc.strerror}") from None
+    return path
+
+
+def _transport(args: argparse.Namespace, base_url: str | None) -> Transport:
+    """The transport options checked, the TLS files read and parsed once before any request."""
+    given = [
+        option
+        for option, value in (
+            ("--no-tls-verify", not args.tls_verify),
+            ("--cacert", args.cacert),
+            ("--client-cert", args.client_cert),
+            ("--client-key", args.client_key),
+            ("--proxy", args.proxy),
+        )
+        if value
+    ]
+    if given and base_url is None:
+        raise UsageError(f"{given[0]} applies to a gateway given with --base-url")
+    if args.client_key and not args.client_cert:
+        raise UsageError("--client-key needs --client-cert")
+    if args.cacert and not args.tls_verify:
+        raise UsageError("--cacert and --no-tls-verify contradict each other")
+    transport = Transport(
+        headers=_headers(args.header),
+        verify=args.tls_verify,
+        cacert=_pem_file(args.cacert, "--cacert"),
+        client_cert=_pem_file(args.client_cert, "--client-cert"),
+        client_key=_pem_file(args.client_key, "--client-key"),
+        proxy=_proxy(args.proxy),
+        # The embedded gateway is on loopback: no proxy stands between it and the suite.
+        env_proxies=base_url is not None,
+    )
+    try:
+        ssl_context(transport)
+    except (ssl.SSLError, OSError) as exc:
+        files = " / ".join(
+            f"{option} {path}"
+            for option, path in (
+                ("--cacert", args.cacert),
+                ("--client-cert", args.client_cert),
+                ("--client-key", args.client_key),
+            )
+            if path
+        )
+        reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+        raise UsageError(f"{files}: not a usable PEM certificate or key ({reason})") from None
+    return transport
+
+
 def _can_create(directory: Path) -> bool:
-    """Whether `directory` exists or could be made, checked without creating anything."""
+    """Whether `directory` exists or could be made, tried (a file the system deletes at once, in
+    its nearest existing ancestor) rather than read from permission bits, which root passes."""
     for candidate in (directory, *directory.absolute().parents):
         if candidate.exists():
-            return candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK)
+            if not candidate.is_dir():
+                return False
+            try:
+                with tempfile.TemporaryFile(dir=candidate):
+                    return True
+            except OSError:
+                return False
     return False
+
+
+def _can_write(path: Path) -> bool:
+    """Whether the existing file `path` can be written, tried without changing it."""
+    try:
+        with path.open("ab"):
+            return True
+    except OSError:
+        return False
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -297,9 +531,12 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         if not _can_create(directory):
             raise UsageError(f"cannot create {what} {directory}")
     for path, what in ((args.write_baseline, "baseline"),):
-        if path is not None and path.exists() and (path.is_dir() or not os.access(path, os.W_OK)):
+        if path is not None and path.exists() and (path.is_dir() or not _can_write(path)):
             raise UsageError(f"cannot write {what} {path}")
+    if args.baseline is not None:
+        load_baseline(args.baseline)  # read and parsed now, so that no request is wasted
     base_url = _base_url(args.base_url)
+    transport = _transport(args, base_url)
     unknown_checks = sorted(set(args.exclude_check) - check_names())
     if unknown_checks:
         raise UsageError(f"--exclude-check: unknown check(s): {', '.join(unknown_checks)}")
@@ -332,6 +569,9 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         open_gateway=open_gateway,
         excluded_checks=frozenset(args.exclude_check),
         max_response_bytes=args.max_response_bytes,
+        transport=transport,
+        max_failures=args.max_failures,
+        fail_on=frozenset(args.fail_on or FAIL_ON),
     )
 
 
@@ -353,7 +593,7 @@ def _stopped_by_signals(budget: RequestBudget) -> Iterator[list[int]]:
 
     def on_signal(signum: int, frame: Any) -> None:
         received.append(signum)
-        budget.stop("interrupted")
+        budget.stop(INTERRUPTED)
         if len(received) == 1:
             signal.setitimer(signal.ITIMER_REAL, STOP_GRACE_SECONDS)
         else:
@@ -406,7 +646,16 @@ def _error(message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse `argv`, run the suite, print the outcome; return the exit code."""
+    """Parse `argv`, run the suite, print the outcome; return the exit code (130 on Ctrl-C at
+    any moment: during the run its signal handler winds it down; before or after, here)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from livepeer_conformance import report, runner
 
     try:
@@ -443,7 +692,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {path}")
     if signal.SIGINT in received:
         return EXIT_INTERRUPTED
-    return result.outcome.exit_code
+    incomplete = (
+        result.outcome is Outcome.INCOMPLETE or result.interrupted or bool(result.not_covered)
+    )
+    return exit_code(result.outcome, incomplete, config.fail_on)
 
 
 if __name__ == "__main__":

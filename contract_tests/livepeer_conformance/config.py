@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ssl
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import httpx
 
 from livepeer_conformance.bounded import DEFAULT_MAX_RESPONSE_BYTES
 from livepeer_conformance.cheap import CHEAP, UNCAPPED, CheapLimits
@@ -26,6 +31,80 @@ DEFAULT_MAX_REQUESTS = 500
 DEFAULT_REQUEST_TIMEOUT = 10.0
 DEFAULT_MAX_EXAMPLES = 5
 DEFAULT_REPORT_DIR = Path("reports")
+#: What fails a run by default (`--fail-on`): a departure (exit 1) and an incomplete run (exit 3).
+FAIL_ON: tuple[str, ...] = ("departures", "incomplete")
+#: Header values shorter than this are printed: so short a value is no credential, and
+#: redacting every occurrence of it would garble every report.
+MIN_REDACTED_HEADER = 4
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How the suite's requests reach the gateway (`-H`, the TLS options, `--proxy`): read by
+    every place that sends, through `client_options` and `ssl_context`."""
+
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    verify: bool = True
+    cacert: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    #: `--proxy`; without it the environment's proxy variables, when `env_proxies`.
+    proxy: str | None = field(default=None, repr=False)
+    env_proxies: bool = True
+
+    def proxy_for(self, url: str) -> str | None:
+        """The proxy a request to `url` goes through: `--proxy`, else the environment's
+        (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, less `NO_PROXY`), else none."""
+        if self.proxy or not self.env_proxies:
+            return self.proxy
+        parts = httpx.URL(url)
+        if urllib.request.proxy_bypass_environment(parts.host):
+            return None
+        found = urllib.request.getproxies_environment()
+        return found.get(parts.scheme) or found.get("all")
+
+
+def proxy_shown(proxy: str | None) -> str:
+    """`proxy` as messages name it: without its user and password."""
+    return str(httpx.URL(proxy).copy_with(username=None, password=None)) if proxy else ""
+
+
+@lru_cache(maxsize=8)
+def ssl_context(transport: Transport) -> ssl.SSLContext:
+    """The TLS context of every connection the suite makes: `--cacert` or the default
+    authorities (`SSL_CERT_FILE`/`SSL_CERT_DIR` when set, else certifi's), no verification
+    with `--no-tls-verify`, and the client certificate. Raises `ssl.SSLError` or `OSError`."""
+    if transport.verify and transport.cacert is not None:
+        context = ssl.create_default_context(cafile=transport.cacert)
+    else:
+        context = httpx.create_ssl_context(verify=transport.verify)
+    if transport.client_cert is not None:
+        context.load_cert_chain(transport.client_cert, transport.client_key)
+    return context
+
+
+def client_options(
+    config: RunConfig,
+    url: str | None = None,
+    *,
+    gateway_headers: bool = True,
+    headers: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Keyword arguments of every httpx client or request the suite makes to `url` (by default
+    the gateway): timeout, TLS, proxy, and the `-H` headers unless `gateway_headers` is off
+    (media URLs may be on another host, which gets no header meant for the gateway), and
+    `headers` of the caller's own."""
+    transport = config.transport
+    options: dict[str, Any] = {
+        "timeout": httpx.Timeout(config.request_timeout),
+        "verify": ssl_context(transport),
+        # The proxy is resolved here, once for every sender, so httpx reads no environment.
+        "trust_env": False,
+        "proxy": transport.proxy_for(url or config.base_url or ""),
+    }
+    if gateway_headers:
+        options["headers"] = {**dict(transport.headers), **(headers or {})}
+    return options
 
 
 @dataclass(frozen=True)
@@ -60,6 +139,11 @@ class RunConfig:
     #: Checks left out of the run (`--exclude-check`), by name.
     excluded_checks: frozenset[str] = frozenset()
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    transport: Transport = Transport()
+    #: Stop the run once this many departures that fail it are found (`--max-failures`).
+    max_failures: int | None = None
+    #: What makes the run exit non-zero (`--fail-on`): departures, an incomplete run, or both.
+    fail_on: frozenset[str] = frozenset(FAIL_ON)
 
     @property
     def runs_properties(self) -> bool:
@@ -68,8 +152,13 @@ class RunConfig:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Strings that must never be written anywhere."""
-        return (self.token,) if self.token else ()
+        """Strings that must never be written anywhere: the token, the `-H` header values and
+        the proxy's password."""
+        values = [value for _, value in self.transport.headers if len(value) >= MIN_REDACTED_HEADER]
+        proxy = httpx.URL(self.transport.proxy) if self.transport.proxy else None
+        if proxy is not None and proxy.password:
+            values.append(proxy.password)
+        return tuple(filter(None, (self.token, *values)))
 
     def runs_check(self, name: str) -> bool:
         """Whether the run holds gateways to the check `name` (`--exclude-check`, `--auth none`)."""

@@ -24,7 +24,7 @@ from livepeer_conformance.bounded import (
     read_bounded,
 )
 from livepeer_conformance.budget import RequestBudget
-from livepeer_conformance.config import RunConfig
+from livepeer_conformance.config import RunConfig, client_options
 from livepeer_conformance.evidence import Evidence, curl_for_request, status_line
 from livepeer_conformance.exchanges import Exchange, SentRequest, fetcher
 from livepeer_conformance.gpu_work import upload_side
@@ -72,8 +72,8 @@ class Engine:
         self.inputs_dir = config.report_dir / "inputs"
         self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
         self.token = None if config.open_gateway else config.token
-        self.client = httpx.Client(timeout=config.request_timeout)
-        self.fetch = fetcher(config.request_timeout, self.spend)
+        self.client = httpx.Client(**client_options(config))
+        self.fetch = fetcher(config, self.spend)
         #: Whether an answer broke the limits: schemathesis would read such answers whole.
         self.out_of_bounds = False
         self._properties: dict[str, list[SemanticProperty]] = {}
@@ -91,7 +91,7 @@ class Engine:
 
     def stop_reason(self) -> str:
         if self.budget.stopping:
-            return "the run was interrupted"
+            return self.budget.stop_reason or "the run was stopped"
         if self.budget.gateway_stopped_answering:
             return "the gateway stopped answering"
         return f"the request budget ({self.budget.limit}) was spent"
@@ -167,7 +167,7 @@ class Engine:
             # The gateway may have closed an idle kept-alive connection: it never saw the
             # request, so it goes once more on a fresh connection before anything is blamed.
             self.client.close()
-            self.client = httpx.Client(timeout=self.config.request_timeout)
+            self.client = httpx.Client(**client_options(self.config))
             response = self.client.send(request, stream=True)
         with contextlib.closing(response):
             content = read_bounded(response, self.limits, started)

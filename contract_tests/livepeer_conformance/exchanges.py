@@ -14,6 +14,7 @@ import httpx
 from livepeer_gateway_spec import Operation
 from PIL import Image
 
+from livepeer_conformance.config import RunConfig, client_options
 from livepeer_conformance.errors import AnswerError
 from livepeer_conformance.evidence import Evidence, body_excerpt, status_line
 from livepeer_conformance.redaction import redact
@@ -129,7 +130,7 @@ class Exchange:
         )
 
 
-def fetcher(timeout: float, spend: Callable[[], object]) -> Callable[[str], bytes]:
+def fetcher(config: RunConfig, spend: Callable[[], object]) -> Callable[[str], bytes]:
     """A function fetching a media URL's bytes (data: or http(s):), bounded in size and time."""
 
     def fetch(url: str) -> bytes:
@@ -139,7 +140,8 @@ def fetcher(timeout: float, spend: Callable[[], object]) -> Callable[[str], byte
             raise MediaError(f"not an http(s) or data: URL: {url[:60]!r}")
         spend()  # takes one request from the run's budget, or raises to stop the run
         try:
-            with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+            options = client_options(config, url, gateway_headers=False)
+            with httpx.stream("GET", url, follow_redirects=True, **options) as response:
                 if response.status_code != 200:
                     raise MediaError(f"GET {url[:80]} answered {response.status_code}")
                 chunks, size = [], 0

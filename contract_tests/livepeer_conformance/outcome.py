@@ -27,6 +27,16 @@ class Outcome(enum.Enum):
 EXIT_INTERRUPTED = 130
 
 
+def exit_code(outcome: Outcome, incomplete: bool, fail_on: frozenset[str]) -> int:
+    """The exit code of a run under `--fail-on`: departures exit 1 and an incomplete run (which
+    a run with departures can also be) exits 3 when they fail it, and 0 when they do not."""
+    if outcome is Outcome.DEPARTURES and Outcome.DEPARTURES.label in fail_on:
+        return Outcome.DEPARTURES.exit_code
+    if incomplete and Outcome.INCOMPLETE.label in fail_on:
+        return Outcome.INCOMPLETE.exit_code
+    return outcome.exit_code if outcome is Outcome.COULD_NOT_RUN else Outcome.CONFORMS.exit_code
+
+
 @dataclass(frozen=True, order=True)
 class NotCovered:
     """An operation x check the run did not exercise, and why."""

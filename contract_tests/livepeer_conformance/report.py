@@ -43,6 +43,8 @@ class RunReport:
     outcome: Outcome = Outcome.CONFORMS
     not_covered: list[NotCovered] = field(default_factory=list)
     interrupted: bool = False
+    #: Why the run stopped early when nothing interrupted it (`--max-failures`).
+    stopped_by: str = ""
     open_gateway: bool = False
     #: How to start the gateway the reproducers were made against, when the run embedded it.
     replay_hint: str = ""
@@ -146,6 +148,8 @@ def headline(report: RunReport) -> str:
         state += f" ({len(report.new)} finding(s))"
     if report.interrupted:
         state += ", interrupted"
+    if report.stopped_by:
+        state += f", {report.stopped_by.removeprefix('the run ')}"
     if report.outcome is Outcome.INCOMPLETE and report.not_covered:
         state += f", {len(report.not_covered)} not covered"
     accepted = f", {len(report.accepted)} accepted by baseline" if report.accepted else ""
@@ -242,6 +246,7 @@ def as_json(report: RunReport) -> str:
         "exit_code": report.outcome.exit_code,
         "conforms": report.conforms,
         "interrupted": report.interrupted,
+        "stopped_by": report.stopped_by,
         "auth": "none" if report.open_gateway else "bearer",
         "target": report.target,
         "profile": report.profile,

@@ -229,6 +229,8 @@ class RunResults:
     unavailable_since: dict[str, Moment] = field(default_factory=dict)
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
+    #: Called with each new cause as it is recorded (the runner's `--max-failures`).
+    on_new_finding: Callable[[Finding], None] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_pass(self, operation: str, check: str) -> None:
@@ -298,13 +300,14 @@ class RunResults:
         """
         seen = seen or self.clock()
         bug = bug_key(failures, trigger)
+        new: Finding | None = None
         with self._lock:
             for failure in failures:
                 self.failed[(operation, failure.check)] += 1
             key = (operation, bug)
             finding = self.findings.get(key)
             if finding is None:
-                finding = self.findings[key] = Finding(
+                finding = new = self.findings[key] = Finding(
                     operation, bug, {}, reproducer, 0, seen, evidence
                 )
             elif seen < finding.first_seen:
@@ -318,6 +321,8 @@ class RunResults:
                     finding.failures[failure.check] = failure
                 else:
                     known.count += 1
+        if new is not None and self.on_new_finding is not None:
+            self.on_new_finding(new)
         return bug
 
     def record_note(self, what: str) -> None:

@@ -7,16 +7,21 @@ import dataclasses
 import logging
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 import httpx
 from livepeer_gateway_spec import TOKEN_ENV
 
 from livepeer_conformance.answer_conformance import CHECKS as ANSWER_CHECKS
-from livepeer_conformance.baseline import load_baseline, split_by_baseline, write_baseline
+from livepeer_conformance.baseline import (
+    BugKey,
+    load_baseline,
+    split_by_baseline,
+    write_baseline,
+)
 from livepeer_conformance.budget import RequestBudget
-from livepeer_conformance.config import RunConfig
+from livepeer_conformance.config import RunConfig, client_options, proxy_shown
 from livepeer_conformance.engine import BudgetSpent, Engine
 from livepeer_conformance.errors import CredentialsRefused, GatewayUnreachable
 from livepeer_conformance.outcome import NotCovered, Outcome
@@ -28,6 +33,7 @@ from livepeer_conformance.results import (
     GATEWAY_AVAILABLE,
     UNAVAILABLE_MIN_ANSWERS,
     UNAVAILABLE_SHARE,
+    Finding,
     Moment,
     RunResults,
 )
@@ -81,15 +87,29 @@ def target(config: RunConfig) -> Iterator[RunConfig]:
             logger.setLevel(level)
 
 
-def probe(base_url: str, timeout: float) -> None:
-    """Send one cheap request; raise `GatewayUnreachable` when no HTTP answer comes back in time."""
+def probe(config: RunConfig) -> None:
+    """Send one cheap request; raise `GatewayUnreachable` when no HTTP answer comes back in time,
+    naming the proxy when the request went through one."""
+    base_url, timeout = config.base_url or "", config.request_timeout
+    proxy = config.transport.proxy_for(base_url)
+    via = f" through the proxy {proxy_shown(proxy)}" if proxy else ""
     try:
-        with httpx.stream("GET", base_url.rstrip("/") + "/", timeout=timeout):
+        with httpx.stream("GET", base_url.rstrip("/") + "/", **client_options(config)):
             pass  # the status line is enough; the body is not read
+    except httpx.ProxyError as exc:
+        raise GatewayUnreachable(
+            f"the proxy {proxy_shown(proxy)} could not reach {base_url}: {_reason(exc)}"
+        ) from None
     except httpx.TimeoutException:
-        raise GatewayUnreachable(f"{base_url} did not answer within {timeout:g} s") from None
-    except httpx.TransportError as exc:
+        raise GatewayUnreachable(f"{base_url} did not answer{via} within {timeout:g} s") from None
+    except httpx.ConnectError as exc:
+        if proxy:
+            raise GatewayUnreachable(
+                f"cannot reach the proxy {proxy_shown(proxy)} (for {base_url}): {_reason(exc)}"
+            ) from None
         raise GatewayUnreachable(f"cannot reach {base_url}: {_reason(exc)}") from None
+    except httpx.TransportError as exc:
+        raise GatewayUnreachable(f"cannot reach {base_url}{via}: {_reason(exc)}") from None
 
 
 def _reason(exc: Exception) -> str:
@@ -215,7 +235,7 @@ def _not_covered(
     sent: set[int],
 ) -> list[NotCovered]:
     if budget.stopping:
-        why = "the run was interrupted"
+        why = budget.stop_reason or ""
     elif budget.gateway_stopped_answering:
         why = "the gateway stopped answering"
     elif budget.spent >= budget.limit:
@@ -277,6 +297,23 @@ def _refusal(config: RunConfig, operation: str, status: int) -> str:
     return f"the gateway refused {what}: {operation} answered {status} to a valid request"
 
 
+def _stopper(
+    config: RunConfig, limit: int, budget: RequestBudget, known: frozenset[BugKey]
+) -> Callable[[Finding], None]:
+    """Stop the run through `budget` at the `limit`-th new cause that fails it (`--max-failures`):
+    neither accepted by the baseline nor an advisory under the run's profile."""
+    failing: set[BugKey] = set()
+
+    def on_new_finding(departure: Finding) -> None:
+        if departure.key in known or not split_by_source([departure], config.profile)[0]:
+            return
+        failing.add(departure.key)
+        if len(failing) >= limit:
+            budget.stop(f"the run stopped at --max-failures {limit}")
+
+    return on_new_finding
+
+
 def run(
     config: RunConfig, progress_stream: TextIO | None = None, budget: RequestBudget | None = None
 ) -> RunReport:
@@ -288,6 +325,8 @@ def run(
     known = load_baseline(config.baseline) if config.baseline else frozenset()
     budget = budget or RequestBudget(config.max_requests, config.rate_limit)
     results = RunResults(clock=lambda: Moment(budget.spent, time.monotonic() - started))
+    if config.max_failures is not None:
+        results.on_new_finding = _stopper(config, config.max_failures, budget, known)
     expected: dict[str, list[str]] = {}
     interrupted = False
     skipped = ""
@@ -308,7 +347,7 @@ def run(
                 results.phase = REACHABILITY
                 if budget.try_spend():  # the probe is a request like any other
                     results.record_request(NO_OPERATION)
-                probe(live.base_url, live.request_timeout)
+                probe(live)
                 results.phase = CREDENTIALS
                 check_credentials(engine, plans, sent)
                 if engine.out_of_bounds:
@@ -359,11 +398,11 @@ def run(
                 # (hypothesis wraps an interrupt in its own errors) is that interruption.
                 if not budget.stopping:
                     raise
-                interrupted = True
+                interrupted = budget.interrupted
             finally:
                 progress.close()
                 engine.close()
-    interrupted = interrupted or budget.stopping
+    interrupted = interrupted or budget.interrupted
     judge_availability(config, results)
     # Recommended rules fail a gateway only under the strict profile: otherwise advisories.
     departures, advisories = split_by_source(results.sorted_findings(), config.profile)
@@ -390,6 +429,7 @@ def run(
         outcome=outcome,
         not_covered=not_covered,
         interrupted=interrupted,
+        stopped_by="" if interrupted or not budget.stopping else budget.stop_reason or "",
         open_gateway=config.open_gateway,
         replay_hint=_replay_hint(config),
         schedule=schedule,

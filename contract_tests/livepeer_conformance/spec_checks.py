@@ -264,6 +264,8 @@ def schemathesis_config(
     }
     if proxy is not None:
         project["proxy"] = proxy
+    if config.transport.headers:
+        project["headers"] = dict(config.transport.headers)
     if config.token and not config.open_gateway:
         project["auth"] = {"openapi": {"HTTPBearer": {"bearer": config.token}}}
     # No cache: a run leaves nothing behind but its reports.
@@ -308,7 +310,14 @@ def run_spec_checks(
             # An https gateway: a reverse proxy on loopback stands for its origin.
             parts = urlsplit(base_url)
             upstream = f"{parts.scheme}://{parts.netloc}" if parts.scheme == "https" else None
-            started = bounding_proxy(limits, config.request_timeout, on_out_of_bounds, upstream)
+            started = bounding_proxy(
+                limits,
+                config.request_timeout,
+                on_out_of_bounds,
+                upstream,
+                config.transport,
+                base_url,
+            )
             proxy = stack.enter_context(started)
             if upstream is not None:
                 loopback = (proxy, upstream)
@@ -472,7 +481,7 @@ def _one_line(error: BaseException) -> str:
 
 def _stop_explanation(budget: Any, phase: str) -> str:
     if budget.stopping:
-        return f"{phase}: stopped, the run was interrupted"
+        return f"{phase}: stopped, {budget.stop_reason}"
     if budget.gateway_stopped_answering:
         return f"{phase}: stopped after the gateway failed to answer repeatedly"
     if budget.share < budget.limit:

@@ -79,10 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     add(
         "--token-env",
-        default=TOKEN_ENV,
         metavar="VAR",
-        help="environment variable holding the bearer token (default %(default)s); "
-        "unset or empty serves openly",
+        help=f"environment variable holding the bearer token; the gateway refuses to start when "
+        f"it is unset or empty (default: ${TOKEN_ENV}, and with it unset or empty, serve openly)",
     )
     add(
         "--media-urls",
@@ -193,8 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             checks = ", ".join(sorted(fault.detected_by))
             print(f"{fault.name}  [{fault.category}; caught by {checks}]\n    {fault.description}")
         return 0
-    token = os.environ.get(args.token_env) or None
+    token_env = args.token_env or TOKEN_ENV
+    token = os.environ.get(token_env) or None
     try:
+        if args.token_env is not None and token is None:
+            raise SettingsError(
+                f"--token-env {args.token_env}: ${args.token_env} is unset or empty"
+            )
         settings = GatewaySettings(
             token=token,
             media_urls=args.media_urls,
@@ -226,9 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(exc)
     host, port = sock.getsockname()[:2]
     auth = (
-        f"bearer token from ${args.token_env}"
-        if token
-        else "none (serving openly, no token configured)"
+        f"bearer token from ${token_env}" if token else "none (serving openly, no token configured)"
     )
     faults = ", ".join(sorted(settings.faults)) or "none"
     print(

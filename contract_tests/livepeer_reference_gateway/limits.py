@@ -81,8 +81,14 @@ class UploadLimit:
 
 
 def too_large(max_bytes: int) -> GatewayError:
-    """The 413 refusal for a body over `max_bytes`."""
-    return GatewayError(413, "too_large", f"the body is over the limit of {max_bytes} bytes")
+    """The 413 refusal for a body over `max_bytes`; the connection closes after it, so that the
+    rest of the body is never read (an endless one would otherwise be read to the deadline)."""
+    return GatewayError(
+        413,
+        "too_large",
+        f"the body is over the limit of {max_bytes} bytes",
+        headers={"Connection": "close"},
+    )
 
 
 def over_budget() -> GatewayError:

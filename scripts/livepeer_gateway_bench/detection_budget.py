@@ -222,13 +222,16 @@ def compare(
     budgets: Sequence[int] = BUDGETS,
     seed: int = fault_table.SEED,
     done: Sequence[fault_table.Outcome] = (),
+    progress: bool = False,
 ) -> Comparison:
     """Both tools against every fault and the clean gateway at each of `budgets`. `done` holds
     suite runs already made at the default budget (`make faults`' catalogue): they give the
     default budget's row without running again."""
     names = [name for name, fault in FAULTS.items() if not fault.conformant]
     started = time.perf_counter()
-    suite = fault_table.run_all(suite_runs(names, budgets, seed), workdir / "suite")
+    suite = fault_table.run_all(
+        suite_runs(names, budgets, seed), workdir / "suite", progress=progress
+    )
     suite_seconds = time.perf_counter() - started
     plain, plain_seconds = plain_runs(names, workdir, seed)
     every = sorted({*budgets, *([DEFAULT_MAX_REQUESTS] if done else [])})
@@ -311,7 +314,7 @@ def markdown(comparison: Comparison) -> str:
 
 def run() -> Section:
     """The bench study (`make bench ARGS='--only detection_budget'`); `make faults` writes the
-    same table, from the same code, to docs/faults.md."""
+    same table, from the same code, to docs/faults.md with `--budgets`."""
     with tempfile.TemporaryDirectory(prefix="detection-budget-") as tmp:
         comparison = compare(Path(tmp))
     plot(comparison.table, comparison.faults)

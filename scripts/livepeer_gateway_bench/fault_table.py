@@ -35,8 +35,9 @@ WORKERS = 2
 #: A run that takes longer than this is stopped and reported as not detected.
 RUN_TIMEOUT_SECONDS = 300.0
 EXIT_DEPARTURES = 1
-#: Budgets below the default the catalogue also runs at (`--budgets`), for detection vs budget.
-DEFAULT_BUDGETS: tuple[int, ...] = (30, 60, 120)
+#: Budgets below the default the catalogue also runs at with `--budgets`, for detection against
+#: the budget next to plain schemathesis: a study of some minutes more, off by default.
+STUDY_BUDGETS: tuple[int, ...] = (30, 60, 120)
 
 REPORT = Path(__file__).resolve().parents[2] / "docs" / "faults.md"
 
@@ -158,16 +159,41 @@ def _timed_suite(argv: list[str]) -> tuple[int, float]:
     return code, time.perf_counter() - started
 
 
-def run_all(runs: Sequence[SuiteRun], workdir: Path, workers: int = WORKERS) -> list[Outcome]:
+def progress_line(outcome: Outcome, done: int, total: int) -> str:
+    """One line per finished run: the fault, the budget, the outcome."""
+    run = outcome.run
+    what = f"fault {run.fault}" if run.fault else f"clean gateway (seed {run.seed})"
+    budget = run.budget or DEFAULT_MAX_REQUESTS
+    first = outcome.first_detection()
+    if outcome.error:
+        verdict = outcome.error
+    elif not run.fault or outcome.conformant:
+        flagged = ", ".join(sorted(outcome.departed_checks))
+        verdict = f"FLAGGED by {flagged}" if flagged else f"quiet (exit {outcome.exit_code})"
+    elif first is not None:
+        verdict = f"detected by {first.check} at request {first.requests}"
+    else:
+        verdict = "NOT detected"
+    return f"[{done}/{total}] {what}, budget {budget}: {verdict} ({outcome.wall_seconds:.1f} s)"
+
+
+def run_all(
+    runs: Sequence[SuiteRun], workdir: Path, workers: int = WORKERS, progress: bool = False
+) -> list[Outcome]:
     """Run every one of `runs`, `workers` at a time, each in a process of its own forked from
-    this one (see `forked`), reports under `workdir`; in order."""
+    this one (see `forked`), reports under `workdir`; in order. With `progress`, a line per
+    run on stderr as the runs finish."""
     dirs = [workdir / f"run-{index:02d}" for index in range(len(runs))]
     calls = [(_timed_suite, (suite_argv(run, d),)) for run, d in zip(runs, dirs, strict=True)]
-    answers = forked.run_all(calls, workers, RUN_TIMEOUT_SECONDS)
-    outcomes = []
-    for run, directory, answer in zip(runs, dirs, answers, strict=True):
+    outcomes: list[Outcome] = []
+
+    def finished(index: int, answer: tuple[int, float] | int) -> None:
         code, seconds = answer if isinstance(answer, tuple) else (answer, RUN_TIMEOUT_SECONDS)
-        outcomes.append(read_outcome(run, code, directory, seconds))
+        outcomes.append(read_outcome(runs[index], code, dirs[index], seconds))
+        if progress:
+            print(progress_line(outcomes[-1], index + 1, len(runs)), file=sys.stderr, flush=True)
+
+    forked.run_all(calls, workers, RUN_TIMEOUT_SECONDS, finished)
     return outcomes
 
 
@@ -405,8 +431,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--budgets",
         type=_budgets,
-        default=list(DEFAULT_BUDGETS),
-        help="comma-separated request budgets to run the catalogue at too ('' for none)",
+        default=[],
+        help="comma-separated request budgets to run the catalogue at too, next to plain "
+        f"schemathesis (a longer study; e.g. {','.join(map(str, STUDY_BUDGETS))}; default: none)",
     )
     args = parser.parse_args(argv)
     if not args.output.parent.is_dir():
@@ -416,10 +443,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp:
-        outcomes = run_all(catalogue_runs(args.seed), Path(tmp))
+        outcomes = run_all(catalogue_runs(args.seed), Path(tmp), progress=True)
         summary = summarize(outcomes, time.perf_counter() - started)
         compared = (
-            detection_budget.compare(Path(tmp) / "budgets", args.budgets, args.seed, outcomes)
+            detection_budget.compare(
+                Path(tmp) / "budgets", args.budgets, args.seed, outcomes, progress=True
+            )
             if args.budgets
             else None
         )

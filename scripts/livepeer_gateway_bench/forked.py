@@ -82,18 +82,22 @@ def run_all(
     calls: Sequence[tuple[Callable[..., T], tuple[Any, ...]]],
     workers: int,
     timeout: float,
+    on_result: Callable[[int, T | int], None] | None = None,
 ) -> list[T | int]:
     """`function(*args)` of each of `calls`, each in a child forked for it, `workers` at a time;
-    in order. A call still running after `timeout` seconds counts as `TIMED_OUT`."""
+    in order. A call still running after `timeout` seconds counts as `TIMED_OUT`. `on_result`
+    is called with each call's index and answer as soon as it and every call before it are in."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(PRELOAD))
     with context.Pool(workers, maxtasksperchild=1) as pool:
         pending: list[AsyncResult[T]] = [pool.apply_async(f, args) for f, args in calls]
         results: list[T | int] = []
-        for result in pending:
+        for index, result in enumerate(pending):
             try:
                 results.append(result.get(timeout))
             except multiprocessing.TimeoutError:
                 results.append(TIMED_OUT)
+            if on_result is not None:
+                on_result(index, results[-1])
         pool.terminate()
     return results

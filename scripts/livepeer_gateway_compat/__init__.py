@@ -19,9 +19,16 @@ from livepeer_gateway_compat.errors import (
     VersionNotFound,
     exit_status,
 )
-from livepeer_gateway_compat.findings import Comparison, Finding, compare
+from livepeer_gateway_compat.findings import (
+    WHERE,
+    Comparison,
+    Finding,
+    SourceLocation,
+    compare,
+    compare_versions,
+)
 from livepeer_gateway_compat.load import DEFAULT_SPEC_IN_REPO, SpecVersion, load_version
-from livepeer_gateway_compat.render import render_markdown, render_text
+from livepeer_gateway_compat.render import RENDERERS, render_markdown
 from livepeer_gateway_compat.rules import Severity
 
 __all__ = [
@@ -30,10 +37,13 @@ __all__ = [
     "Finding",
     "ReportNotWritten",
     "Severity",
+    "SourceLocation",
     "SpecError",
     "SpecVersion",
     "VersionNotFound",
+    "WHERE",
     "compare",
+    "compare_versions",
     "load_version",
     "main",
 ]
@@ -58,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         help="new spec (same forms; default $LIVEPEER_OPENAPI or openapi.yaml)",
     )
     parser.add_argument(
-        "--format", choices=("text", "markdown"), default="text", help="report format (text)"
+        "--format",
+        choices=tuple(RENDERERS),
+        default="text",
+        help="report format: text, markdown, json, or github (annotations for a pull request)",
     )
     parser.add_argument("--output", type=Path, help="also write the report to this file")
     parser.add_argument(
@@ -76,15 +89,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Load, compare, report; errors are raised for `main` to map to an exit status."""
-    old, new = load_version(args.old), load_version(args.new)
-    comparison = Comparison(old.label, new.label, compare(old.document, new.document))
-    report = render_markdown(comparison) if args.format == "markdown" else render_text(comparison)
+    comparison = compare_versions(load_version(args.old), load_version(args.new))
+    report = RENDERERS[args.format](comparison)
     print(report, end="")
     try:
         if args.output is not None:
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(report, encoding="utf-8")
         if args.summary is not None:
+            args.summary.parent.mkdir(parents=True, exist_ok=True)
             with args.summary.open("a", encoding="utf-8") as summary:
                 summary.write(render_markdown(comparison))
     except OSError as exc:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from livepeer_gateway_spec import inline_refs, parse_spec
+from livepeer_gateway_spec import SourceMap, display_name, inline_refs, parse_spec
 
 from livepeer_gateway_compat.errors import VersionNotFound
 
@@ -17,10 +18,20 @@ DEFAULT_SPEC_IN_REPO = "openapi.yaml"
 
 @dataclass(frozen=True)
 class SpecVersion:
-    """One version of the spec: where it came from and its parsed document."""
+    """One version of the spec: where it came from, its text and its parsed document."""
 
+    #: How the user named it: the file (`openapi.yaml`) or the git object (`main:openapi.yaml`).
     label: str
     document: dict[str, Any]
+    #: Its text, for the line and column of each finding.
+    text: str = ""
+    #: The file it is (or was, at a git ref) in the working tree: `openapi.yaml`.
+    path: str = ""
+
+    @cached_property
+    def source_map(self) -> SourceMap:
+        """The line and column of every node of its text."""
+        return SourceMap(self.text, self.label)
 
 
 def load_version(source: str, repository: Path | None = None) -> SpecVersion:
@@ -34,14 +45,15 @@ def load_version(source: str, repository: Path | None = None) -> SpecVersion:
             text = candidate.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise VersionNotFound(f"cannot read spec {source}: {exc}") from None
-        label = source
+        label, path = source, display_name(source)
     else:
         ref, _, path = source.partition(":")
-        label = f"{ref}:{path or DEFAULT_SPEC_IN_REPO}"
+        path = path or DEFAULT_SPEC_IN_REPO
+        label = f"{ref}:{path}"
         text = _git_show(source, label, repository or Path.cwd())
     document = parse_spec(text, label)
     _check_refs_resolve(document)
-    return SpecVersion(label, document)
+    return SpecVersion(label, document, text, path)
 
 
 def _git_show(source: str, object_name: str, repository: Path) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import SpecError
-from .location import spec_path
+from .location import display_name, spec_path
 
 #: YAML aliases a spec may use: enough for hand-written anchors, too few for an alias bomb,
 #: whose expansion (a deep copy, a `$ref` inlining, a JSON dump) would exhaust memory.
@@ -27,21 +27,26 @@ def load_spec(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str) -> dict[str, Any]:
+    return parse_spec(read_spec_text(path), display_name(path))
+
+
+def read_spec_text(path: str | os.PathLike[str]) -> str:
+    """The text of the spec file at `path`, size-capped and UTF-8; `SpecError` when unreadable."""
+    name = display_name(path)
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
-        raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+        raise SpecError(f"cannot read spec {name}: {exc.strerror or exc}") from None
     if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError(f"cannot read spec {path}: larger than {MAX_SPEC_BYTES} bytes")
+        raise SpecError(f"cannot read spec {name}: larger than {MAX_SPEC_BYTES} bytes")
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"cannot read spec {path}: not UTF-8 text ({exc.reason})") from None
-    return parse_spec(text, path)
+        raise SpecError(f"cannot read spec {name}: not UTF-8 text ({exc.reason})") from None
 
 
-class _StrictLoader(yaml.SafeLoader):
+class StrictLoader(yaml.SafeLoader):
     """A safe loader refusing duplicate keys (plain YAML lets the last one win) and alias bombs."""
 
     def __init__(self, stream: str) -> None:
@@ -82,7 +87,7 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 def parse_spec(text: str, source: str) -> dict[str, Any]:
     """Parse spec text read from `source` (a path or a git `REF:path`); `SpecError` if unfit."""
     try:
-        document = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        document = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise SpecError(f"spec {source} is not valid YAML: {yaml_problem(exc)}") from None
     except RecursionError:

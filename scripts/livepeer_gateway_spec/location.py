@@ -25,3 +25,14 @@ def spec_path() -> Path:
     """The spec every command reads by default: `$LIVEPEER_OPENAPI`, else the bundled one."""
     override = os.environ.get(SPEC_ENV)
     return Path(override) if override else DEFAULT_SPEC_PATH
+
+
+def display_name(path: str | os.PathLike[str]) -> str:
+    """How a message names a spec file: relative to the working directory when inside it (the
+    bundled spec by the file its link points to, e.g. `openapi.yaml` in a checkout), else as given.
+    """
+    given = Path(path)
+    try:
+        return given.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (OSError, ValueError):
+        return str(given.resolve() if given == DEFAULT_SPEC_PATH else given)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .errors import SpecError
-from .pointers import inline_refs
+from .pointers import inline_refs, pointer, pointer_tokens, reachable_refs
 
 #: The methods an OpenAPI path item may hold an operation under.
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -64,3 +64,26 @@ def response_schema(
     if response is None:
         return None
     return response.get("content", {}).get("application/json", {}).get("schema")
+
+
+def operations_reaching(document: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    """(path, method) of every operation the node at JSON pointer `where` is part of: the one it
+    sits in, every operation of a path item it sits in, or every operation whose `$ref`s reach
+    the component it sits in (or whose security requirement names it, for a security scheme)."""
+    tokens = pointer_tokens(where)
+    found = []
+    for path, method, op in iter_operations(document):
+        if tokens[:1] == ["paths"] and tokens[1:2] == [path]:
+            if len(tokens) < 3 or tokens[2] == method or tokens[2] not in HTTP_METHODS:
+                found.append((path, method))
+        elif tokens[:1] == ["components"] and len(tokens) >= 3:
+            item = (document.get("paths") or {}).get(path) or {}
+            if tokens[1] == "securitySchemes":
+                requirements = op.get("security", document.get("security")) or []
+                if any(tokens[2] in (requirement or {}) for requirement in requirements):
+                    found.append((path, method))
+            elif "#" + pointer(*tokens[:3]) in reachable_refs(
+                document, [op, item.get("parameters") or []]
+            ):
+                found.append((path, method))
+    return found

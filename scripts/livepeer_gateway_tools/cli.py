@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from livepeer_gateway_spec import SpecError, spec_path
+from livepeer_gateway_spec import SpecError, display_name, spec_path
 from livepeer_gateway_spec.cli import EXIT_USAGE, OneLineParser
 
 from livepeer_gateway_tools.errors import BadInput, CheckFailed, ToolError
@@ -56,6 +56,18 @@ def add_generation_arguments(parser: OneLineParser) -> None:
     )
 
 
+#: How a check writes its findings: lines for a terminal, one JSON document, or GitHub Actions
+#: annotations (shown on a pull request's diff).
+FORMATS = ("text", "json", "github")
+
+
+def add_format_argument(parser: OneLineParser) -> None:
+    """`--format text|json|github`."""
+    parser.add_argument(
+        "--format", choices=FORMATS, default="text", help="how findings are written (text)"
+    )
+
+
 def chosen_spec(path: Path | None) -> Path:
     """The spec a command reads: the one named on its command line, else `spec_path()`."""
     return path if path is not None else spec_path()
@@ -74,12 +86,8 @@ def run(prog: str, action: Callable[[], int]) -> int:
 
 
 def display_path(path: Path | str) -> str:
-    """`path` relative to the working directory when it is inside it, for messages."""
-    path = Path(path)
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+    """`path` as messages name it (the spec core's rule for every file a command names)."""
+    return display_name(path)
 
 
 __all__: Sequence[str] = (
@@ -88,6 +96,8 @@ __all__: Sequence[str] = (
     "EXIT_OK",
     "EXIT_STATUS",
     "EXIT_USAGE",
+    "FORMATS",
+    "add_format_argument",
     "add_generation_arguments",
     "add_spec_argument",
     "chosen_spec",

@@ -1,11 +1,15 @@
 """`make lint-spec`: validate openapi.yaml, then enforce the project's own rules on it.
 
-Each problem is one line: the file, the rule, the JSON pointer of the offending node, the reason.
-Exit 0 when clean, 1 when a rule is broken, 2 when the file cannot be read as OpenAPI.
+Each problem is one line: the file, line and column, the rule, the JSON pointer of the offending
+node, the reason (`--format json` adds the client modules it reaches; `--format github` writes
+GitHub Actions annotations). Exit 0 when clean, 1 when a rule is broken, 2 when the file cannot
+be read as OpenAPI.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,16 +21,21 @@ from jsonschema.exceptions import UnknownType
 from livepeer_gateway_spec import (
     SOURCE_KEY,
     SpecError,
+    client_modules,
     constraint_sources,
+    display_name,
     inline_refs,
     iter_operations,
     load_spec,
+    operations_reaching,
     pointer,
     reachable_refs,
     resolve_pointer,
+    spec_source_map,
     unescape_token,
     unsourced_constraints,
 )
+from livepeer_gateway_spec.cli import github_annotation
 from livepeer_gateway_spec.pointers import dangling_refs
 from livepeer_gateway_spec.walk import COMPONENT_KINDS
 from openapi_spec_validator import OpenAPIV31SpecValidator
@@ -349,17 +358,21 @@ def response_body_schema(document: Document) -> Iterator[LintProblem]:
                     yield LintProblem("response-body-schema", location, message)
 
 
-def _request_schemas(document: Document) -> Iterator[tuple[tuple[object, ...], dict[str, Any]]]:
-    """(location, schema) of every schema a request body reaches, each once, `$ref`s followed."""
-    pending: list[tuple[tuple[object, ...], Any]] = []
+def _request_schemas(
+    document: Document,
+) -> Iterator[tuple[tuple[object, ...], dict[str, Any], str | None]]:
+    """(location, schema, the field it describes) of every schema a request body reaches, each
+    once, `$ref`s followed; the field is the property name it was reached under, None for a body.
+    """
+    pending: list[tuple[tuple[object, ...], Any, str | None]] = []
     for (path, method), operation in operations(document):
         body = _resolved(document, operation.get("requestBody")) or {}
         for media_type, media in (body.get("content") or {}).items():
             location = ("paths", path, method, "requestBody", "content", media_type, "schema")
-            pending.append((location, (media or {}).get("schema")))
+            pending.append((location, (media or {}).get("schema"), None))
     seen: set[int] = set()
     while pending:
-        location, schema = pending.pop(0)
+        location, schema, field = pending.pop(0)
         if isinstance(schema, dict) and "$ref" in schema:
             reference = schema["$ref"]
             location = tuple(unescape_token(t) for t in reference.lstrip("#/").split("/"))
@@ -367,20 +380,20 @@ def _request_schemas(document: Document) -> Iterator[tuple[tuple[object, ...], d
         if not isinstance(schema, dict) or id(schema) in seen:
             continue
         seen.add(id(schema))
-        yield location, schema
+        yield location, schema, field
         for name, subschema in (schema.get("properties") or {}).items():
-            pending.append(((*location, "properties", name), subschema))
+            pending.append(((*location, "properties", name), subschema, str(name)))
         for key in (*_SUBSCHEMA_KEYS, "contentSchema"):
-            pending.append(((*location, key), schema.get(key)))
+            pending.append(((*location, key), schema.get(key), field))
         for key in _SUBSCHEMA_LIST_KEYS:
             for index, subschema in enumerate(schema.get(key) or []):
-                pending.append(((*location, key, index), subschema))
+                pending.append(((*location, key, index), subschema, field))
 
 
 @rule("bound-has-source")
 def bound_has_source(document: Document) -> Iterator[LintProblem]:
     """Every constraint of a request schema names its source in a well-formed `x-source`."""
-    for location, schema in _request_schemas(document):
+    for location, schema, _ in _request_schemas(document):
         where = pointer(*location)
         try:
             marked = constraint_sources(schema)
@@ -395,6 +408,48 @@ def bound_has_source(document: Document) -> Iterator[LintProblem]:
             yield LintProblem("bound-has-source", pointer(*location, SOURCE_KEY), message)
 
 
+def _names(text: str, field: str) -> bool:
+    """Whether `text` names `field` as a word of its own (not `prompts`, not `negative_prompt`)."""
+    return re.search(rf"(?<![\w-]){re.escape(field)}(?![\w-])", text, re.IGNORECASE) is not None
+
+
+def _flat(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+@rule("documented-source-covers")
+def documented_source_covers(document: Document) -> Iterator[LintProblem]:
+    """A `documented` source covers its constraint: its quoted sentence names each field the
+    constraint is about (every field of a `required` list; the field a bound is on), or it is that
+    field's own description, the sentence the page gives under the field's name."""
+    for location, schema, field in _request_schemas(document):
+        try:
+            marked = constraint_sources(schema)
+        except SpecError:
+            continue  # bound-has-source reports a malformed x-source
+        for keyword, source in marked.items():
+            if source.kind != "documented" or keyword not in schema:
+                continue
+            quote = source.text
+            sentence = quote.split(": ", 1)[-1]
+            if keyword == "required":
+                fields = [str(name) for name in schema.get("required") or []]
+                uncovered = [name for name in fields if not _names(quote, name)]
+            elif field is None or _names(quote, field):
+                uncovered = []
+            else:
+                own = sentence.strip() and _flat(sentence) in _flat(schema.get("description"))
+                uncovered = [] if own else [field]
+            for name in uncovered:
+                message = (
+                    f"the documented source of {keyword} quotes {quote!r}, which names no "
+                    f"{name!r}: cite the page's sentence for {name!r}, or mark it recommended"
+                )
+                yield LintProblem(
+                    "documented-source-covers", pointer(*location, SOURCE_KEY, keyword), message
+                )
+
+
 def lint(document: Document) -> list[LintProblem]:
     """Every finding of every rule, in rule order."""
     findings: list[LintProblem] = []
@@ -407,23 +462,77 @@ def lint(document: Document) -> list[LintProblem]:
     return findings
 
 
+def located(document: Document, spec: Path, problems: list[LintProblem]) -> list[dict[str, Any]]:
+    """Each problem as a record: rule, file, line and column of its node, pointer, message, and
+    the generated client modules of the operations it is part of."""
+    source, positions = display_name(spec), spec_source_map(spec)
+    modules = client_modules(document)
+    records = []
+    for problem in problems:
+        position = positions.position(problem.pointer)
+        try:
+            reached = operations_reaching(document, problem.pointer)
+        except (AttributeError, TypeError, SpecError):  # a document too malformed to walk
+            reached = []
+        functions = [modules[(method.upper(), path)] for path, method in reached]
+        records.append(
+            {
+                "rule": problem.rule,
+                "level": "error",
+                "file": source,
+                "line": position.line,
+                "column": position.column,
+                "pointer": problem.pointer or "/",
+                "message": problem.message,
+                "client_functions": functions,
+            }
+        )
+    return records
+
+
+def render(records: list[dict[str, Any]], output_format: str, source: str) -> str:
+    """The problems as text lines, a JSON document or GitHub Actions annotations."""
+    if output_format == "json":
+        report = {"file": source, "rules": list(RULES), "problems": records}
+        return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    lines = []
+    for record in records:
+        where, text = f"{record['pointer']}: {record['message']}", record["message"]
+        if output_format == "github":
+            lines.append(
+                github_annotation(
+                    record["level"],
+                    f"{record['pointer']}: {text}",
+                    file=record["file"],
+                    line=record["line"],
+                    column=record["column"],
+                    title=f"lint-spec {record['rule']}",
+                )
+            )
+        else:
+            place = f"{record['file']}:{record['line']}:{record['column']}"
+            lines.append(f"{place}: {record['rule']}: {where}")
+    return "".join(line + "\n" for line in lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point: exit 0 clean, 1 when a rule is broken, 2 when unreadable."""
     parser = cli.parser("make lint-spec", __doc__)
     parser.add_argument("spec", nargs="?", type=Path, default=None)
+    cli.add_format_argument(parser)
     args = parser.parse_args(argv)
     spec = cli.chosen_spec(args.spec)
-    source = cli.display_path(spec)
+    source = display_name(spec)
 
     def action() -> int:
         document = load_spec(spec)
         findings = lint(document)
-        for finding in findings:
-            print(f"{source}: {finding.rule}: {finding.pointer or '/'}: {finding.message}")
+        print(render(located(document, spec, findings), args.format, source), end="")
         if findings:
             raise LintFailed(f"{len(findings)} problem(s) in {source}")
-        count = sum(1 for _ in operations(document))
-        print(f"lint-spec: {source} is valid; {count} operations pass {len(RULES)} rules")
+        if args.format != "json":
+            count = sum(1 for _ in operations(document))
+            print(f"lint-spec: {source} is valid; {count} operations pass {len(RULES)} rules")
         return cli.EXIT_OK
 
     return cli.run("lint-spec", action)

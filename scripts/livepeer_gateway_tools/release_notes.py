@@ -4,7 +4,9 @@ The entry is written from the compat findings between OLD (the last release: a g
 file) and NEW, grouped as breaking, behaviour and compatible changes, each named by the client
 functions it reaches. The client's version is the spec's `info.version`, so `--check` fails
 (exit 1) when the changes break clients or requests but `info.version`'s major part was not
-raised; exit 2 for bad input.
+raised; exit 2 for bad input. An entry for a version the changelog already has is refused (exit
+2) unless `--replace`: a published release's notes are not rewritten by accident. Changes to
+annotations only (`x-source`, documentation) are counted on one line, not listed.
 """
 
 from __future__ import annotations
@@ -12,20 +14,22 @@ from __future__ import annotations
 import datetime
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from livepeer_gateway_compat import (
+    WHERE,
     Comparison,
     CompatError,
     Finding,
     Severity,
-    compare,
+    compare_versions,
     load_version,
 )
-from livepeer_gateway_spec import iter_operations
+from livepeer_gateway_spec import client_modules
 
 from livepeer_gateway_tools import cli
 from livepeer_gateway_tools.errors import BadInput, VersionNotRaised
@@ -55,7 +59,6 @@ SECTIONS: tuple[tuple[str, frozenset[Severity], str], ...] = (
     ),
 )
 
-_WHERE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>/\S*)(?: (?P<rest>.*))?$")
 #: The media type at the end of a compat finding's `where` (`... 200 response application/json`).
 _MEDIA_TYPE = re.compile(r"\s*\b[\w.+-]+/[\w.+*-]+$")
 #: A field path as the compat checker writes it at the head of a reason (`images[].seed`).
@@ -92,17 +95,9 @@ def _version(document: dict[str, Any], label: str) -> str:
     return version.strip()
 
 
-def _snake_case(operation_id: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).replace("-", "_").lower()
-
-
 def client_functions(document: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """(METHOD, path) -> the client module that calls it (`text_to_image`), from operationIds."""
-    return {
-        (method.upper(), path): _snake_case(str(operation["operationId"]))
-        for path, method, operation in iter_operations(document)
-        if operation.get("operationId")
-    }
+    """(METHOD, path) -> the client module that calls it (`text_to_image`)."""
+    return {key: module.rsplit(".", 1)[-1] for key, module in client_modules(document).items()}
 
 
 def load_release(old: str, new: str) -> Release:
@@ -111,7 +106,7 @@ def load_release(old: str, new: str) -> Release:
         before, after = load_version(old), load_version(new)
     except CompatError as error:  # a git ref or file that names no spec: bad input
         raise BadInput(str(error)) from None
-    comparison = Comparison(before.label, after.label, compare(before.document, after.document))
+    comparison = compare_versions(before, after)
     functions = client_functions(before.document) | client_functions(after.document)
     versions = _version(before.document, before.label), _version(after.document, after.label)
     for version in versions:
@@ -136,7 +131,7 @@ def _places(finding: Finding, functions: dict[tuple[str, str], str]) -> str:
     """Where a finding reaches, in the client's terms: functions, then what in their messages."""
     by_part: dict[str, list[str]] = {}
     for where in finding.where:
-        match = _WHERE.match(where)
+        match = WHERE.match(where)
         function = match and functions.get((match["method"], match["path"]))
         if function:
             part = _part(match["rest"] or "", finding)
@@ -160,7 +155,7 @@ def render_entry(release: Release, date: datetime.date) -> str:
     """The CHANGELOG entry: a heading with the version, the verdict, one list per section."""
     comparison = release.comparison
     lines = [
-        f"## {CLIENT_DISTRIBUTION} {release.new_version} ({date.isoformat()})",
+        f"{_heading(release.new_version)} ({date.isoformat()})",
         "",
         f"API description {release.old_version} → {release.new_version}, compared "
         f"`{comparison.old_label}` → `{comparison.new_label}`: "
@@ -172,29 +167,58 @@ def render_entry(release: Release, date: datetime.date) -> str:
             f"**The major version was not raised** ({release.old_version} → "
             f"{release.new_version}) although these changes break existing code.",
         ]
-    if not comparison.findings:
+    listed = [finding for finding in comparison.findings if not finding.wire_neutral]
+    if not listed:
         lines += ["", "No change a client can see."]
     for title, severities, meaning in SECTIONS:
-        findings = [f for f in comparison.findings if f.severity in severities]
+        findings = [f for f in listed if f.severity in severities]
         if not findings:
             continue
         lines += ["", f"### {title}", "", meaning, ""]
         for finding in findings:
             places = _places(finding, release.functions)
             lines.append(f"- {places}: {_sentence(finding.reason)} (`{finding.pointer}`)")
+    neutral = Counter(str(f.kind) for f in comparison.findings if f.wire_neutral)
+    if neutral:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in neutral.most_common())
+        lines += [
+            "",
+            f"Also {neutral.total()} annotation-only change(s) ({kinds}): nothing on the wire "
+            f"changes; `make compat OLD={comparison.old_label}` lists each.",
+        ]
     return "\n".join(lines) + "\n"
 
 
-def write_changelog(path: Path, entry: str) -> None:
-    """Put `entry` at the top of `path`, replacing an entry with the same heading."""
-    heading = entry.splitlines()[0]
-    version_heading = heading.rsplit(" (", 1)[0]
+def _heading(version: str) -> str:
+    """`## livepeer-gateway-client 2.0.0`: the heading of a version's entry, without its date."""
+    return f"## {CLIENT_DISTRIBUTION} {version}"
+
+
+def _version_heading(entry: str) -> str:
+    """`## livepeer-gateway-client 2.0.0`: an entry's heading without its date."""
+    return entry.splitlines()[0].rsplit(" (", 1)[0]
+
+
+def _changelog_entries(path: Path) -> list[str]:
+    """The entries of the changelog at `path`, newest first (none when it does not exist)."""
     text = path.read_text(encoding="utf-8") if path.exists() else CHANGELOG_TITLE
-    if not text.startswith(CHANGELOG_TITLE):
-        text = CHANGELOG_TITLE + "\n" + text
-    body = text[len(CHANGELOG_TITLE) :].lstrip("\n")
-    entries = _split_entries(body)
-    kept = [e for e in entries if e.splitlines()[0].rsplit(" (", 1)[0] != version_heading]
+    return _split_entries(text.removeprefix(CHANGELOG_TITLE).lstrip("\n"))
+
+
+def refuse_to_replace(path: Path, release: Release) -> None:
+    """`BadInput` when the changelog at `path` already has an entry for the new version."""
+    heading = _heading(release.new_version)
+    if any(_version_heading(entry) == heading for entry in _changelog_entries(path)):
+        raise BadInput(
+            f"{cli.display_path(path)} already has an entry for {release.new_version}: raise "
+            "info.version for a new release, or pass --replace to rewrite that entry"
+        )
+
+
+def write_changelog(path: Path, entry: str) -> None:
+    """Put `entry` at the top of `path`, in place of an entry for the same version."""
+    heading = _version_heading(entry)
+    kept = [e for e in _changelog_entries(path) if _version_heading(e) != heading]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(CHANGELOG_TITLE + "\n" + "\n".join([entry, *kept]), encoding="utf-8")
 
@@ -231,6 +255,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     parser.add_argument("--changelog", type=Path, help="prepend the entry to this file")
     parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="rewrite the changelog's entry for this version if it has one (refused otherwise)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="exit 1 when the changes are breaking but info.version's major part was not raised",
@@ -255,12 +284,15 @@ def main(argv: Iterable[str] | None = None) -> int:
                 f" info.version {release.old_version} -> {release.new_version} is fine"
             )
             return cli.EXIT_OK
-        print(entry, end="")
-        if args.changelog is not None:
-            try:
+        try:
+            if args.changelog is not None and not args.replace:
+                refuse_to_replace(args.changelog, release)
+            print(entry, end="")
+            if args.changelog is not None:
                 write_changelog(args.changelog, entry)
-            except OSError as exc:
-                raise BadInput(f"cannot write {args.changelog}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise BadInput(f"cannot write {args.changelog}: {exc.strerror or exc}") from None
+        if args.changelog is not None:
             print(f"release-notes: wrote the entry to {cli.display_path(args.changelog)}")
         return cli.EXIT_OK
 

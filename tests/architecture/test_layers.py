@@ -112,6 +112,9 @@ ONE_PLACE = [
     ("the x-invalid-status key", re.compile(r"""["']x-invalid-status["']"""), "extensions.py"),
     ("the x-upscale-factor key", re.compile(r"""["']x-upscale-factor["']"""), "extensions.py"),
     ("the x-source key", re.compile(r"""["']x-source["']"""), "sources.py"),
+    ("GitHub annotation escaping", re.compile(r"%0A"), "cli.py"),
+    ("YAML start marks of nodes", re.compile(r"yaml\.compose\("), "positions.py"),
+    ("the generator's naming", re.compile(r"""["']field_["']"""), "client_names.py"),
 ]
 
 

@@ -212,6 +212,31 @@ def operator_venv(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return python
 
 
+def test_commands_without_their_extra_name_it_in_one_line(
+    dists: Dists, tmp_path_factory: pytest.TempPathFactory, elsewhere: Path
+) -> None:
+    """A bare `pip install` of the toolkit's wheel: each command whose extra is missing says
+    which extra to install, in one line, and exits 2."""
+    python = _fresh_venv(tmp_path_factory.mktemp("bare-venv") / "venv")
+    _pip_install(python, dists, dists.one("livepeer_gateway_toolkit-*.whl"))
+    assert "httpx" not in _installed(python) and "starlette" not in _installed(python)
+    for command, extra in (
+        ("livepeer-conformance", "conformance"),
+        ("livepeer-reference-gateway", "gateway"),
+    ):
+        completed = subprocess.run(
+            [str(python.parent / command), "--help"],
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert completed.returncode == 2, completed.stderr
+        (line,) = completed.stderr.splitlines()
+        assert f"pip install 'livepeer-gateway-toolkit[{extra}]'" in line
+
+
 def test_operator_gets_no_generator_or_linter(operator_venv: Path) -> None:
     installed = _installed(operator_venv)
     assert {"livepeer-gateway-toolkit", "livepeer-gateway-client", "schemathesis"} <= installed

@@ -68,11 +68,24 @@ def test_notes_on_this_repository_history(
     assert capsys.readouterr().out.startswith(entry)
 
 
+def _add_optional_field(document: dict[str, Any]) -> None:
+    """A new optional request field: compatible, and on the wire."""
+    properties = document["components"]["schemas"]["UpscaleParams"]["properties"]
+    properties["style"] = {"type": "string", "description": "A style."}
+
+
+def _annotate(document: dict[str, Any]) -> None:
+    """Three changes to annotations only: a summary, a description, a constraint's source."""
+    document["paths"]["/upscale"]["post"]["summary"] = "Upscale an image"
+    document["paths"]["/text-to-image"]["post"]["summary"] = "Make an image"
+    document["components"]["schemas"]["Seed"]["x-source"]["maximum"] = {"documented": "a page"}
+
+
 def test_sections_group_breaking_behaviour_and_compatible(tmp_path: Path) -> None:
-    """A breaking response change and a documentation edit land in their own sections."""
+    """A breaking response change and a new optional field land in their own sections."""
     next_major = int(load_spec(SPEC)["info"]["version"].split(".")[0]) + 1
     document = _breaking(f"{next_major}.0.0")
-    document["paths"]["/upscale"]["post"]["summary"] = "Upscale an image"
+    _add_optional_field(document)
     old, new = (
         _write(load_spec(SPEC), tmp_path / "old.yaml"),
         _write(document, tmp_path / "new.yaml"),
@@ -86,8 +99,36 @@ def test_sections_group_breaking_behaviour_and_compatible(tmp_path: Path) -> Non
         "`text_to_image`, `image_to_image`, `upscale` (200 response, `images[].seed`)" in breaking
     )
     assert "(`/components/schemas/Media/properties/seed/type`)" in breaking
-    assert "- `upscale`: " in rest and "(`/paths/~1upscale/post/summary`)" in rest
+    assert "- `upscale` (request): optional field 'style' added" in rest
+    assert "(`/components/schemas/UpscaleParams/properties/style`)" in rest
     assert "major version was not raised" not in entry
+
+
+def test_annotation_only_changes_are_one_count_line(tmp_path: Path) -> None:
+    """Edits that change nothing on the wire are counted on one line, never listed one by one;
+    a change on the wire next to them is still listed."""
+    document = copy.deepcopy(load_spec(SPEC))
+    _annotate(document)
+    _add_optional_field(document)
+    old = _write(load_spec(SPEC), tmp_path / "old.yaml")
+    new = _write(document, tmp_path / "new.yaml")
+
+    entry = release_notes.render_entry(
+        release_notes.load_release(str(old), str(new)), datetime.date(2026, 1, 2)
+    )
+    assert "summary" not in entry and "x-source" not in entry
+    (count_line,) = [line for line in entry.splitlines() if "annotation-only" in line]
+    assert count_line.startswith("Also 3 annotation-only change(s) (2 documentation, 1 ")
+    assert "nothing on the wire changes" in count_line
+    assert "optional field 'style' added" in entry  # the wire change is still listed
+
+    only_annotations = copy.deepcopy(load_spec(SPEC))
+    _annotate(only_annotations)
+    entry = release_notes.render_entry(
+        release_notes.load_release(str(old), str(_write(only_annotations, new))),
+        datetime.date(2026, 1, 2),
+    )
+    assert "No change a client can see." in entry and "###" not in entry
 
 
 def test_check_fails_when_breaking_without_a_new_major(
@@ -117,19 +158,32 @@ def test_entry_flags_a_breaking_release_without_a_new_major(tmp_path: Path) -> N
     assert "**The major version was not raised**" in entry
 
 
-def test_changelog_keeps_older_entries_and_replaces_its_own(tmp_path: Path) -> None:
-    """Written twice for one version: one entry; an older release's entry stays below it."""
+def test_changelog_keeps_older_entries_and_replaces_its_own_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second entry for one version is refused (exit 2, one line, the file untouched) unless
+    --replace, which rewrites it in place; an older release's entry stays below it."""
     changelog = tmp_path / "CHANGELOG.md"
     changelog.write_text(
         "# Changelog\n\n## livepeer-gateway-client 0.9.0 (2025-12-01)\n\nOlder entry.\n"
     )
     old = _write(load_spec(SPEC), tmp_path / "old.yaml")
     new = _write(_breaking("2.0.0"), tmp_path / "new.yaml")
-    for _ in range(2):
-        assert release_notes.main([str(old), str(new), "--changelog", str(changelog), *DATE]) == 0
+    argv = [str(old), str(new), "--changelog", str(changelog)]
+    assert release_notes.main([*argv, *DATE]) == 0
+    first = changelog.read_text(encoding="utf-8")
+    capsys.readouterr()
 
+    assert release_notes.main([*argv, "--date", "2026-02-03"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    assert "already has an entry for 2.0.0" in captured.err and "--replace" in captured.err
+    assert changelog.read_text(encoding="utf-8") == first
+
+    assert release_notes.main([*argv, "--date", "2026-02-03", "--replace"]) == 0
     text = changelog.read_text(encoding="utf-8")
     assert text.count("## livepeer-gateway-client 2.0.0 ") == 1
+    assert "## livepeer-gateway-client 2.0.0 (2026-02-03)" in text
     assert text.index("2.0.0") < text.index("## livepeer-gateway-client 0.9.0")
     assert text.endswith("Older entry.\n")
 

@@ -54,6 +54,21 @@ def spec_document() -> Document:
     return yaml.safe_load(SPEC.read_text(encoding="utf-8"))
 
 
+def _failing_lint(
+    document: Document,
+    breakage: Callable[[Document], None],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> list[str]:
+    """The lines lint prints for a copy of `document` broken by `breakage` (exit 1 asserted)."""
+    broken = copy.deepcopy(document)
+    breakage(broken)
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
+    assert lint_spec.main([str(path)]) == 1
+    return capsys.readouterr().out.splitlines()
+
+
 def test_every_constraint_of_the_checkout_spec_has_a_source(spec_document: Document) -> None:
     assert [p for p in lint_spec.lint(spec_document) if p.rule == RULE] == []
 
@@ -89,12 +104,67 @@ def test_a_missing_or_malformed_source_fails_the_lint(
     location: str,
     words: str,
 ) -> None:
-    broken = copy.deepcopy(spec_document)
-    breakage(broken)
-    path = tmp_path / "openapi.yaml"
-    path.write_text(yaml.safe_dump(broken, sort_keys=False), encoding="utf-8")
-
-    assert lint_spec.main([str(path)]) == 1
-    lines = capsys.readouterr().out.splitlines()
+    lines = _failing_lint(spec_document, breakage, tmp_path, capsys)
     hits = [line for line in lines if f": {RULE}: {location}: " in line]
     assert hits and words in hits[0], lines
+
+
+COVERS = "documented-source-covers"
+
+
+def _require_width(document: Document) -> None:
+    """`width` made required; the documented source still quotes only the prompt's sentence."""
+    _schema(document, "TextToImageParams")["required"].append("width")
+
+
+def _reword_strength(document: Document) -> None:
+    """strength's bounds cite a sentence that is no longer its description and names no field."""
+    _schema(document, "ImageToImageParams")["properties"]["strength"]["description"] = "How much."
+
+
+def _cite_another_field(document: Document) -> None:
+    """A bound on `width` cited with the sentence the page gives for `height`."""
+    width = _schema(document, "TextToImageParams")["properties"]["width"]
+    width["x-source"]["maximum"] = {
+        "documented": "000_11706510e969fa6c.txt: The height in pixels of the generated image."
+    }
+
+
+def test_every_documented_source_of_the_checkout_spec_covers_its_constraint(
+    spec_document: Document,
+) -> None:
+    assert [p for p in lint_spec.lint(spec_document) if p.rule == COVERS] == []
+
+
+@pytest.mark.parametrize(
+    ("breakage", "locations", "field"),
+    [
+        (_require_width, ["/components/schemas/TextToImageParams/x-source/required"], "'width'"),
+        (
+            _reword_strength,
+            [
+                "/components/schemas/ImageToImageParams/properties/strength/x-source/minimum",
+                "/components/schemas/ImageToImageParams/properties/strength/x-source/maximum",
+            ],
+            "'strength'",
+        ),
+        (
+            _cite_another_field,
+            ["/components/schemas/TextToImageParams/properties/width/x-source/maximum"],
+            "'width'",
+        ),
+    ],
+    ids=["required-field-not-named", "sentence-not-the-fields", "another-fields-sentence"],
+)
+def test_a_documented_source_that_does_not_cover_its_constraint_fails(
+    spec_document: Document,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    breakage: Callable[[Document], None],
+    locations: list[str],
+    field: str,
+) -> None:
+    lines = _failing_lint(spec_document, breakage, tmp_path, capsys)
+    lines = [line for line in lines if f": {COVERS}: " in line]
+    assert [line.split(": ")[2] for line in lines] == locations, lines
+    assert all(f"names no {field}" in line for line in lines), lines

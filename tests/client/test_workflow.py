@@ -104,3 +104,22 @@ def test_pull_requests_run_the_release_check() -> None:
 @pytest.mark.parametrize("path", [WORKFLOW, VENV_ACTION], ids=lambda p: p.name)
 def test_workflow_files_are_plain_yaml(path: Path) -> None:
     assert isinstance(_document(path), dict)
+
+
+def test_lint_and_compat_annotate_the_pull_request() -> None:
+    """Both write GitHub annotations, through make targets that pass the format on."""
+    jobs = _document(WORKFLOW)["jobs"]
+    for job in ("lint-spec", "compat"):
+        runs = [step.get("run", "") for step in jobs[job]["steps"]]
+        assert any('ARGS="--format github' in run for run in runs), job
+    for target in ("lint-spec", "compat OLD=main"):
+        completed = subprocess.run(
+            ["make", "--no-print-directory", "-n", *target.split(), "ARGS=--format github"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        commands = [line for line in completed.stdout.splitlines() if " -m livepeer_" in line]
+        assert commands and "--format github" in commands[-1], completed.stdout

@@ -80,6 +80,38 @@ def test_hanging_gateway_exits_2_within_the_timeout(
         (["--report-dir", "/dev/null/reports"], "cannot create report dir"),
         (["--write-baseline", "/dev/null/dir/baseline.json"], "cannot create baseline directory"),
         (["--write-baseline", "/"], "cannot write baseline"),
+        # Permission bits do not stop root: where nothing can be written is tried, not read.
+        (["--report-dir", "/proc/conformance-reports"], "cannot create report dir"),
+        (["--write-baseline", "/proc/baseline.json"], "cannot create baseline directory"),
+        (["--max-req", "5"], "unrecognized arguments"),  # no abbreviation is expanded
+        (["--base-url", "http://127.0.0.1:1/?debug=1"], "must not have a query or a fragment"),
+        (["--base-url", "http://127.0.0.1:1/#top"], "must not have a query or a fragment"),
+        (["--base-url", "http://127.0.0.1:1/ "], "must not contain spaces"),
+        (["--timeout", "1e-9"], "must be at least 0.1"),
+        (["--rate-limit", "1e-9"], "must be at least 0.01"),
+        (["--max-response-bytes", "10"], "must be at least 1024"),
+        (["--max-failures", "0"], "must be at least 1"),
+        (["--fail-on", "never"], "invalid choice"),
+        (["-H", "X-Api-Key"], "expects 'NAME: VALUE'"),
+        (["-H", "Bad Name: v"], "expects 'NAME: VALUE'"),
+        (["-H", "Authorization: Bearer other"], "sets this header itself"),
+        (["-H", "X-Key: caf\u00e9"], "cannot carry"),
+        (["-H", "X-Key: a", "-H", "x-key: b"], "x-key is given more than once"),
+        (
+            ["--proxy", "http://127.0.0.1:3128"],
+            "--proxy applies to a gateway given with --base-url",
+        ),
+        (["--no-tls-verify"], "--no-tls-verify applies to a gateway given with --base-url"),
+        (["--base-url", "https://127.0.0.1:1", "--proxy", "socks5://127.0.0.1:1"], "http(s) URL"),
+        (["--base-url", "https://127.0.0.1:1", "--proxy", "http://127.0.0.1:1/p"], "not a path"),
+        (["--base-url", "https://127.0.0.1:1", "--cacert", "/dev/zero"], "not a regular file"),
+        (["--base-url", "https://127.0.0.1:1", "--cacert", "/nonexistent.pem"], "not a regular"),
+        (
+            ["--base-url", "https://127.0.0.1:1", "--client-key", "/etc/hostname"],
+            "needs --client-cert",
+        ),
+        (["--baseline", "/dev/zero"], "larger than"),
+        (["--dry-run", "--baseline", "/nonexistent/baseline.json"], "cannot read baseline"),
     ],
 )
 def test_argument_errors_exit_2_with_one_line(
@@ -115,3 +147,38 @@ def test_unreadable_spec_and_baseline_exit_2(run_cli: Callable[..., Any], tmp_pa
     result = run_cli("--baseline", str(bad_baseline))
     assert result.code == 2
     assert "is not JSON" in _one_error_line(result.stderr)
+
+    bad_baseline.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = run_cli("--dry-run", "--baseline", str(bad_baseline))
+    assert result.code == 2
+    assert "nested deeper than" in _one_error_line(result.stderr)
+
+
+def test_a_file_that_is_no_certificate_exits_2(run_cli: Callable[..., Any], tmp_path: Path) -> None:
+    """Each TLS file is parsed before the first request."""
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("not a certificate\n", encoding="utf-8")
+    for option in ("--cacert", "--client-cert"):
+        result = run_cli("--base-url", "https://127.0.0.1:1", option, str(not_pem))
+        assert result.code == 2
+        assert "not a usable PEM certificate or key" in _one_error_line(result.stderr)
+
+
+def test_every_option_is_in_the_readme_table_and_shows_its_default() -> None:
+    """The README's option table of `livepeer-conformance run` lists every option of `--help`,
+    and `--help` gives each option that takes a value its default."""
+    from livepeer_conformance.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[
+        readme.index("<!-- BEGIN conformance -->") : readme.index("<!-- END conformance -->")
+    ]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    parser = build_parser()
+    run = parser._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
+    for action in run._actions:
+        if action.option_strings == ["-h", "--help"]:
+            continue
+        assert any(f"`{option}" in table for option in action.option_strings), action.dest
+        if action.nargs != 0 and action.help:
+            assert "default" in action.help, action.dest

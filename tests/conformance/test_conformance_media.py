@@ -11,7 +11,9 @@ from typing import Any
 
 import livepeer_gateway_spec as spec
 import pytest
+from livepeer_conformance.config import RunConfig
 from livepeer_conformance.exchanges import MAX_MEDIA_PIXELS, Exchange, MediaError, fetcher
+from livepeer_gateway_spec import spec_path
 from livepeer_reference_gateway.server import serving
 
 #: The spec core's view of each operation, by path.
@@ -99,6 +101,9 @@ class _Stop(Exception):
     """What the test's budget raises when it is spent."""
 
 
+_CONFIG = RunConfig(spec_path=spec_path(), request_timeout=1.0)
+
+
 def _spent() -> None:
     raise _Stop
 
@@ -107,7 +112,7 @@ def test_budget_spent_during_a_fetch_stops_the_phase() -> None:
     """`spend` raising before an http fetch propagates, rather than becoming a media failure."""
     media = {"url": "http://127.0.0.1:9/image.png", "seed": 1, "nsfw": False}
     exchange = Exchange(
-        OPS["/text-to-image"], {}, None, 200, {"images": [media]}, fetch=fetcher(1.0, _spent)
+        OPS["/text-to-image"], {}, None, 200, {"images": [media]}, fetch=fetcher(_CONFIG, _spent)
     )
     with pytest.raises(_Stop):
         exchange.decoded()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -132,3 +134,53 @@ def test_max_examples_never_outruns_the_request_budget(run_cli: Callable[..., An
     report = result.report()
     assert report["requests_sent"] <= 6
     assert (result.code, report["outcome"]) == (3, "incomplete")
+
+
+def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    """SIGINT while the console command imports, reads the spec or starts its gateway (mid-run:
+    `test_signal_stops_the_run_with_a_partial_report`).
+
+    The moments are counted from when the interpreter itself is up (its own start-up, before the
+    command's first line runs, is Python's, not the command's).
+    """
+    command = shutil.which("livepeer-conformance", path=str(Path(sys.executable).parent))
+    assert command is not None
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    interpreter = time.monotonic() - started
+    for after in (0.05, 0.3):
+        process = subprocess.Popen(
+            [command, "run", "--report-dir", str(tmp_path / "reports"), "--seed", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(2 * interpreter + after)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130, (after, stderr.decode())
+        assert b"Traceback" not in stderr, stderr.decode()
+
+
+def test_fail_on_chooses_what_fails_the_run(run_cli: Callable[..., Any]) -> None:
+    """A cheap run is incomplete (exit 3); `--fail-on departures` lets it pass while it still
+    says so; `--fail-on incomplete` fails a run with departures only for being incomplete."""
+    cheap = ("--max-requests", "40", "--seed", "1")
+    assert run_cli(*cheap).code == 3
+    accepted = run_cli(*cheap, "--fail-on", "departures")
+    assert accepted.code == 0
+    report = accepted.report()
+    assert report["outcome"] == "incomplete" and report["not_covered"]
+    assert ": incomplete, " in accepted.stdout and "not covered: " in accepted.stdout
+    faulty = (*cheap, "--fault", "media_field_missing")
+    assert run_cli(*faulty, "--fail-on", "departures").code == 1
+    assert run_cli(*faulty, "--fail-on", "incomplete").code == 3
+
+
+def test_max_failures_stops_the_run_at_the_nth_failing_cause(run_cli: Callable[..., Any]) -> None:
+    run = run_cli("--seed", "1", "--fault", "media_field_missing", "--max-failures", "1")
+    assert run.code == 1
+    report = run.report()
+    assert len(report["departures"]) == 1 and report["requests_sent"] < 10
+    assert report["stopped_by"] == "the run stopped at --max-failures 1"
+    assert report["interrupted"] is False
+    assert "departures (1 cause(s)), stopped at --max-failures 1" in run.stdout

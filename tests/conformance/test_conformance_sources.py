@@ -135,7 +135,7 @@ def test_size_property_accepts_rounding_to_multiples_of_8(
         ("image/png", _png(13, 21)),
         200,
         body,
-        fetcher(5.0, lambda: True),
+        fetcher(RunConfig(spec_path=Path(SPEC_FILE), request_timeout=5.0), lambda: True),
     )
     verdict = PROPERTIES["image_to_image_keeps_input_size"].check(exchange, document)
     assert (verdict is None) == holds, verdict

@@ -13,6 +13,7 @@ from livepeer_gateway_bench.fault_table import (
     Outcome,
     SuiteRun,
     document,
+    progress_line,
     summarize,
     terminal_table,
 )
@@ -70,6 +71,19 @@ def test_totals_count_misses_and_false_positives() -> None:
     markdown = document(summary)
     assert "| `size_ignored` | semantics | **no** |" in markdown
     assert "| `upscale_not_4x` | semantics | yes | `upscale_is_four_times_input`" in markdown
+
+
+def test_progress_lines_name_the_fault_the_budget_and_the_outcome() -> None:
+    lines = [progress_line(o, i + 1, 4) for i, o in enumerate(_outcomes())]
+    assert lines[0] == (
+        "[1/4] fault upscale_not_4x, budget 500: detected by upscale_is_four_times_input at "
+        "request 333 (4.0 s)"
+    )
+    assert lines[1].startswith("[2/4] fault size_ignored, budget 500: NOT detected")
+    assert lines[2].startswith("[3/4] clean gateway (seed 1), budget 500: quiet")
+    assert "FLAGGED by ignored_auth" in lines[3]
+    cheap = Outcome(SuiteRun("upscale_not_4x", 1, 30), 3, (), 30, 1.0)
+    assert ", budget 30: NOT detected" in progress_line(cheap, 1, 1)
 
 
 def test_wrong_argument_is_one_line_and_exit_2(tmp_path: Path) -> None:

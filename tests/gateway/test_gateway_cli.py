@@ -88,11 +88,19 @@ def test_token_from_the_named_variable_is_enforced_and_never_printed() -> None:
         (["--public-url", "ftp://example.com"], "public URL must be an http(s) URL"),
         (["--media-urls", "http", "--workers", "2"], "use --workers 1"),
         (["--no-such-option"], "unrecognized arguments"),
+        # An abbreviation is never expanded: `--token` is not `--token-env`.
+        (["--token", "tok"], "unrecognized arguments: --token tok"),
+        (["--token-env", "UNSET_GATEWAY_TOKEN"], "$UNSET_GATEWAY_TOKEN is unset or empty"),
+        (["--token-env", "EMPTY_GATEWAY_TOKEN"], "$EMPTY_GATEWAY_TOKEN is unset or empty"),
     ],
 )
 def test_wrong_arguments_exit_2_with_a_one_line_message(args: list[str], message: str) -> None:
     result = subprocess.run(
-        [*COMMAND, *args], capture_output=True, text=True, env=_env(), timeout=30
+        [*COMMAND, *args],
+        capture_output=True,
+        text=True,
+        env=_env(EMPTY_GATEWAY_TOKEN=""),
+        timeout=30,
     )
     assert result.returncode == 2
     assert result.stdout == ""

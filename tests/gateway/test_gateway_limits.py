@@ -68,6 +68,31 @@ def test_streamed_body_without_length_gets_413_by_counting(small_limit_url: str)
     assert response.status_code == 413
 
 
+def _chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+def test_endless_chunked_body_is_cut_off_after_its_413(small_limit_url: str) -> None:
+    """After refusing a body the gateway closes the connection: an endless chunked upload is
+    stopped within a few socket buffers of the limit, not read until the body deadline."""
+    url = urlsplit(small_limit_url)
+    chunk = _chunk(b"\x00" * 65536)
+    sent = 0
+    with socket.create_connection((url.hostname or "", url.port or 80), timeout=10) as sock:
+        sock.sendall(
+            b"POST /upscale HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\n\r\n"
+            + _chunk(
+                b'--b\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\n'
+            )
+        )
+        with pytest.raises((BrokenPipeError, ConnectionResetError, TimeoutError)):
+            while sent < 4096 * LIMIT:  # 1 GiB: far past anything a closed connection takes
+                sock.sendall(chunk)
+                sent += len(chunk)
+    assert sent < 64 * LIMIT, f"{sent} bytes were taken before the connection closed"
+
+
 def test_json_body_over_the_limit_gets_413(small_limit_url: str) -> None:
     body = {"prompt": "p" * (LIMIT + 10)}
     assert httpx.post(f"{small_limit_url}/text-to-image", json=body).status_code == 413
