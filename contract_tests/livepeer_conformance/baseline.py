@@ -14,25 +14,16 @@ from livepeer_conformance.errors import BaselineError
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Finding
 
-<<<<<<< HEAD
 BASELINE_VERSION = 3
-=======
-BASELINE_VERSION = 2
-#: The largest baseline read: thousands of causes fit in far less.
+#: The largest baseline read: thousands of bugs fit in far less.
 MAX_BASELINE_BYTES = 8 * 2**20
->>>>>>> main
 
 BugKey = tuple[str, str]
 
 
-<<<<<<< HEAD
 def load_baseline(path: Path) -> frozenset[BugKey]:
-    """The (operation, bug) pairs recorded in the baseline at `path`."""
-=======
-def load_baseline(path: Path) -> frozenset[CauseKey]:
-    """The (operation, check, cause) triples recorded in the baseline at `path`, read within
+    """The (operation, bug) pairs recorded in the baseline at `path`, read within
     `MAX_BASELINE_BYTES` and the JSON nesting limit of answers."""
->>>>>>> main
     try:
         with path.open("rb") as file:
             data = file.read(MAX_BASELINE_BYTES + 1)
