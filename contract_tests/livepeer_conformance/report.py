@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from livepeer_gateway_spec.cli import github_annotation
+
 from livepeer_conformance.evidence import Evidence
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
@@ -53,6 +55,10 @@ class RunReport:
     advisories: list[Finding] = field(default_factory=list)
     #: The run's schedule: requests planned per operation × phase (what was spent is in results).
     schedule: Schedule | None = None
+    #: What the run chose: profile, budget, ceilings, seed, model pins, excluded checks, ...
+    options: dict[str, object] = field(default_factory=dict)
+    #: The exit code the command returns (130 after Ctrl-C, `--fail-on` applied).
+    exit_code: int = 0
 
     @property
     def conforms(self) -> bool:
@@ -203,6 +209,9 @@ def markdown(report: RunReport) -> str:
         "| --- | --- | ---: | ---: |",
     ]
     lines += [f"| `{op}` | {ph} | {pl} | {sp} |" for op, ph, pl, sp in schedule_rows(report)]
+    lines += ["", "## Run options", "", "| option | value |", "| --- | --- |"]
+    lines += [f"| `{name}` | `{_option(value)}` |" for name, value in report.options.items()]
+    lines += [f"| exit code | `{report.exit_code}` |"]
     if report.not_covered or report.results.notes:
         lines += ["", "## Not covered", ""]
         lines += [f"- {note}" for note in report.results.notes]
@@ -234,6 +243,14 @@ def _markdown_entry(finding: Finding, accepted: str) -> list[str]:
     ]
 
 
+def _option(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -243,7 +260,8 @@ def as_json(report: RunReport) -> str:
     results = report.results
     document = {
         "outcome": report.outcome.label,
-        "exit_code": report.outcome.exit_code,
+        "exit_code": report.exit_code,
+        "options": report.options,
         "conforms": report.conforms,
         "interrupted": report.interrupted,
         "stopped_by": report.stopped_by,
@@ -341,6 +359,9 @@ def junit(report: RunReport) -> str:
                 ]
             )
     run = ET.SubElement(root, "testsuite", name="run", tests="1")
+    properties = ET.SubElement(run, "properties")
+    for name, value in [*report.options.items(), ("exit_code", report.exit_code)]:
+        ET.SubElement(properties, "property", name=name, value=_option(value))
     case = ET.SubElement(run, "testcase", classname="run", name=COMPLETENESS_CASE)
     if report.outcome is not Outcome.CONFORMS:
         run.set("failures", "1")
@@ -352,7 +373,29 @@ def junit(report: RunReport) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _redacted(report: RunReport, secrets: Iterable[str]) -> RunReport:
+def github_lines(report: RunReport) -> list[str]:
+    """GitHub Actions workflow commands: an error per failing finding, a warning per advisory,
+    and one for an incomplete run."""
+    lines = [
+        github_annotation(
+            "error",
+            f"{f.title}: {f.reason}",
+            title=f"{f.operation}: {f.bug} ({', '.join(f.checks)})",
+        )
+        for f in report.new
+    ]
+    lines += [
+        github_annotation(
+            "warning", f"{f.title}: {f.reason}", title=f"advisory {f.operation}: {f.bug}"
+        )
+        for f in report.advisories
+    ]
+    if report.outcome is Outcome.INCOMPLETE:
+        lines.append(github_annotation("warning", headline(report), title="conformance incomplete"))
+    return lines
+
+
+def redacted(report: RunReport, secrets: Iterable[str]) -> RunReport:
     """`report` with the secrets redacted from every text a gateway or a check put in it."""
     hidden = tuple(secrets)
 
@@ -394,7 +437,7 @@ def write_reports(report: RunReport, report_dir: Path, secrets: Iterable[str]) -
     hidden = tuple(secrets)
     # Redacted before serialising: JSON and XML escape a secret's quotes, backslashes and
     # non-ASCII, which a search of the serialised text would then miss.
-    report = _redacted(report, hidden)
+    report = redacted(report, hidden)
     written = []
     for name, text, parses in (
         (JUNIT_FILE, junit(report), ET.fromstring),

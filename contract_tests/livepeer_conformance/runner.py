@@ -433,6 +433,8 @@ def run(
         open_gateway=config.open_gateway,
         replay_hint=_replay_hint(config),
         schedule=schedule,
+        options=config.reported_options(),
+        exit_code=outcome.exit_code,
     )
 
 
