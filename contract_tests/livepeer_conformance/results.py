@@ -111,13 +111,14 @@ def bug_key(failures: list[CheckFailure], trigger: str) -> str:
     bug per operation whatever the probe; anything else is its primary check's cause.
     """
     primary = min(failures, key=lambda f: _rank(f.check))
+    what = primary.cause or primary.title
     if primary.check == NOT_A_SERVER_ERROR:
-        return f"{primary.cause} (trigger: {trigger or VALID})"
+        return f"{what} (trigger: {trigger or VALID})"
     if primary.check == "ignored_auth":
         return "credentials not enforced"
     if primary.check in (RESPONDS_WITHIN_TIMEOUT, GATEWAY_REACHABLE) and trigger:
-        return f"{primary.cause} (trigger: {trigger})"
-    return primary.cause or primary.title
+        return f"{what} (trigger: {trigger})"
+    return what
 
 
 @dataclass
