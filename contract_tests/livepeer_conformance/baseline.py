@@ -1,7 +1,7 @@
-"""Known departures a run accepts, by cause, so that CI fails only on new ones.
+"""Known findings a run accepts, by bug, so that CI fails only on new ones.
 
-A baseline names causes (operation, check and reason class), not checks: a new cause under a
-check the baseline already knows still fails the run.
+A baseline names bugs (operation and bug, e.g. `500 Server error on loras`), not checks: a new
+bug under a check the baseline already knows still fails the run.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from pathlib import Path
 from livepeer_conformance.bounded import AnswerOutOfBounds, parse_json
 from livepeer_conformance.errors import BaselineError
 from livepeer_conformance.redaction import redact
-from livepeer_conformance.results import Departure
+from livepeer_conformance.results import Finding
 
-BASELINE_VERSION = 2
-#: The largest baseline read: thousands of causes fit in far less.
+BASELINE_VERSION = 3
+#: The largest baseline read: thousands of bugs fit in far less.
 MAX_BASELINE_BYTES = 8 * 2**20
 
-CauseKey = tuple[str, str, str]
+BugKey = tuple[str, str]
 
 
-def load_baseline(path: Path) -> frozenset[CauseKey]:
-    """The (operation, check, cause) triples recorded in the baseline at `path`, read within
+def load_baseline(path: Path) -> frozenset[BugKey]:
+    """The (operation, bug) pairs recorded in the baseline at `path`, read within
     `MAX_BASELINE_BYTES` and the JSON nesting limit of answers."""
     try:
         with path.open("rb") as file:
@@ -40,36 +40,33 @@ def load_baseline(path: Path) -> frozenset[CauseKey]:
     if isinstance(document, dict) and document.get("version") != BASELINE_VERSION:
         raise BaselineError(
             f"baseline {path} is version {document.get('version')!r}, not {BASELINE_VERSION} "
-            "(causes, not checks): write it again with --write-baseline"
+            "(one entry per bug): write it again with --write-baseline"
         )
     entries = document.get("departures") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not all(
-        isinstance(e, dict)
-        and all(isinstance(e.get(k), str) for k in ("operation", "check", "cause"))
+        isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("operation", "bug"))
         for e in entries
     ):
-        raise BaselineError(
-            f"baseline {path} has no list of departures with operation, check and cause"
-        )
-    return frozenset((e["operation"], e["check"], e["cause"]) for e in entries)
+        raise BaselineError(f"baseline {path} has no list of departures with operation and bug")
+    return frozenset((e["operation"], e["bug"]) for e in entries)
 
 
 def split_by_baseline(
-    departures: list[Departure], known: frozenset[CauseKey]
-) -> tuple[list[Departure], list[Departure]]:
-    """(new, accepted): departures whose cause is not in the baseline, and those it accepts."""
+    departures: list[Finding], known: frozenset[BugKey]
+) -> tuple[list[Finding], list[Finding]]:
+    """(new, accepted): findings whose bug is not in the baseline, and those it accepts."""
     new = [d for d in departures if d.key not in known]
     accepted = [d for d in departures if d.key in known]
     return new, accepted
 
 
-def write_baseline(path: Path, departures: list[Departure], secrets: tuple[str, ...] = ()) -> None:
+def write_baseline(path: Path, departures: list[Finding], secrets: tuple[str, ...] = ()) -> None:
     """Record `departures` as the baseline at `path`, the secrets redacted."""
     entries = [
         {
             "operation": d.operation,
-            "check": d.check,
-            "cause": redact(d.cause, secrets),
+            "bug": redact(d.bug, secrets),
+            "checks": d.checks,
             "title": redact(d.title, secrets),
         }
         for d in departures

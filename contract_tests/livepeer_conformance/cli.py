@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import re
 import secrets
@@ -680,9 +681,20 @@ def _main(argv: Sequence[str] | None) -> int:
                 return (
                     EXIT_INTERRUPTED if signal.SIGINT in received else Outcome.INCOMPLETE.exit_code
                 )
+        incomplete = (
+            result.outcome is Outcome.INCOMPLETE or result.interrupted or bool(result.not_covered)
+        )
+        code = (
+            EXIT_INTERRUPTED
+            if signal.SIGINT in received
+            else exit_code(result.outcome, incomplete, config.fail_on)
+        )
+        # Every report states the code the command returns, Ctrl-C's 130 included.
+        result = dataclasses.replace(result, exit_code=code)
         print(redact(report.terminal(result), hidden))
         try:
             written = report.write_reports(result, config.report_dir, hidden)
+            written += _github_outputs(result, hidden)
         except OSError as exc:
             raise ReportNotWritten(f"{exc.filename}: {exc.strerror}") from None
     except tuple(kind for kind, _ in ERROR_EXIT_CODES) as exc:
@@ -690,12 +702,24 @@ def _main(argv: Sequence[str] | None) -> int:
         return exit_code_for(exc)
     for path in written:
         print(f"wrote {path}")
-    if signal.SIGINT in received:
-        return EXIT_INTERRUPTED
-    incomplete = (
-        result.outcome is Outcome.INCOMPLETE or result.interrupted or bool(result.not_covered)
-    )
-    return exit_code(result.outcome, incomplete, config.fail_on)
+    return code
+
+
+def _github_outputs(result: Any, hidden: tuple[str, ...]) -> list[Path]:
+    """In GitHub Actions: an annotation per failing finding and advisory, and the Markdown
+    report appended to the job's step summary."""
+    from livepeer_conformance import report
+
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return []
+    for line in report.github_lines(result):
+        print(redact(line, hidden))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary:
+        return []
+    with open(summary, "a", encoding="utf-8") as file:
+        file.write(redact(report.markdown(report.redacted(result, hidden)), hidden))
+    return [Path(summary)]
 
 
 if __name__ == "__main__":

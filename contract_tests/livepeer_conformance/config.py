@@ -145,6 +145,28 @@ class RunConfig:
     #: What makes the run exit non-zero (`--fail-on`): departures, an incomplete run, or both.
     fail_on: frozenset[str] = frozenset(FAIL_ON)
 
+    def reported_options(self) -> dict[str, object]:
+        """What the run chose, as every report states it (no secret: header names only)."""
+        return {
+            "profile": self.profile,
+            "max_requests": self.max_requests,
+            "max_examples": self.max_examples,
+            "seed": self.seed,
+            "timeout_seconds": self.request_timeout,
+            "rate_limit": self.rate_limit,
+            "ceilings": self.limits.ceilings(),
+            "user_ceilings": self.user_limits.ceilings(),
+            "allow_large": self.allow_large,
+            "model_ids": dict(sorted(self.model_ids.items())),
+            "operations": sorted(self.operations),
+            "excluded_checks": sorted(self.excluded_checks),
+            "auth": "none" if self.open_gateway else "bearer",
+            "extra_headers": sorted(name for name, _ in self.transport.headers),
+            "max_failures": self.max_failures,
+            "fail_on": sorted(self.fail_on),
+            "faults": sorted(self.faults),
+        }
+
     @property
     def runs_properties(self) -> bool:
         """Whether the semantic properties run (every profile but `core`)."""

@@ -35,10 +35,13 @@ from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import (
     GATEWAY_REACHABLE,
     RESPONDS_WITHIN_TIMEOUT,
+    CheckFailure,
+    Moment,
     ProgressSink,
     RunResults,
     reason_class,
 )
+from livepeer_conformance.sources import source_of_check
 
 #: Transport errors that may mean a kept-alive connection was closed by the gateway while idle
 #: (uvicorn does so after an unhandled error): the request is sent once more on a new one.
@@ -183,28 +186,52 @@ class Engine:
                 headers=list(response.headers.multi_items()),
             )
 
-    def judge_answer(self, exchange: Exchange, planned: Planned | None) -> None:
-        """Apply every check that concerns the answer and record what it passed and failed."""
+    def judge_answer(self, exchange: Exchange, planned: Planned | None) -> str:
+        """Apply every check that concerns the answer, record what it passed, and record what
+        it failed as one finding; return that finding's bug ("" when it passed everything)."""
+        failures = self.failures_of(exchange, planned)
+        trigger = planned.trigger if planned is not None else ""
+        return self.record_failures(exchange, failures, trigger) if failures else ""
+
+    def failures_of(self, exchange: Exchange, planned: Planned | None) -> list[CheckFailure]:
+        """Judge the answer: record each check it passed, return those it failed."""
         secrets = self.config.secrets
         verdicts = judge(exchange, planned, self.document, [self.token], self.properties, secrets)
-        operation = exchange.operation.label
         prefix = f"{planned.described}: " if planned is not None else ""
+        failures: list[CheckFailure] = []
         for verdict in verdicts:
             if not self.config.runs_check(verdict.check):
                 continue
             if verdict.passed:
-                self.results.record_pass(operation, verdict.check)
+                self.results.record_pass(exchange.operation.label, verdict.check)
                 continue
-            self.results.record_failure(
-                operation,
-                verdict.check,
-                verdict.title,
-                redact(prefix + (verdict.reason or ""), secrets),
-                self.reproducer(exchange.request),
-                cause=redact(verdict.cause, secrets),
-                evidence=exchange.evidence(secrets),
-                source=verdict.source,
+            failures.append(
+                CheckFailure(
+                    verdict.check,
+                    verdict.title,
+                    redact(prefix + (verdict.reason or ""), secrets),
+                    redact(verdict.cause, secrets),
+                    verdict.source or source_of_check(verdict.check),
+                )
             )
+        return failures
+
+    def record_failures(
+        self,
+        exchange: Exchange,
+        failures: list[CheckFailure],
+        trigger: str,
+        seen: Moment | None = None,
+    ) -> str:
+        """Record the checks one answer failed as one finding, with its evidence and reproducer."""
+        return self.results.record_answer(
+            exchange.operation.label,
+            failures,
+            self.reproducer(exchange.request),
+            exchange.evidence(self.config.secrets),
+            trigger,
+            seen,
+        )
 
     def reproducer(self, sent: SentRequest | None) -> str:
         """The curl command that sends `sent` again, byte for byte."""
@@ -226,6 +253,7 @@ class Engine:
             self.reproducer(sent),
             cause=cause,
             evidence=Evidence(redact(f"{sent.method} {sent.url}", secrets), "(no answer)", "", ""),
+            trigger=planned.trigger,
         )
 
     def run_all(self, planned: list[Planned], sent: set[int], what: str) -> None:

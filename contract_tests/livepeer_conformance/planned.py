@@ -16,6 +16,7 @@ from livepeer_gateway_spec import Operation, Source
 
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.gpu_work import upload_side, work
+from livepeer_conformance.results import VALID as VALID_TRIGGER
 from livepeer_conformance.strategies import encode_image
 
 Expect = Literal["accept", "refuse", "either"]
@@ -77,6 +78,14 @@ class Planned:
     def described(self) -> str:
         """How a finding's reason names the request: `edge probe seed=0`, `drawn request`."""
         return self.purpose if self.family in NOT_PROBES else f"edge probe {self.purpose}"
+
+    @property
+    def trigger(self) -> str:
+        """The input a server error on this request is blamed on: the field or family it puts
+        at its edge (`loras`, `seed`), or "a valid request"."""
+        if self.family in NOT_PROBES:
+            return VALID_TRIGGER
+        return self.rule.split(".", 1)[0] if self.rule else self.family
 
     @property
     def refusal(self) -> str:

@@ -1,8 +1,9 @@
 """The run's report as a terminal table, JUnit XML, Markdown and JSON, token redacted.
 
 Every form states the same outcome: the headline, each report file and the exit code agree.
-Every form lists departures (which decide the outcome) and advisories (departures from
-`recommended` rules under a profile that does not fail on them) apart, each with its source.
+Every form lists findings, one per bug with the checks its answers failed: departures (which
+decide the outcome) and advisories (findings from `recommended` rules alone, under a profile
+that does not fail on them) apart, each with its source.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from livepeer_gateway_spec.cli import github_annotation
+
 from livepeer_conformance.evidence import Evidence
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
-from livepeer_conformance.results import Departure, RunResults
+from livepeer_conformance.results import Finding, RunResults
 from livepeer_conformance.schedule import PHASES, REACHABILITY, Schedule
 
 JUNIT_FILE = "conformance.junit.xml"
@@ -32,8 +35,8 @@ class RunReport:
     """What a finished run reports: its outcome, which departures are new, and its context."""
 
     results: RunResults
-    new: list[Departure]
-    accepted: list[Departure]
+    new: list[Finding]
+    accepted: list[Finding]
     target: str
     profile: str
     requests_sent: int
@@ -47,11 +50,15 @@ class RunReport:
     open_gateway: bool = False
     #: How to start the gateway the reproducers were made against, when the run embedded it.
     replay_hint: str = ""
-    #: Departures from `recommended` rules under a profile that does not fail on them: listed,
+    #: Findings from `recommended` rules under a profile that does not fail on them: listed,
     #: never changing the outcome.
-    advisories: list[Departure] = field(default_factory=list)
+    advisories: list[Finding] = field(default_factory=list)
     #: The run's schedule: requests planned per operation × phase (what was spent is in results).
     schedule: Schedule | None = None
+    #: What the run chose: profile, budget, ceilings, seed, model pins, excluded checks, ...
+    options: dict[str, object] = field(default_factory=dict)
+    #: The exit code the command returns (130 after Ctrl-C, `--fail-on` applied).
+    exit_code: int = 0
 
     @property
     def conforms(self) -> bool:
@@ -81,28 +88,41 @@ def _rows(results: RunResults) -> list[tuple[str, int, int, int]]:
     return rows
 
 
-def _title(departure: Departure) -> str:
-    cause = f" [{departure.cause}]" if departure.cause else ""
-    return f"{departure.check} on {departure.operation}{cause}"
+def _title(finding: Finding) -> str:
+    return f"{finding.bug} on {finding.operation}"
+
+
+def _check_lines(finding: Finding) -> list[str]:
+    """One line per check the finding's answers failed: name, source, reason."""
+    return [
+        f"{f.check} ({f.source.kind}): {f.reason}"
+        for f in (finding.failures[c] for c in finding.checks)
+    ]
 
 
 def _evidence_lines(evidence: Evidence | None) -> list[str]:
     return evidence.lines() if evidence else []
 
 
-def _source_line(departure: Departure) -> str:
-    return f"source: {departure.source.kind}: {departure.source.text}"
+def _source_line(finding: Finding) -> str:
+    return f"source: {finding.source.kind}: {finding.source.text}"
 
 
-def _terminal_entry(kind: str, departure: Departure, accepted: str = "") -> list[str]:
+def _seen(finding: Finding) -> str:
+    phases = ", ".join(finding.phases)
+    return f"{finding.count} answer(s), first at request {finding.first_seen.requests}" + (
+        f"; met in {phases}" if phases else ""
+    )
+
+
+def _terminal_entry(kind: str, finding: Finding, accepted: str = "") -> list[str]:
     return [
         "",
-        f"{kind} {_title(departure)}{accepted}: {departure.title} ({departure.count}x, "
-        f"first at request {departure.first_seen.requests})",
-        f"  {_source_line(departure)}",
-        f"  reason: {departure.reason}",
-        *(f"  {line}" for line in _evidence_lines(departure.evidence)),
-        f"  reproduce: {departure.reproducer}",
+        f"{kind} {_title(finding)}{accepted}: {finding.title} ({_seen(finding)})",
+        f"  {_source_line(finding)}",
+        *(f"  failed {line}" for line in _check_lines(finding)),
+        *(f"  {line}" for line in _evidence_lines(finding.evidence)),
+        f"  reproduce: {finding.reproducer}",
     ]
 
 
@@ -112,11 +132,11 @@ def terminal(report: RunReport) -> str:
     width = max([len("operation"), *(len(r[0]) for r in rows)])
     lines = [f"{'operation':<{width}}  checks  passed  failed"]
     lines += [f"{op:<{width}}  {n:>6}  {p:>6}  {f:>6}" for op, n, p, f in rows]
-    for departure in report.new + report.accepted:
-        accepted = " (accepted by baseline)" if departure in report.accepted else ""
-        lines += _terminal_entry("FAILED", departure, accepted)
-    for departure in report.advisories:
-        lines += _terminal_entry("ADVISORY", departure)
+    for finding in report.new + report.accepted:
+        accepted = " (accepted by baseline)" if finding in report.accepted else ""
+        lines += _terminal_entry("FAILED", finding, accepted)
+    for finding in report.advisories:
+        lines += _terminal_entry("ADVISORY", finding)
     if report.replay_hint and (report.new or report.accepted or report.advisories):
         lines += ["", report.replay_hint]
     for note in report.results.notes:
@@ -131,7 +151,7 @@ def headline(report: RunReport) -> str:
     """One line: the outcome and what it rests on."""
     state = report.outcome.label
     if report.new:
-        state += f" ({len(report.new)} cause(s))"
+        state += f" ({len(report.new)} finding(s))"
     if report.interrupted:
         state += ", interrupted"
     if report.stopped_by:
@@ -161,21 +181,21 @@ def markdown(report: RunReport) -> str:
     ]
     lines += [f"| `{op}` | {n} | {p} | {f} |" for op, n, p, f in _rows(report.results)]
     if report.new or report.accepted:
-        lines += ["", "## Departures", ""]
-    for departure in report.new + report.accepted:
-        accepted = " (accepted by baseline)" if departure in report.accepted else ""
-        lines += _markdown_entry(departure, accepted)
+        lines += ["", "## Findings", ""]
+    for finding in report.new + report.accepted:
+        accepted = " (accepted by baseline)" if finding in report.accepted else ""
+        lines += _markdown_entry(finding, accepted)
     if report.advisories:
         lines += [
             "",
             f"## Advisories ({len(report.advisories)})",
             "",
-            "Departures from this project's `recommended` rules: listed, not failing under"
+            "Findings from this project's `recommended` rules: listed, not failing under"
             f" profile {report.profile}.",
             "",
         ]
-    for departure in report.advisories:
-        lines += _markdown_entry(departure, "")
+    for finding in report.advisories:
+        lines += _markdown_entry(finding, "")
     if report.replay_hint and (report.new or report.accepted or report.advisories):
         lines += ["", report.replay_hint, ""]
     lines += [
@@ -189,6 +209,9 @@ def markdown(report: RunReport) -> str:
         "| --- | --- | ---: | ---: |",
     ]
     lines += [f"| `{op}` | {ph} | {pl} | {sp} |" for op, ph, pl, sp in schedule_rows(report)]
+    lines += ["", "## Run options", "", "| option | value |", "| --- | --- |"]
+    lines += [f"| `{name}` | `{_option(value)}` |" for name, value in report.options.items()]
+    lines += [f"| exit code | `{report.exit_code}` |"]
     if report.not_covered or report.results.notes:
         lines += ["", "## Not covered", ""]
         lines += [f"- {note}" for note in report.results.notes]
@@ -196,22 +219,40 @@ def markdown(report: RunReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _markdown_entry(departure: Departure, accepted: str) -> list[str]:
+def _markdown_entry(finding: Finding, accepted: str) -> list[str]:
+    failed = [
+        f"| `{f.check}` | {f.source.kind} | {_cell(f.reason)} |"
+        for f in (finding.failures[c] for c in finding.checks)
+    ]
     return [
-        f"### `{departure.check}` on `{departure.operation}`{accepted}",
+        f"### `{finding.bug}` on `{finding.operation}`{accepted}",
         "",
-        f"Source: **{departure.source.kind}** ({departure.source.text}).",
+        f"{finding.title} ({_seen(finding)}). Source: **{finding.source.kind}** "
+        f"({finding.source.text}).",
         "",
-        f"Cause: `{departure.cause}`. {departure.title} — {departure.reason} "
-        f"({departure.count}x, first at request {departure.first_seen.requests})",
+        "| failed check | source | reason |",
+        "| --- | --- | --- |",
+        *failed,
         "",
-        *(f"- {line}" for line in _evidence_lines(departure.evidence)),
+        *(f"- {line}" for line in _evidence_lines(finding.evidence)),
         "",
         "```sh",
-        departure.reproducer,
+        finding.reproducer,
         "```",
         "",
     ]
+
+
+def _option(value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def as_json(report: RunReport) -> str:
@@ -219,7 +260,8 @@ def as_json(report: RunReport) -> str:
     results = report.results
     document = {
         "outcome": report.outcome.label,
-        "exit_code": report.outcome.exit_code,
+        "exit_code": report.exit_code,
+        "options": report.options,
         "conforms": report.conforms,
         "interrupted": report.interrupted,
         "stopped_by": report.stopped_by,
@@ -256,58 +298,70 @@ def as_json(report: RunReport) -> str:
 
 
 def junit(report: RunReport) -> str:
-    """JUnit XML: one test suite per operation, one test case per check."""
+    """JUnit XML: one test suite per operation, one test case per check; a check that findings
+    failed is one test case per finding, each with its one failure (CI renderers show one)."""
     results = report.results
     root = ET.Element("testsuites", name="livepeer-conformance")
-    by_check: dict[tuple[str, str], list[Departure]] = {}
-    for departure in report.new:
-        by_check.setdefault((departure.operation, departure.check), []).append(departure)
+    by_check: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.new:
+        for check in finding.checks:
+            by_check.setdefault((finding.operation, check), []).append(finding)
     missing = {(n.operation, n.check): n for n in report.not_covered}
     operations = sorted(set(results.operations()) | {op for op, _ in missing})
     for operation in operations:
         checks = sorted(
             set(results.checks_of(operation)) | {c for op, c in missing if op == operation}
         )
-        failures = sum(1 for c in checks if (operation, c) in by_check)
+        cases = [(c, by_check.get((operation, c), [None])) for c in checks]
         suite = ET.SubElement(
-            root, "testsuite", name=operation, tests=str(len(checks)), failures=str(failures)
+            root,
+            "testsuite",
+            name=operation,
+            tests=str(sum(len(found) for _, found in cases)),
+            failures=str(sum(1 for _, found in cases for f in found if f is not None)),
         )
-        for check in checks:
-            case = ET.SubElement(suite, "testcase", classname=operation, name=check)
-            for departure in by_check.get((operation, check), []):
-                failure = ET.SubElement(
-                    case,
-                    "failure",
-                    message=f"{departure.cause or departure.title} — {departure.reason}",
-                )
-                failure.text = "\n".join(
-                    [
-                        f"{departure.count} failing request(s)",
-                        _source_line(departure),
-                        *_evidence_lines(departure.evidence),
-                        f"reproduce: {departure.reproducer}",
-                    ]
-                )
-            if (operation, check) in missing:
-                ET.SubElement(case, "skipped", message=missing[(operation, check)].why)
+        for check, found in cases:
+            for finding in found:
+                name = check if finding is None else f"{check} · {finding.bug}"
+                case = ET.SubElement(suite, "testcase", classname=operation, name=name)
+                if finding is not None:
+                    failed = finding.failures[check]
+                    failure = ET.SubElement(
+                        case, "failure", message=f"{finding.bug} — {failed.reason}"
+                    )
+                    failure.text = "\n".join(
+                        [
+                            f"{finding.title} ({_seen(finding)})",
+                            _source_line(finding),
+                            *(f"failed {line}" for line in _check_lines(finding)),
+                            *_evidence_lines(finding.evidence),
+                            f"reproduce: {finding.reproducer}",
+                        ]
+                    )
+                elif (operation, check) in missing:
+                    ET.SubElement(case, "skipped", message=missing[(operation, check)].why)
     if report.advisories:
         # Listed, never failing: one passing test case per advisory, its finding as output.
         advised = ET.SubElement(
             root, "testsuite", name="advisories", tests=str(len(report.advisories)), failures="0"
         )
-        for departure in report.advisories:
+        for finding in report.advisories:
             case = ET.SubElement(
-                advised, "testcase", classname=departure.operation, name=_title(departure)
+                advised, "testcase", classname=finding.operation, name=_title(finding)
             )
             ET.SubElement(case, "system-out").text = "\n".join(
                 [
-                    f"ADVISORY: {departure.title} — {departure.reason} ({departure.count}x)",
-                    _source_line(departure),
-                    *_evidence_lines(departure.evidence),
-                    f"reproduce: {departure.reproducer}",
+                    f"ADVISORY: {finding.title} ({_seen(finding)})",
+                    _source_line(finding),
+                    *(f"failed {line}" for line in _check_lines(finding)),
+                    *_evidence_lines(finding.evidence),
+                    f"reproduce: {finding.reproducer}",
                 ]
             )
     run = ET.SubElement(root, "testsuite", name="run", tests="1")
+    properties = ET.SubElement(run, "properties")
+    for name, value in [*report.options.items(), ("exit_code", report.exit_code)]:
+        ET.SubElement(properties, "property", name=name, value=_option(value))
     case = ET.SubElement(run, "testcase", classname="run", name=COMPLETENESS_CASE)
     if report.outcome is not Outcome.CONFORMS:
         run.set("failures", "1")
@@ -319,20 +373,50 @@ def junit(report: RunReport) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _redacted(report: RunReport, secrets: Iterable[str]) -> RunReport:
+def github_lines(report: RunReport) -> list[str]:
+    """GitHub Actions workflow commands: an error per failing finding, a warning per advisory,
+    and one for an incomplete run."""
+    lines = [
+        github_annotation(
+            "error",
+            f"{f.title}: {f.reason}",
+            title=f"{f.operation}: {f.bug} ({', '.join(f.checks)})",
+        )
+        for f in report.new
+    ]
+    lines += [
+        github_annotation(
+            "warning", f"{f.title}: {f.reason}", title=f"advisory {f.operation}: {f.bug}"
+        )
+        for f in report.advisories
+    ]
+    if report.outcome is Outcome.INCOMPLETE:
+        lines.append(github_annotation("warning", headline(report), title="conformance incomplete"))
+    return lines
+
+
+def redacted(report: RunReport, secrets: Iterable[str]) -> RunReport:
     """`report` with the secrets redacted from every text a gateway or a check put in it."""
     hidden = tuple(secrets)
 
-    def clean(departure: Departure) -> Departure:
-        evidence = departure.evidence
+    def clean(finding: Finding) -> Finding:
+        evidence = finding.evidence
         if evidence is not None:
             evidence = Evidence(*(redact(v, hidden) for v in dataclasses.astuple(evidence)))
+        failures = {
+            check: dataclasses.replace(
+                failed,
+                title=redact(failed.title, hidden),
+                reason=redact(failed.reason, hidden),
+                cause=redact(failed.cause, hidden),
+            )
+            for check, failed in finding.failures.items()
+        }
         return dataclasses.replace(
-            departure,
-            title=redact(departure.title, hidden),
-            reason=redact(departure.reason, hidden),
-            reproducer=redact(departure.reproducer, hidden),
-            cause=redact(departure.cause, hidden),
+            finding,
+            bug=redact(finding.bug, hidden),
+            failures=failures,
+            reproducer=redact(finding.reproducer, hidden),
             evidence=evidence,
         )
 
@@ -353,7 +437,7 @@ def write_reports(report: RunReport, report_dir: Path, secrets: Iterable[str]) -
     hidden = tuple(secrets)
     # Redacted before serialising: JSON and XML escape a secret's quotes, backslashes and
     # non-ASCII, which a search of the serialised text would then miss.
-    report = _redacted(report, hidden)
+    report = redacted(report, hidden)
     written = []
     for name, text, parses in (
         (JUNIT_FILE, junit(report), ET.fromstring),

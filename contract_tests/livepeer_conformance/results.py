@@ -1,4 +1,5 @@
-"""What a run finds: per-operation tallies of checks, and departures kept apart by cause."""
+"""What a run finds: per-operation tallies of checks, and findings: one per bug, whichever checks
+and phases met it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from dataclasses import dataclass, field
 
 from livepeer_gateway_spec import Source
 
-from livepeer_conformance.answer_conformance import UNAVAILABLE
+from livepeer_conformance.answer_conformance import NOT_A_SERVER_ERROR, UNAVAILABLE
 from livepeer_conformance.evidence import Evidence
-from livepeer_conformance.sources import source_of_check
+from livepeer_conformance.sources import source_of_check, strongest
 
 #: Transport-level check names, reported next to schemathesis's checks and the properties.
 RESPONDS_WITHIN_TIMEOUT = "responds_within_timeout"
@@ -53,47 +54,140 @@ def reason_class(text: str) -> str:
 
 
 @dataclass
-class Departure:
-    """One cause of departure: a check failing on an operation for one reason, `count` times.
+class CheckFailure:
+    """One check a finding's answers failed: its title, reason, cause and source."""
 
-    Its cause key is (operation, check, cause); `source` is where the broken rule comes from
-    (documented, protocol, recommended), which decides whether it fails the run.
-    """
-
-    operation: str
     check: str
     title: str
     reason: str
-    reproducer: str
-    count: int = 1
-    #: When the first failing request of this departure was answered.
-    first_seen: Moment = field(default_factory=_run_start)
-    #: The reason class: the status and the field or rule at fault, stable across requests.
+    #: The check's own cause: the answer's status and the rule or class at fault.
     cause: str = ""
-    evidence: Evidence | None = None
-    #: Where the broken rule comes from, and what it says; by default the check's own.
+    #: Where the broken rule comes from; by default the check's own.
     source: Source = field(default=None)  # type: ignore[assignment]
+    count: int = 1
 
     def __post_init__(self) -> None:
         if self.source is None:
             self.source = source_of_check(self.check)
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.operation, self.check, self.cause)
+        self.reason = " ".join(self.reason.split()) or self.title
 
     def to_dict(self) -> dict[str, object]:
-        """The departure as plain JSON-ready data."""
+        return {
+            "check": self.check,
+            "title": self.title,
+            "reason": self.reason,
+            "cause": self.cause,
+            "source": self.source.kind,
+            "source_text": self.source.text,
+            "count": self.count,
+        }
+
+
+#: The trigger of a request whose input is not known to be at an edge.
+VALID = "a valid request"
+#: The order in which a failed check names the bug an answer shows: the first failed one of
+#: these is the finding's primary check (a server error before the malformed body it sends).
+PRIMARY_ORDER = (
+    NOT_A_SERVER_ERROR,
+    "ignored_auth",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+)
+
+
+def _rank(check: str) -> int:
+    return PRIMARY_ORDER.index(check) if check in PRIMARY_ORDER else len(PRIMARY_ORDER)
+
+
+def bug_key(failures: list[CheckFailure], trigger: str) -> str:
+    """What one answer's failed checks say the bug is, the same whichever phase met it.
+
+    A server error is keyed by the input that triggers it (the field or family a probe puts at
+    its edge), so that each distinct trigger is its own finding; credentials ignored are one
+    bug per operation whatever the probe; anything else is its primary check's cause.
+    """
+    primary = min(failures, key=lambda f: _rank(f.check))
+    what = primary.cause or primary.title
+    if primary.check == NOT_A_SERVER_ERROR:
+        return f"{what} (trigger: {trigger or VALID})"
+    if primary.check == "ignored_auth":
+        return "credentials not enforced"
+    if primary.check in (RESPONDS_WITHIN_TIMEOUT, GATEWAY_REACHABLE) and trigger:
+        return f"{what} (trigger: {trigger})"
+    return what
+
+
+@dataclass
+class Finding:
+    """One bug as its operator sees it: the answers that show it, every check they failed, and
+    one reproducer (the first answer's). Its key is (operation, bug); its source is the strongest
+    of its checks' sources, which decides whether it fails the run."""
+
+    operation: str
+    bug: str
+    failures: dict[str, CheckFailure]
+    reproducer: str
+    #: Answers that showed the bug.
+    count: int = 1
+    #: When the first answer showing the bug came.
+    first_seen: Moment = field(default_factory=_run_start)
+    evidence: Evidence | None = None
+    #: The phases of the run that met it.
+    phases: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.operation, self.bug)
+
+    @property
+    def primary(self) -> CheckFailure:
+        return min(self.failures.values(), key=lambda f: _rank(f.check))
+
+    @property
+    def check(self) -> str:
+        return self.primary.check
+
+    @property
+    def checks(self) -> list[str]:
+        return sorted(self.failures, key=_rank)
+
+    @property
+    def title(self) -> str:
+        return self.primary.title
+
+    @property
+    def reason(self) -> str:
+        return self.primary.reason
+
+    @property
+    def cause(self) -> str:
+        return self.bug
+
+    @property
+    def source(self) -> Source:
+        best = strongest(f.source for f in self.failures.values())
+        assert best is not None  # a finding has at least one failure
+        return best
+
+    def to_dict(self) -> dict[str, object]:
+        """The finding as plain JSON-ready data."""
         return {
             "operation": self.operation,
+            "bug": self.bug,
             "check": self.check,
-            "cause": self.cause,
+            "checks": [self.failures[c].to_dict() for c in self.checks],
+            "cause": self.bug,
             "source": self.source.kind,
             "source_text": self.source.text,
             "title": self.title,
             "reason": self.reason,
             "reproducer": self.reproducer,
             "count": self.count,
+            "phases": self.phases,
             "evidence": self.evidence.to_dict() if self.evidence else None,
             "requests_to_first_detection": self.first_seen.requests,
             "seconds_to_first_detection": round(self.first_seen.seconds, 3),
@@ -115,11 +209,11 @@ def too_often_unavailable(unavailable: int, answered: int) -> bool:
 
 @dataclass
 class RunResults:
-    """Thread-safe accumulator of check outcomes and departures shared by every phase."""
+    """Thread-safe accumulator of check outcomes and findings shared by every phase."""
 
     passed: Counter[tuple[str, str]] = field(default_factory=Counter)
     failed: Counter[tuple[str, str]] = field(default_factory=Counter)
-    departures: dict[tuple[str, str, str], Departure] = field(default_factory=dict)
+    findings: dict[tuple[str, str], Finding] = field(default_factory=dict)
     #: What stopped a phase early or could not be checked, one line each.
     notes: list[str] = field(default_factory=list)
     #: Requests the gateway accepted (answered 2xx), by operation.
@@ -137,7 +231,7 @@ class RunResults:
     #: Tells the current moment of the run; the runner points it at its budget and clock.
     clock: Callable[[], Moment] = field(default=_run_start, repr=False)
     #: Called with each new cause as it is recorded (the runner's `--max-failures`).
-    on_new_departure: Callable[[Departure], None] | None = field(default=None, repr=False)
+    on_new_finding: Callable[[Finding], None] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record_pass(self, operation: str, check: str) -> None:
@@ -183,39 +277,54 @@ class RunResults:
         cause: str = "",
         evidence: Evidence | None = None,
         source: Source | None = None,
-    ) -> None:
-        """Count one failing run; the first failure of each cause is its example.
+        trigger: str = "",
+    ) -> str:
+        """Record one answer (or a request without one) that failed one check; its bug."""
+        failure = CheckFailure(check, title, reason, cause, source or source_of_check(check))
+        return self.record_answer(operation, [failure], reproducer, evidence, trigger, seen)
 
-        `seen` is when the failing answer came, for failures recorded after the fact; by
-        default it is now. `source` is the broken rule's, by default the check's own.
+    def record_answer(
+        self,
+        operation: str,
+        failures: list[CheckFailure],
+        reproducer: str,
+        evidence: Evidence | None = None,
+        trigger: str = "",
+        seen: Moment | None = None,
+    ) -> str:
+        """Record every check one answer failed as one finding (merged into the finding of the
+        same bug when the run met it before); return the bug.
+
+        `seen` is when the answer came, for failures recorded after the fact; by default it is
+        now. The first answer recorded stays the finding's example; the earliest sets when it
+        was first seen.
         """
         seen = seen or self.clock()
-        new: Departure | None = None
+        bug = bug_key(failures, trigger)
+        new: Finding | None = None
         with self._lock:
-            self.failed[(operation, check)] += 1
-            key = (operation, check, cause)
-            if key in self.departures:
-                departure = self.departures[key]
-                departure.count += 1
-                if seen < departure.first_seen:
-                    departure.first_seen = seen
-                    departure.reproducer, departure.evidence = reproducer, evidence
-            else:
-                reason_line = " ".join(reason.split()) or title
-                self.departures[key] = Departure(
-                    operation,
-                    check,
-                    title,
-                    reason_line,
-                    reproducer,
-                    first_seen=seen,
-                    cause=cause,
-                    evidence=evidence,
-                    source=source or source_of_check(check),
+            for failure in failures:
+                self.failed[(operation, failure.check)] += 1
+            key = (operation, bug)
+            finding = self.findings.get(key)
+            if finding is None:
+                finding = new = self.findings[key] = Finding(
+                    operation, bug, {}, reproducer, 0, seen, evidence
                 )
-                new = self.departures[key]
-        if new is not None and self.on_new_departure is not None:
-            self.on_new_departure(new)
+            elif seen < finding.first_seen:
+                finding.first_seen = seen
+            finding.count += 1
+            if self.phase and self.phase not in finding.phases:
+                finding.phases.append(self.phase)
+            for failure in failures:
+                known = finding.failures.get(failure.check)
+                if known is None:
+                    finding.failures[failure.check] = failure
+                else:
+                    known.count += 1
+        if new is not None and self.on_new_finding is not None:
+            self.on_new_finding(new)
+        return bug
 
     def record_note(self, what: str) -> None:
         """Note something that stopped a phase or could not be checked."""
@@ -236,6 +345,6 @@ class RunResults:
         key = (operation, check)
         return self.passed[key] + self.failed[key] > 0
 
-    def sorted_departures(self) -> list[Departure]:
-        """Departures ordered by operation, check, then cause."""
-        return [self.departures[key] for key in sorted(self.departures)]
+    def sorted_findings(self) -> list[Finding]:
+        """Findings ordered by operation, then bug."""
+        return [self.findings[key] for key in sorted(self.findings)]

@@ -15,7 +15,7 @@ from livepeer_gateway_spec import TOKEN_ENV
 
 from livepeer_conformance.answer_conformance import CHECKS as ANSWER_CHECKS
 from livepeer_conformance.baseline import (
-    CauseKey,
+    BugKey,
     load_baseline,
     split_by_baseline,
     write_baseline,
@@ -33,7 +33,7 @@ from livepeer_conformance.results import (
     GATEWAY_AVAILABLE,
     UNAVAILABLE_MIN_ANSWERS,
     UNAVAILABLE_SHARE,
-    Departure,
+    Finding,
     Moment,
     RunResults,
 )
@@ -298,20 +298,20 @@ def _refusal(config: RunConfig, operation: str, status: int) -> str:
 
 
 def _stopper(
-    config: RunConfig, limit: int, budget: RequestBudget, known: frozenset[CauseKey]
-) -> Callable[[Departure], None]:
+    config: RunConfig, limit: int, budget: RequestBudget, known: frozenset[BugKey]
+) -> Callable[[Finding], None]:
     """Stop the run through `budget` at the `limit`-th new cause that fails it (`--max-failures`):
     neither accepted by the baseline nor an advisory under the run's profile."""
-    failing: set[CauseKey] = set()
+    failing: set[BugKey] = set()
 
-    def on_new_departure(departure: Departure) -> None:
+    def on_new_finding(departure: Finding) -> None:
         if departure.key in known or not split_by_source([departure], config.profile)[0]:
             return
         failing.add(departure.key)
         if len(failing) >= limit:
             budget.stop(f"the run stopped at --max-failures {limit}")
 
-    return on_new_departure
+    return on_new_finding
 
 
 def run(
@@ -326,7 +326,7 @@ def run(
     budget = budget or RequestBudget(config.max_requests, config.rate_limit)
     results = RunResults(clock=lambda: Moment(budget.spent, time.monotonic() - started))
     if config.max_failures is not None:
-        results.on_new_departure = _stopper(config, config.max_failures, budget, known)
+        results.on_new_finding = _stopper(config, config.max_failures, budget, known)
     expected: dict[str, list[str]] = {}
     interrupted = False
     skipped = ""
@@ -405,7 +405,7 @@ def run(
     interrupted = interrupted or budget.interrupted
     judge_availability(config, results)
     # Recommended rules fail a gateway only under the strict profile: otherwise advisories.
-    departures, advisories = split_by_source(results.sorted_departures(), config.profile)
+    departures, advisories = split_by_source(results.sorted_findings(), config.profile)
     if config.write_baseline:
         write_baseline(config.write_baseline, departures, config.secrets)
     new, accepted = split_by_baseline(departures, known)
@@ -433,6 +433,8 @@ def run(
         open_gateway=config.open_gateway,
         replay_hint=_replay_hint(config),
         schedule=schedule,
+        options=config.reported_options(),
+        exit_code=outcome.exit_code,
     )
 
 

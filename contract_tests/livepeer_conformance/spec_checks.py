@@ -30,10 +30,12 @@ from livepeer_conformance.engine import Engine, upload_of
 from livepeer_conformance.evidence import Evidence, status_line
 from livepeer_conformance.exchanges import Exchange, SentRequest
 from livepeer_conformance.gpu_work import work
+from livepeer_conformance.planned import VALID_TRIGGER
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import (
     GATEWAY_REACHABLE,
     RESPONDS_WITHIN_TIMEOUT,
+    CheckFailure,
     Moment,
     ProgressSink,
     cause_of,
@@ -46,7 +48,11 @@ from livepeer_conformance.schemathesis_private import (
     keep_edits_as_generated,
     multipart_file_parts_revalidated,
 )
-from livepeer_conformance.sources import negative_case_source
+from livepeer_conformance.sources import (
+    broken_constraints,
+    negative_case_source,
+    source_of_check,
+)
 from livepeer_conformance.strategies import encode_image, register_image_strategies
 from livepeer_conformance.valid_requests import make_realistic
 
@@ -78,8 +84,12 @@ class _SpecRun:
     engine: Engine
     operations: dict[str, Operation]
     stop: Callable[[], None] = lambda: None
-    #: When each case's answer came and the exchange it was, for the checks judged after it.
-    answered: dict[str, tuple[Moment, Exchange]] = field(default_factory=dict)
+    #: Each case answered and not recorded yet: when its answer came, the exchange, the checks
+    #: the engine found it failing and its trigger. schemathesis's own checks, judged after,
+    #: join them, so that one answer is one finding.
+    answered: dict[str, tuple[Moment, Exchange, list[CheckFailure], str]] = field(
+        default_factory=dict
+    )
     #: When each request that got no answer gave up, and what was sent, oldest first; its
     #: error event comes later.
     unanswered: deque[tuple[Moment, SentRequest]] = field(default_factory=deque)
@@ -186,9 +196,10 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
             results.record_accepted(operation)
             results.record_work(_work(case, run))
         exchange = _exchange(case, response, run)
-        run.answered[case.id] = (results.clock(), exchange)
+        failures = []
         if (response.request.method or "").lower() == case.operation.method.lower():
-            engine.judge_answer(exchange, None)
+            failures = engine.failures_of(exchange, None)
+        run.answered[case.id] = (results.clock(), exchange, failures, _trigger(case, run))
         run.stop_when_spent()
 
     @schema.hook
@@ -201,6 +212,18 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
         engine.results.record_request(case.operation.label)
         run.unanswered.append((engine.results.clock(), run.sent(request)))
         run.stop_when_spent()
+
+
+def _trigger(case: schemathesis.Case, run: _SpecRun) -> str:
+    """The input a server error on `case` is blamed on: the first field its body breaks, or
+    "a valid request", as for the suite's own requests."""
+    meta = case.meta
+    if meta is not None and not meta.generation.mode.is_positive:
+        spec_file = str(run.config.spec_path)
+        broken = broken_constraints(spec_file, case.operation.path, case.body)
+        if broken:
+            return broken[0][0].split(".", 1)[0]
+    return VALID_TRIGGER
 
 
 def _work(case: schemathesis.Case, run: _SpecRun) -> int:
@@ -359,6 +382,7 @@ def _run_stream(
             elif isinstance(event, events.FatalError):
                 results.record_note(f"spec checks stopped: {run.shown(_one_line(event.exception))}")
                 break
+    _flush(run)
     budget.on_stop(None)
 
 
@@ -371,7 +395,9 @@ def _record_scenario(event: events.ScenarioFinished, run: _SpecRun) -> None:
     for case_id, nodes in recorder.checks.items():
         if case_id in run.out_of_bounds:
             continue  # the proxy's stand-in answer: its departure is already recorded
-        seen, exchange = run.answered.get(case_id, (None, None))
+        answered = run.answered.pop(case_id, None)
+        exchange = answered[1] if answered is not None else None
+        failures = list(answered[2]) if answered is not None else []
         for node in nodes:
             if node.name not in SPEC_CHECKS:
                 continue  # a check of the engine's, which judged the answer itself
@@ -383,27 +409,44 @@ def _record_scenario(event: events.ScenarioFinished, run: _SpecRun) -> None:
                     # No capacity, or too many requests: nothing learnt of the credentials (the
                     # engine's rule); the check stays open rather than failing.
                     continue
-                failure = node.failure_info.failure
-                title = " ".join(str(failure.title).split())
-                cause, source = cause_of(status, title), None
-                if node.name == "negative_data_rejection" and case_id in recorder.cases:
-                    # An invalid request served: its cause is the strongest rule it breaks
-                    # (`field.keyword`), whose source decides whether it fails the run.
-                    case = recorder.cases[case_id].value
-                    spec_file = str(run.config.spec_path)
-                    broken, source = negative_case_source(spec_file, case.operation.path, case.body)
-                    cause = cause_of(status, broken) if broken else cause
-                results.record_failure(
-                    operation,
-                    node.name,
-                    run.shown(failure.title),
-                    run.shown(failure.message),
-                    engine.reproducer(exchange.request if exchange is not None else None),
-                    seen=seen,
-                    cause=run.shown(cause),
-                    evidence=exchange.evidence(run.config.secrets) if exchange else None,
-                    source=source,
-                )
+                failures.append(_failure(node, status, recorder, case_id, run))
+        if failures and exchange is not None and answered is not None:
+            # The engine's checks and schemathesis's on the same answer: one bug, one finding.
+            engine.record_failures(exchange, failures, answered[3], answered[0])
+        elif failures:
+            reproducer = "# no reproducer: schemathesis recorded no answer for this case"
+            results.record_answer(operation, failures, reproducer)
+    _flush(run)
+
+
+def _failure(node: Any, status: int | None, recorder: Any, case_id: str, run: _SpecRun) -> Any:
+    """schemathesis's failed check as the suite's, its cause the rule the case breaks."""
+    failure = node.failure_info.failure
+    title = " ".join(str(failure.title).split())
+    cause, source = cause_of(status, title), None
+    if node.name == "negative_data_rejection" and case_id in recorder.cases:
+        # An invalid request served: its cause is the strongest rule it breaks (`field.keyword`),
+        # whose source decides whether it fails the run.
+        case = recorder.cases[case_id].value
+        spec_file = str(run.config.spec_path)
+        broken, source = negative_case_source(spec_file, case.operation.path, case.body)
+        cause = cause_of(status, broken) if broken else cause
+    return CheckFailure(
+        node.name,
+        run.shown(failure.title),
+        run.shown(failure.message),
+        run.shown(cause),
+        source or source_of_check(node.name),
+    )
+
+
+def _flush(run: _SpecRun) -> None:
+    """Record the engine's findings on answers whose scenario has finished without checks of
+    schemathesis's own (each scenario's cases are answered before it finishes)."""
+    for case_id in list(run.answered):
+        seen, exchange, failures, trigger = run.answered.pop(case_id)
+        if failures:
+            run.engine.record_failures(exchange, failures, trigger, seen)
 
 
 def _record_error(event: events.NonFatalError, run: _SpecRun) -> None:

@@ -192,7 +192,7 @@ def rows(
                 budget,
                 sum(o.detected for o in outcomes),
                 _median(suite_firsts),
-                len({d["check"] for d in clean.departures}),
+                len(clean.departed_checks),
                 clean.requests_sent,
                 len(plain_firsts),
                 _median(plain_firsts),

@@ -75,8 +75,8 @@ class Outcome:
 
     @property
     def departed_checks(self) -> frozenset[str]:
-        """Names of every check with a departure in the report."""
-        return frozenset(d["check"] for d in self.departures)
+        """Names of every check a failing finding of the report failed."""
+        return frozenset(c["check"] for d in self.departures for c in d["checks"])
 
     @property
     def expected_checks(self) -> frozenset[str]:
@@ -106,15 +106,20 @@ class Outcome:
         Checks judging the same answer tie on requests; their names, unlike their seconds,
         break the tie the same way in every run.
         """
-        hits = [d for d in self.departures if d["check"] in self.expected_checks]
+        hits = [
+            (d, c["check"])
+            for d in self.departures
+            for c in d["checks"]
+            if c["check"] in self.expected_checks
+        ]
         if not hits:
             return None
-        first = min(
+        first, check = min(
             hits,
-            key=lambda d: (d["requests_to_first_detection"], d["check"], d["operation"]),
+            key=lambda hit: (hit[0]["requests_to_first_detection"], hit[1], hit[0]["operation"]),
         )
         return FirstDetection(
-            first["check"],
+            check,
             first["operation"],
             first["requests_to_first_detection"],
             first["seconds_to_first_detection"],

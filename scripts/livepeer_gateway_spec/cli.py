@@ -50,7 +50,13 @@ AnnotationLevel = Literal["error", "warning", "notice"]
 
 
 def github_annotation(
-    level: AnnotationLevel, message: str, *, file: str, line: int, column: int, title: str
+    level: AnnotationLevel,
+    message: str,
+    *,
+    title: str,
+    file: str | None = None,
+    line: int | None = None,
+    column: int | None = None,
 ) -> str:
     """One GitHub Actions workflow command (`::error file=...,line=...::message`): shown on the
     pull request's diff at that line. Escaped as actions/toolkit's `command.ts` does."""
@@ -62,5 +68,7 @@ def github_annotation(
         return data(str(text)).replace(":", "%3A").replace(",", "%2C")
 
     properties = {"file": file, "line": line, "col": column, "title": title}
-    joined = ",".join(f"{key}={value(text)}" for key, text in properties.items())
+    joined = ",".join(
+        f"{key}={value(text)}" for key, text in properties.items() if text is not None
+    )
     return f"::{level} {joined}::{data(message)}"

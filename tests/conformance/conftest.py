@@ -33,8 +33,10 @@ class CliRun:
         return json.loads((self.report_dir / "conformance.json").read_text(encoding="utf-8"))
 
     def departures(self) -> set[tuple[str, str]]:
-        """(operation, check) of every new departure in the JSON report."""
-        return {(d["operation"], d["check"]) for d in self.report()["departures"]}
+        """(operation, check) of every check a new finding of the JSON report failed."""
+        return {
+            (d["operation"], c["check"]) for d in self.report()["departures"] for c in d["checks"]
+        }
 
     def failed_checks(self) -> set[str]:
         """Names of the checks with a new departure."""

@@ -183,4 +183,4 @@ def test_max_failures_stops_the_run_at_the_nth_failing_cause(run_cli: Callable[.
     assert len(report["departures"]) == 1 and report["requests_sent"] < 10
     assert report["stopped_by"] == "the run stopped at --max-failures 1"
     assert report["interrupted"] is False
-    assert "departures (1 cause(s)), stopped at --max-failures 1" in run.stdout
+    assert "departures (1 finding(s)), stopped at --max-failures 1" in run.stdout

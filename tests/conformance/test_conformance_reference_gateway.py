@@ -31,7 +31,7 @@ def test_schemathesis_finds_no_departure_in_the_reference_gateway() -> None:
         engine.operations = operations_of(config)
         run_spec_checks(config, base_url, engine, progress=lambda message: None)
         engine.close()
-    assert results.sorted_departures() == []
+    assert results.sorted_findings() == []
     assert results.notes == []
     assert budget.spent < budget.limit  # the run completed rather than stopping at the budget
     checks_run = {check for _, check in results.passed}

@@ -102,7 +102,7 @@ def test_guaranteed_probes_find_their_faults_with_thirty_requests(
     result = run_cli("--max-requests", "30", "--seed", "5", "--fault", fault)
     report = result.report()
     assert (result.code, report["outcome"]) == (1, "departures"), result.stdout
-    departed = {d["check"] for d in report["departures"]}
+    departed = {c["check"] for d in report["departures"] for c in d["checks"]}
     assert departed & FAULTS[fault].detected_by, departed
 
 
@@ -195,7 +195,7 @@ def test_unavailability_is_dated_when_the_503s_pass_their_share() -> None:
     assert results.unavailable_since["POST /a"].requests == 9
     config = RunConfig(spec_path=spec_path())
     judge_availability(config, results)
-    (departure,) = results.sorted_departures()
+    (departure,) = results.sorted_findings()
     assert (departure.check, departure.source.kind) == (GATEWAY_AVAILABLE, "recommended")
     assert departure.first_seen.requests == 9 and "4 of its 10" in departure.reason
 

@@ -52,7 +52,8 @@ def test_zero_images_accepted_is_an_advisory_by_default_and_fails_strict(
     assert advisory["cause"] == "200 num_images_per_prompt.minimum"
     assert advisory["source"] == "recommended" and "this project's bound" in advisory["source_text"]
     assert (
-        "1 advisory(ies)" in default.stdout and "ADVISORY negative_data_rejection" in default.stdout
+        "1 advisory(ies)" in default.stdout
+        and "\n  failed negative_data_rejection (recommended)" in default.stdout
     )
     assert advisory["evidence"]["status_line"].startswith("HTTP/1.1 200")
     assert "--data-binary @" in advisory["reproducer"]

@@ -94,7 +94,7 @@ def test_echoed_token_with_escaped_characters_never_written(
     # The echo reached the reasons (every phase's answers, schemathesis's included, are judged
     # and shown by one function), where it was redacted, and it is itself a departure.
     assert b'answered 400 (application/json): {"error": "Bearer [redacted]"}' in result.stdout
-    assert b"FAILED token_not_echoed" in result.stdout
+    assert b"\n  failed token_not_echoed (protocol)" in result.stdout
 
 
 def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_non_ascii_token_is_redacted_from_every_report(tmp_path: Path) -> None:
         f"answered 500: {{'detail': {token!r}}} ({json.dumps(token)})",
         f"curl -H 'Authorization: Bearer {token}'",
     )
-    departures = results.sorted_departures()
+    departures = results.sorted_findings()
     report = RunReport(results, departures, [], f"http://{token}", "livepeer", 1, 1, 0.1)
     paths = write_reports(report, tmp_path, [token])
     needles = {form.encode() for form in written_forms(token)}
@@ -168,7 +168,7 @@ def test_reports_still_parse_after_redaction(tmp_path: Path) -> None:
         cause="401 missing header",
         evidence=Evidence("POST /upscale", "HTTP/1.1 401 Unauthorized", "application/json", body),
     )
-    departures = results.sorted_departures()
+    departures = results.sorted_findings()
     report = RunReport(results, departures, [], "http://gw", "livepeer", 1, 1, 0.1)
     paths = {p.name: p for p in write_reports(report, tmp_path, ["secret-token-123"])}
     document = json.loads(paths["conformance.json"].read_text(encoding="utf-8"))

@@ -63,7 +63,7 @@ def test_fault_is_reported_under_its_check(
     result = run_cli(*small_budget, "--fault", fault, *extra)
     assert result.code == 1, result.stdout
     assert check in result.failed_checks()
-    assert f"FAILED {check} on POST /" in result.stdout
+    assert f"\n  failed {check} (" in result.stdout
 
 
 def test_reports_name_each_departure(
@@ -75,15 +75,14 @@ def test_reports_name_each_departure(
     )
     assert result.code == 1
     junit = ET.parse(result.report_dir / "conformance.junit.xml").getroot()
-    failed = {
-        (case.get("classname"), case.get("name"))
-        for case in junit.iter("testcase")
-        if case.find("failure") is not None
-    }
+    # A failed check is one test case per finding (`check · bug`), each with its one failure.
+    failing = [case for case in junit.iter("testcase") if case.find("failure") is not None]
+    assert all(len(case.findall("failure")) == 1 for case in failing)
+    failed = {(case.get("classname"), case.get("name").split(" · ")[0]) for case in failing}
     assert ("POST /text-to-image", "images_count_matches_request") in failed
     markdown = (result.report_dir / "conformance.md").read_text(encoding="utf-8")
     assert "| `POST /text-to-image` |" in markdown
-    assert "`images_count_matches_request` on `POST /text-to-image`" in markdown
+    assert "| `images_count_matches_request` | documented |" in markdown
     departure = next(
         d for d in result.report()["departures"] if d["check"] == "images_count_matches_request"
     )

@@ -13,7 +13,7 @@ from livepeer_conformance.results import Moment, RunResults
 from livepeer_conformance.schedule import GUARANTEED, REACHABILITY
 
 
-def test_a_departure_keeps_its_earliest_moment() -> None:
+def test_a_finding_keeps_its_earliest_moment() -> None:
     moments = iter([Moment(9, 1.5), Moment(12, 2.0)])
     results = RunResults(clock=lambda: next(moments))
     results.record_failure("POST /upscale", "not_a_server_error", "title", "late", "curl ...")
@@ -22,7 +22,8 @@ def test_a_departure_keeps_its_earliest_moment() -> None:
         "POST /upscale", "not_a_server_error", "title", "early", "curl ...", Moment(4, 0.5)
     )
     results.record_failure("POST /upscale", "status_code_conformance", "title", "later", "curl ...")
-    first, second = results.sorted_departures()
+    by_check = {finding.check: finding for finding in results.sorted_findings()}
+    first, second = by_check["not_a_server_error"], by_check["status_code_conformance"]
     assert (first.count, first.first_seen) == (2, Moment(4, 0.5))
     assert first.reason == "late"  # the example stays the first one recorded
     assert second.first_seen == Moment(12, 2.0)

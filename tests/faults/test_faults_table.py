@@ -22,9 +22,11 @@ from PIL import Image
 
 
 def _departure(check: str, requests: int, seconds: float) -> dict[str, object]:
+    """A finding of the JSON report whose answers failed `check` alone."""
     return {
         "operation": "POST /upscale",
         "check": check,
+        "checks": [{"check": check}],
         "requests_to_first_detection": requests,
         "seconds_to_first_detection": seconds,
     }
