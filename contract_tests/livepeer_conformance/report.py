@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from livepeer_conformance.evidence import Evidence
+from livepeer_gateway_spec import TOKEN_ENV
+
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.evidence import URL_ENV, Evidence, header_variable
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Departure, RunResults
@@ -45,7 +49,7 @@ class RunReport:
     #: Why the run stopped early when nothing interrupted it (`--max-failures`).
     stopped_by: str = ""
     open_gateway: bool = False
-    #: How to start the gateway the reproducers were made against, when the run embedded it.
+    #: The shell lines to run before pasting a reproducer (`replay_preamble`).
     replay_hint: str = ""
     #: Departures from `recommended` rules under a profile that does not fail on them: listed,
     #: never changing the outcome.
@@ -177,7 +181,7 @@ def markdown(report: RunReport) -> str:
     for departure in report.advisories:
         lines += _markdown_entry(departure, "")
     if report.replay_hint and (report.new or report.accepted or report.advisories):
-        lines += ["", report.replay_hint, ""]
+        lines += ["", "## Replaying a reproducer", "", "```sh", report.replay_hint, "```", ""]
     lines += [
         "",
         "## Schedule",
@@ -378,3 +382,36 @@ def _redact_serialised(text: str, hidden: tuple[str, ...], parses: Callable[[str
     except (ValueError, ET.ParseError):
         return text
     return redacted
+
+
+def replay_preamble(config: RunConfig) -> list[str]:
+    """The shell lines to run once before pasting any reproducer of the run: the variables
+    reproducers read (values that are secrets only named), and how to start the embedded
+    gateway again."""
+    report_dir = shlex.quote(str(config.report_dir.resolve()))
+    lines = [
+        "# Replay: set these variables, then paste any reproducer as it is, from any directory.",
+        f"# Each one first changes to {report_dir}, whose inputs/ holds the bodies it sends:",
+        "# if you move the report, change that cd.",
+    ]
+    url = config.base_url
+    if url is None:
+        from livepeer_reference_gateway import ServerSettings
+
+        faults = " ".join(f"--fault {name}" for name in sorted(config.faults))
+        serve = f"make serve ARGS={shlex.quote(faults)}" if faults else "make serve"
+        token = f" (token from ${TOKEN_ENV})" if config.token else ""
+        lines += [
+            "# The embedded gateway stopped with the run: start the same one in another shell,",
+            f"# from the repository, with the same token{token}:  {serve}",
+        ]
+        url = f"http://{ServerSettings.host}:{ServerSettings.port}"
+    lines.append(f"export {URL_ENV}={shlex.quote(url)}")
+    if config.token and not config.open_gateway:
+        lines.append(f"# the run's token, never written here:  export {TOKEN_ENV}=<token>")
+    for name, _ in config.transport.headers:
+        lines.append(
+            f"# the value of your -H {shlex.quote(name)}, never written here:  "
+            f"export {header_variable(name)}=<value>"
+        )
+    return lines
