@@ -25,7 +25,13 @@ from livepeer_conformance.bounded import (
 )
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig, client_options
-from livepeer_conformance.evidence import Evidence, Replay, curl_for_request, status_line
+from livepeer_conformance.evidence import (
+    Evidence,
+    Replay,
+    curl_for_request,
+    status_line,
+    tls_options,
+)
 from livepeer_conformance.exchanges import Exchange, SentRequest, fetcher
 from livepeer_conformance.gpu_work import upload_side
 from livepeer_conformance.judge import judge
@@ -72,6 +78,7 @@ class Engine:
             None if config.open_gateway else config.token,
             frozenset(name.lower() for name, _ in config.transport.headers),
             config.secrets,
+            tls_options(config.transport),
         )
         self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
         self.token = None if config.open_gateway else config.token

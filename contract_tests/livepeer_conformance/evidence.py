@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from livepeer_gateway_spec import TOKEN_ENV
 
+from livepeer_conformance.config import Transport
 from livepeer_conformance.redaction import redact
 
 #: Characters of a text body a departure shows (after redaction).
@@ -112,10 +113,25 @@ class Replay:
     #: Names of the `-H` headers the operator passed: secrets, sent as variables.
     header_names: frozenset[str] = frozenset()
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    #: curl's options for the run's TLS settings (`tls_options`).
+    tls: tuple[str, ...] = ()
 
     @property
     def inputs_dir(self) -> Path:
         return self.report_dir / INPUTS_DIR
+
+
+def tls_options(transport: Transport) -> tuple[str, ...]:
+    """curl's options for the TLS settings of the run's requests (files by absolute path)."""
+    options = () if transport.verify else ("--insecure",)
+    for option, path in (
+        ("--cacert", transport.cacert if transport.verify else None),
+        ("--cert", transport.client_cert),
+        ("--key", transport.client_key),
+    ):
+        if path is not None:
+            options += (option, shlex.quote(str(path.resolve())))
+    return options
 
 
 class _Variable(str):
@@ -178,7 +194,7 @@ def curl_for_request(
     """
     hidden = tuple(s for s in replay.secrets if s)
     pairs = headers.items() if isinstance(headers, Mapping) else headers
-    words = ["curl", "-sS", "-X", shlex.quote(method), _url_word(url, replay.base_url)]
+    words = ["curl", "-sS", *replay.tls, "-X", shlex.quote(method), _url_word(url, replay.base_url)]
     for name, value in pairs:
         lowered = name.lower()
         if lowered in _DROPPED_HEADERS or lowered.startswith(_TOOL_HEADERS):

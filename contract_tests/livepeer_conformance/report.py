@@ -386,32 +386,32 @@ def _redact_serialised(text: str, hidden: tuple[str, ...], parses: Callable[[str
 
 def replay_preamble(config: RunConfig) -> list[str]:
     """The shell lines to run once before pasting any reproducer of the run: the variables
-    reproducers read (values that are secrets only named), and how to start the embedded
-    gateway again."""
+    reproducers read (the secrets' only named), and how to start the embedded gateway again."""
     report_dir = shlex.quote(str(config.report_dir.resolve()))
     lines = [
-        "# Replay: set these variables, then paste any reproducer as it is, from any directory.",
-        f"# Each one first changes to {report_dir}, whose inputs/ holds the bodies it sends:",
-        "# if you move the report, change that cd.",
+        "# Replay: set these variables, then paste any reproducer as it is, from any directory",
+        f"# (each one first changes to {report_dir}, whose inputs/ holds the files it sends;",
+        "# if you move the report, change that cd).",
     ]
+    sends_token = bool(config.token) and not config.open_gateway
     url = config.base_url
     if url is None:
         from livepeer_reference_gateway import ServerSettings
 
         faults = " ".join(f"--fault {name}" for name in sorted(config.faults))
         serve = f"make serve ARGS={shlex.quote(faults)}" if faults else "make serve"
-        token = f" (token from ${TOKEN_ENV})" if config.token else ""
+        token = f" with a token of yours in ${TOKEN_ENV}" if sends_token else ""
         lines += [
             "# The embedded gateway stopped with the run: start the same one in another shell,",
-            f"# from the repository, with the same token{token}:  {serve}",
+            f"# from the repository{token}:  {serve}",
         ]
         url = f"http://{ServerSettings.host}:{ServerSettings.port}"
     lines.append(f"export {URL_ENV}={shlex.quote(url)}")
-    if config.token and not config.open_gateway:
-        lines.append(f"# the run's token, never written here:  export {TOKEN_ENV}=<token>")
+    if sends_token:
+        lines.append(f"# the token, never written here:  export {TOKEN_ENV}=<token>")
     for name, _ in config.transport.headers:
         lines.append(
-            f"# the value of your -H {shlex.quote(name)}, never written here:  "
+            f"# your -H {shlex.quote(name)} value, never written here:  "
             f"export {header_variable(name)}=<value>"
         )
     return lines

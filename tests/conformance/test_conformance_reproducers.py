@@ -12,7 +12,8 @@ import httpx
 import livepeer_gateway_spec as spec
 import pytest
 from livepeer_conformance.cli import main
-from livepeer_conformance.evidence import Replay, curl_for_request
+from livepeer_conformance.config import Transport
+from livepeer_conformance.evidence import Replay, curl_for_request, tls_options
 from livepeer_conformance.exchanges import SentRequest
 from livepeer_conformance.planned import Planned, build_request
 from livepeer_conformance.strategies import encode_image
@@ -211,3 +212,20 @@ def test_every_reproducer_of_a_run_gets_its_status_pasted_from_another_directory
         "ignored_auth",
         "error_statuses_have_declared_body",
     }
+
+
+def test_reproducer_carries_the_runs_tls_options(tmp_path: Path) -> None:
+    """The run's certificate authority, client certificate and key reach curl by absolute path;
+    `--no-tls-verify` becomes `--insecure`."""
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "cert", "key")}
+    verified = Transport(cacert=files["ca"], client_cert=files["cert"], client_key=files["key"])
+    replay = Replay(tmp_path, "https://gw.example", tls=tls_options(verified))
+    reproducer = curl_for_request("POST", "https://gw.example/upscale", (), b"", replay)
+    assert reproducer == (
+        f"cd {tmp_path} && curl -sS --cacert {files['ca']} --cert {files['cert']} "
+        f'--key {files["key"]} -X POST "$LIVEPEER_GATEWAY_URL/upscale"'
+    )
+    unverified = Replay(tmp_path, "https://gw.example", tls=tls_options(Transport(verify=False)))
+    assert " curl -sS --insecure -X POST " in curl_for_request(
+        "POST", "https://gw.example/upscale", (), b"", unverified
+    )
