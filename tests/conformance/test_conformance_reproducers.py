@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,13 +82,13 @@ def test_pasted_reproducer_sends_the_exact_request_with_its_variables(
     planned = Planned(OPS["/image-to-image"], "example", "verbatim", params, ("image/png", image))
     shell_syntax = ("X-Note", 'it\'s "$HOME" `id` !! \\n ${x}')
     recorder = FormRecorder()
-    report_dir = tmp_path / "reports"
+    report_dir = tmp_path / "a report's folder"
     with serving(recorder) as base_url:
         with httpx.Client(headers=[API_KEY, shell_syntax]) as client:
             sent = SentRequest.of(build_request(client, base_url, planned, TOKEN))
         replay = Replay(report_dir, base_url, TOKEN, frozenset({"x-api-key"}), (TOKEN, API_KEY[1]))
         reproducer = curl_for_request(sent.method, sent.url, sent.headers, sent.body, replay)
-        assert reproducer.startswith(f"cd {report_dir} && curl ")
+        assert reproducer.startswith(f"cd {shlex.quote(str(report_dir))} && curl ")
         assert '"$LIVEPEER_GATEWAY_URL/image-to-image"' in reproducer
         assert '"Authorization: Bearer $LIVEPEER_GATEWAY_TOKEN"' in reproducer
         assert '"X-Api-Key: $LIVEPEER_HEADER_X_API_KEY"' in reproducer
