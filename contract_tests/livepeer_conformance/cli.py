@@ -48,6 +48,7 @@ from livepeer_conformance.config import (
     ssl_context,
 )
 from livepeer_conformance.errors import ConformanceError, ReportNotWritten, UsageError
+from livepeer_conformance.evidence import header_variable
 from livepeer_conformance.outcome import EXIT_INTERRUPTED, Outcome, exit_code
 from livepeer_conformance.redaction import redact
 
@@ -427,6 +428,13 @@ def _headers(texts: Sequence[str]) -> tuple[tuple[str, str], ...]:
     names = [name.lower() for name, _ in headers]
     if twice := sorted({name for name in names if names.count(name) > 1}):
         raise UsageError(f"-H {twice[0]} is given more than once")
+    # Reproducers read each value from a variable named after the header: one per header.
+    variables = [header_variable(name) for name, _ in headers]
+    if shared := sorted({v for v in variables if variables.count(v) > 1}):
+        clashing = [name for name, _ in headers if header_variable(name) == shared[0]]
+        raise UsageError(
+            f"-H {' and -H '.join(clashing)}: reproducers would read both from ${shared[0]}"
+        )
     return tuple(headers)
 
 

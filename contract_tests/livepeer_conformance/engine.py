@@ -25,7 +25,13 @@ from livepeer_conformance.bounded import (
 )
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig, client_options
-from livepeer_conformance.evidence import Evidence, curl_for_request, status_line
+from livepeer_conformance.evidence import (
+    Evidence,
+    Replay,
+    curl_for_request,
+    status_line,
+    tls_options,
+)
 from livepeer_conformance.exchanges import Exchange, SentRequest, fetcher
 from livepeer_conformance.gpu_work import upload_side
 from livepeer_conformance.judge import judge
@@ -69,7 +75,14 @@ class Engine:
         self.results = results
         self.progress = progress
         self.document = spec.load_spec(config.spec_path)
-        self.inputs_dir = config.report_dir / "inputs"
+        self.replay = Replay(
+            config.report_dir.resolve(),
+            self.base_url,
+            None if config.open_gateway else config.token,
+            frozenset(name.lower() for name, _ in config.transport.headers),
+            config.secrets,
+            tls_options(config.transport),
+        )
         self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
         self.token = None if config.open_gateway else config.token
         self.client = httpx.Client(**client_options(config))
@@ -234,12 +247,10 @@ class Engine:
         )
 
     def reproducer(self, sent: SentRequest | None) -> str:
-        """The curl command that sends `sent` again, byte for byte."""
+        """The command that sends `sent` again, byte for byte, pasted from any directory."""
         if sent is None:
             return "# no reproducer available"
-        return curl_for_request(
-            sent.method, sent.url, sent.headers, sent.body, self.inputs_dir, self.config.secrets
-        )
+        return curl_for_request(sent.method, sent.url, sent.headers, sent.body, self.replay)
 
     def _no_answer(
         self, planned: Planned, sent: SentRequest, check: str, title: str, reason: str, cause: str

@@ -16,13 +16,17 @@ from functools import lru_cache
 from urllib.parse import quote, quote_plus
 from xml.sax.saxutils import escape
 
+from livepeer_gateway_spec import TOKEN_ENV
+
 REDACTED = "[redacted]"
 #: The shortest piece of a token redacted on its own: a cut token leaves at least this much.
 MIN_PIECE = 8
 
 # Whatever follows "Bearer" in a header, a curl flag or a log line, up to a quote, a backslash
-# (an escaped quote in JSON) or whitespace.
-_BEARER_VALUE = re.compile(r"(?i)(bearer\s+)[^\s'\"\\]+")
+# (an escaped quote in JSON) or whitespace; but the token's variable, which a reproducer names.
+_BEARER_VALUE = re.compile(
+    rf"(?i)(bearer\s+)(?!\$(?:{TOKEN_ENV}|\{{{TOKEN_ENV}\}})(?![\w{{]))[^\s'\"\\]+"
+)
 
 
 def written_forms(secret: str) -> list[str]:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from livepeer_gateway_spec import TOKEN_ENV
 from livepeer_gateway_spec.cli import github_annotation
 
-from livepeer_conformance.evidence import Evidence
+from livepeer_conformance.config import RunConfig
+from livepeer_conformance.evidence import URL_ENV, Evidence, header_variable
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Finding, RunResults
@@ -48,7 +51,7 @@ class RunReport:
     #: Why the run stopped early when nothing interrupted it (`--max-failures`).
     stopped_by: str = ""
     open_gateway: bool = False
-    #: How to start the gateway the reproducers were made against, when the run embedded it.
+    #: The shell lines to run before pasting a reproducer (`replay_preamble`).
     replay_hint: str = ""
     #: Findings from `recommended` rules under a profile that does not fail on them: listed,
     #: never changing the outcome.
@@ -197,7 +200,7 @@ def markdown(report: RunReport) -> str:
     for finding in report.advisories:
         lines += _markdown_entry(finding, "")
     if report.replay_hint and (report.new or report.accepted or report.advisories):
-        lines += ["", report.replay_hint, ""]
+        lines += ["", "## Replaying a reproducer", "", "```sh", report.replay_hint, "```", ""]
     lines += [
         "",
         "## Schedule",
@@ -362,6 +365,8 @@ def junit(report: RunReport) -> str:
     properties = ET.SubElement(run, "properties")
     for name, value in [*report.options.items(), ("exit_code", report.exit_code)]:
         ET.SubElement(properties, "property", name=name, value=_option(value))
+    if report.replay_hint:
+        ET.SubElement(run, "system-out").text = report.replay_hint
     case = ET.SubElement(run, "testcase", classname="run", name=COMPLETENESS_CASE)
     if report.outcome is not Outcome.CONFORMS:
         run.set("failures", "1")
@@ -462,3 +467,36 @@ def _redact_serialised(text: str, hidden: tuple[str, ...], parses: Callable[[str
     except (ValueError, ET.ParseError):
         return text
     return redacted
+
+
+def replay_preamble(config: RunConfig) -> list[str]:
+    """The shell lines to run once before pasting any reproducer of the run: the variables
+    reproducers read (the secrets' only named), and how to start the embedded gateway again."""
+    report_dir = shlex.quote(str(config.report_dir.resolve()))
+    lines = [
+        "# Replay: set these variables, then paste any reproducer as it is, from any directory",
+        f"# (each one first changes to {report_dir}, whose inputs/ holds the files it sends;",
+        "# if you move the report, change that cd).",
+    ]
+    sends_token = bool(config.token) and not config.open_gateway
+    url = config.base_url
+    if url is None:
+        from livepeer_reference_gateway import ServerSettings
+
+        faults = " ".join(f"--fault {name}" for name in sorted(config.faults))
+        serve = f"make serve ARGS={shlex.quote(faults)}" if faults else "make serve"
+        token = f" with a token of yours in ${TOKEN_ENV}" if sends_token else ""
+        lines += [
+            "# The embedded gateway stopped with the run: start the same one in another shell,",
+            f"# from the repository{token}:  {serve}",
+        ]
+        url = f"http://{ServerSettings.host}:{ServerSettings.port}"
+    lines.append(f"export {URL_ENV}={shlex.quote(url)}")
+    if sends_token:
+        lines.append(f"# the token, never written here:  export {TOKEN_ENV}=<token>")
+    for name, _ in config.transport.headers:
+        lines.append(
+            f"# your -H {shlex.quote(name)} value, never written here:  "
+            f"export {header_variable(name)}=<value>"
+        )
+    return lines

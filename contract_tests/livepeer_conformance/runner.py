@@ -28,7 +28,7 @@ from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.plan import OperationPlan, plan_run, round_robin
 from livepeer_conformance.property_phase import explore
 from livepeer_conformance.redaction import redact
-from livepeer_conformance.report import RunReport
+from livepeer_conformance.report import RunReport, replay_preamble
 from livepeer_conformance.results import (
     GATEWAY_AVAILABLE,
     UNAVAILABLE_MIN_ANSWERS,
@@ -431,21 +431,8 @@ def run(
         interrupted=interrupted,
         stopped_by="" if interrupted or not budget.stopping else budget.stop_reason or "",
         open_gateway=config.open_gateway,
-        replay_hint=_replay_hint(config),
+        replay_hint="\n".join(replay_preamble(config)),
         schedule=schedule,
         options=config.reported_options(),
         exit_code=outcome.exit_code,
-    )
-
-
-def _replay_hint(config: RunConfig) -> str:
-    """For a run on the embedded gateway: how to start that same gateway to replay reproducers."""
-    if config.base_url is not None:
-        return ""
-    faults = " ".join(f"--fault {name}" for name in sorted(config.faults))
-    serve = f"make serve ARGS='{faults}'" if faults else "make serve"
-    return (
-        "The embedded gateway stopped with the run. To replay a reproducer, start the same "
-        f"gateway with `{serve}` (token from ${TOKEN_ENV}), then send it to "
-        "http://127.0.0.1:8000 with that token."
     )

@@ -79,3 +79,30 @@ def run_console() -> Callable[..., subprocess.CompletedProcess[bytes]]:
 def small_budget() -> tuple[str, ...]:
     """Options for a run of a few seconds in which every phase still gets a turn."""
     return SMALL_BUDGET
+
+
+def _pasted(reproducer: str, cwd: Path, env: dict[str, str]) -> tuple[int, bytes]:
+    """Paste `reproducer` unchanged into an interactive bash started in `cwd`, with only `env`
+    and PATH set; (the answer's HTTP status, what curl printed). curl's status comes from a
+    `.curlrc` write-out, so the pasted line is the report's own."""
+    curl_home = cwd / ".curl-home"
+    curl_home.mkdir(exist_ok=True)
+    (curl_home / ".curlrc").write_text('write-out = "\\n%{http_code}"\n', encoding="utf-8")
+    done = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-i"],
+        input=reproducer.encode() + b"\n",
+        cwd=cwd,
+        env={"PATH": os.environ["PATH"], "CURL_HOME": str(curl_home), **env},
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    printed, _, status = done.stdout.rpartition(b"\n")
+    assert status.isdigit(), done.stderr.decode(errors="replace")
+    return int(status), printed
+
+
+@pytest.fixture
+def paste() -> Callable[[str, Path, dict[str, str]], tuple[int, bytes]]:
+    """Paste a reproducer into bash as a user would: (status, what curl printed)."""
+    return _pasted

@@ -98,6 +98,10 @@ def test_hanging_gateway_exits_2_within_the_timeout(
         (["-H", "X-Key: caf\u00e9"], "cannot carry"),
         (["-H", "X-Key: a", "-H", "x-key: b"], "x-key is given more than once"),
         (
+            ["-H", "X-Key: a", "-H", "X_Key: b"],
+            "-H X-Key and -H X_Key: reproducers would read both from $LIVEPEER_HEADER_X_KEY",
+        ),
+        (
             ["--proxy", "http://127.0.0.1:3128"],
             "--proxy applies to a gateway given with --base-url",
         ),

@@ -137,6 +137,17 @@ def test_redaction_hides_the_token_and_any_bearer_value() -> None:
     assert re.search(r"Authorization: Bearer \[redacted\]'", redacted)
 
 
+def test_redaction_keeps_the_token_variable_a_reproducer_names() -> None:
+    """`Bearer $LIVEPEER_GATEWAY_TOKEN` is no credential; any other word after `Bearer` is."""
+    kept = [
+        '-H "Authorization: Bearer $LIVEPEER_GATEWAY_TOKEN"',
+        "Bearer ${LIVEPEER_GATEWAY_TOKEN}",
+    ]
+    assert [redact(text) for text in kept] == kept
+    for text in ("Bearer $LIVEPEER_GATEWAY_TOKENS", "Bearer $OTHER", "Bearer ${X}"):
+        assert redact(text) == "Bearer [redacted]", text
+
+
 def test_budget_counts_and_stops() -> None:
     """A budget of 3 grants three requests, holds some back on request, and stops on silence."""
     budget = RequestBudget(3)

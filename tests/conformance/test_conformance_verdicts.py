@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -86,12 +87,17 @@ def test_reports_name_each_departure(
     departure = next(
         d for d in result.report()["departures"] if d["check"] == "images_count_matches_request"
     )
-    assert departure["reproducer"].startswith("curl -sS -X POST")
-    assert "Authorization: Bearer [redacted]" in departure["reproducer"]
+    report_dir = shlex.quote(str(result.report_dir.resolve()))
+    assert departure["reproducer"].startswith(
+        f'cd {report_dir} && curl -sS -X POST "$LIVEPEER_GATEWAY_URL/text-to-image"'
+    )
+    assert '"Authorization: Bearer $LIVEPEER_GATEWAY_TOKEN"' in departure["reproducer"]
     assert departure["count"] >= 1 and "\n" not in departure["reason"]
     # The embedded gateway stopped with the run: the report says how to start the same one.
     assert "make serve ARGS='--fault images_per_prompt_ignored'" in result.stdout
     assert "make serve ARGS='--fault images_per_prompt_ignored'" in result.report()["replay"]
+    # The embedded gateway's port died with it: the URL to replay against is `make serve`'s.
+    assert "export LIVEPEER_GATEWAY_URL=http://127.0.0.1:8000" in result.report()["replay"]
 
 
 def test_same_check_on_same_operation_is_one_departure(
