@@ -203,8 +203,11 @@ class Engine:
         """Apply every check that concerns the answer, record what it passed, and record what
         it failed as one finding; return that finding's bug ("" when it passed everything)."""
         failures = self.failures_of(exchange, planned)
+        if not failures:
+            return ""
         trigger = planned.trigger if planned is not None else ""
-        return self.record_failures(exchange, failures, trigger) if failures else ""
+        example = planned.described if planned is not None else ""
+        return self.record_failures(exchange, failures, trigger, example=example)
 
     def failures_of(self, exchange: Exchange, planned: Planned | None) -> list[CheckFailure]:
         """Judge the answer: record each check it passed, return those it failed."""
@@ -235,6 +238,7 @@ class Engine:
         failures: list[CheckFailure],
         trigger: str,
         seen: Moment | None = None,
+        example: str = "",
     ) -> str:
         """Record the checks one answer failed as one finding, with its evidence and reproducer."""
         return self.results.record_answer(
@@ -244,6 +248,7 @@ class Engine:
             exchange.evidence(self.config.secrets),
             trigger,
             seen,
+            example,
         )
 
     def reproducer(self, sent: SentRequest | None) -> str:
@@ -265,6 +270,7 @@ class Engine:
             cause=cause,
             evidence=Evidence(redact(f"{sent.method} {sent.url}", secrets), "(no answer)", "", ""),
             trigger=planned.trigger,
+            example=planned.described,
         )
 
     def run_all(self, planned: list[Planned], sent: set[int], what: str) -> None:

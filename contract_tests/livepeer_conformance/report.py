@@ -23,7 +23,7 @@ from livepeer_conformance.config import RunConfig
 from livepeer_conformance.evidence import URL_ENV, Evidence, header_variable
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
-from livepeer_conformance.results import Finding, RunResults
+from livepeer_conformance.results import Example, Finding, RunResults
 from livepeer_conformance.schedule import PHASES, REACHABILITY, Schedule
 
 JUNIT_FILE = "conformance.junit.xml"
@@ -126,7 +126,13 @@ def _terminal_entry(kind: str, finding: Finding, accepted: str = "") -> list[str
         *(f"  failed {line}" for line in _check_lines(finding)),
         *(f"  {line}" for line in _evidence_lines(finding.evidence)),
         f"  reproduce: {finding.reproducer}",
+        *(f"  also {e.trigger}: {e.reproducer}" for e in _others(finding)),
     ]
+
+
+def _others(finding: Finding) -> list[Example]:
+    """The finding's distinct triggers beyond the first, each with its own reproducer."""
+    return list(finding.examples.values())[1:]
 
 
 def terminal(report: RunReport) -> str:
@@ -243,6 +249,11 @@ def _markdown_entry(finding: Finding, accepted: str) -> list[str]:
         finding.reproducer,
         "```",
         "",
+        *(
+            line
+            for e in _others(finding)
+            for line in (f"Also triggered by {e.trigger}:", "", "```sh", e.reproducer, "```", "")
+        ),
     ]
 
 
@@ -339,6 +350,7 @@ def junit(report: RunReport) -> str:
                             *(f"failed {line}" for line in _check_lines(finding)),
                             *_evidence_lines(finding.evidence),
                             f"reproduce: {finding.reproducer}",
+                            *(f"also {e.trigger}: {e.reproducer}" for e in _others(finding)),
                         ]
                     )
                 elif (operation, check) in missing:
@@ -404,10 +416,13 @@ def redacted(report: RunReport, secrets: Iterable[str]) -> RunReport:
     """`report` with the secrets redacted from every text a gateway or a check put in it."""
     hidden = tuple(secrets)
 
+    def clean_evidence(evidence: Evidence | None) -> Evidence | None:
+        if evidence is None:
+            return None
+        return Evidence(*(redact(v, hidden) for v in dataclasses.astuple(evidence)))
+
     def clean(finding: Finding) -> Finding:
-        evidence = finding.evidence
-        if evidence is not None:
-            evidence = Evidence(*(redact(v, hidden) for v in dataclasses.astuple(evidence)))
+        evidence = clean_evidence(finding.evidence)
         failures = {
             check: dataclasses.replace(
                 failed,
@@ -417,12 +432,21 @@ def redacted(report: RunReport, secrets: Iterable[str]) -> RunReport:
             )
             for check, failed in finding.failures.items()
         }
+        examples = {
+            label: Example(
+                redact(e.trigger, hidden),
+                redact(e.reproducer, hidden),
+                clean_evidence(e.evidence),
+            )
+            for label, e in finding.examples.items()
+        }
         return dataclasses.replace(
             finding,
             bug=redact(finding.bug, hidden),
             failures=failures,
             reproducer=redact(finding.reproducer, hidden),
             evidence=evidence,
+            examples=examples,
         )
 
     notes = [redact(note, hidden) for note in report.results.notes]

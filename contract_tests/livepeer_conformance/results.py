@@ -121,6 +121,28 @@ def bug_key(failures: list[CheckFailure], trigger: str) -> str:
     return what
 
 
+#: How a reproducer that cannot be given starts (a shell comment, harmless when pasted).
+NO_REPRODUCER = "#"
+#: Distinct triggers a finding keeps a reproducer of, beyond which it only counts answers.
+MAX_EXAMPLES = 8
+
+
+@dataclass(frozen=True)
+class Example:
+    """One distinct trigger of a finding: what the request tried, and how to send it again."""
+
+    trigger: str
+    reproducer: str
+    evidence: Evidence | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "trigger": self.trigger,
+            "reproducer": self.reproducer,
+            "evidence": self.evidence.to_dict() if self.evidence else None,
+        }
+
+
 @dataclass
 class Finding:
     """One bug as its operator sees it: the answers that show it, every check they failed, and
@@ -138,6 +160,8 @@ class Finding:
     evidence: Evidence | None = None
     #: The phases of the run that met it.
     phases: list[str] = field(default_factory=list)
+    #: Each distinct trigger met, in order, with its own reproducer (the first is the finding's).
+    examples: dict[str, Example] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -188,6 +212,7 @@ class Finding:
             "reproducer": self.reproducer,
             "count": self.count,
             "phases": self.phases,
+            "examples": [e.to_dict() for e in self.examples.values()],
             "evidence": self.evidence.to_dict() if self.evidence else None,
             "requests_to_first_detection": self.first_seen.requests,
             "seconds_to_first_detection": round(self.first_seen.seconds, 3),
@@ -278,10 +303,13 @@ class RunResults:
         evidence: Evidence | None = None,
         source: Source | None = None,
         trigger: str = "",
+        example: str = "",
     ) -> str:
         """Record one answer (or a request without one) that failed one check; its bug."""
         failure = CheckFailure(check, title, reason, cause, source or source_of_check(check))
-        return self.record_answer(operation, [failure], reproducer, evidence, trigger, seen)
+        return self.record_answer(
+            operation, [failure], reproducer, evidence, trigger, seen, example
+        )
 
     def record_answer(
         self,
@@ -291,13 +319,15 @@ class RunResults:
         evidence: Evidence | None = None,
         trigger: str = "",
         seen: Moment | None = None,
+        example: str = "",
     ) -> str:
         """Record every check one answer failed as one finding (merged into the finding of the
         same bug when the run met it before); return the bug.
 
         `seen` is when the answer came, for failures recorded after the fact; by default it is
         now. The first answer recorded stays the finding's example; the earliest sets when it
-        was first seen.
+        was first seen. `example` names what the request tried (`edge probe loras="9"`): each
+        distinct one keeps its own reproducer, up to `MAX_EXAMPLES`.
         """
         seen = seen or self.clock()
         bug = bug_key(failures, trigger)
@@ -314,6 +344,13 @@ class RunResults:
             elif seen < finding.first_seen:
                 finding.first_seen = seen
             finding.count += 1
+            label = example or trigger or VALID
+            replayable = not reproducer.startswith(NO_REPRODUCER)
+            if replayable and finding.reproducer.startswith(NO_REPRODUCER):
+                finding.reproducer, finding.evidence = reproducer, evidence
+            if replayable and label not in finding.examples:
+                if len(finding.examples) < MAX_EXAMPLES:
+                    finding.examples[label] = Example(label, reproducer, evidence)
             if self.phase and self.phase not in finding.phases:
                 finding.phases.append(self.phase)
             for failure in failures:

@@ -412,7 +412,9 @@ def _record_scenario(event: events.ScenarioFinished, run: _SpecRun) -> None:
                 failures.append(_failure(node, status, recorder, case_id, run))
         if failures and exchange is not None and answered is not None:
             # The engine's checks and schemathesis's on the same answer: one bug, one finding.
-            engine.record_failures(exchange, failures, answered[3], answered[0])
+            engine.record_failures(
+                exchange, failures, answered[3], answered[0], f"spec checks: {answered[3]}"
+            )
         elif failures:
             reproducer = "# no reproducer: schemathesis recorded no answer for this case"
             results.record_answer(operation, failures, reproducer)
@@ -446,7 +448,7 @@ def _flush(run: _SpecRun) -> None:
     for case_id in list(run.answered):
         seen, exchange, failures, trigger = run.answered.pop(case_id)
         if failures:
-            run.engine.record_failures(exchange, failures, trigger, seen)
+            run.engine.record_failures(exchange, failures, trigger, seen, f"spec checks: {trigger}")
 
 
 def _record_error(event: events.NonFatalError, run: _SpecRun) -> None:

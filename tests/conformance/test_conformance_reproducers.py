@@ -195,7 +195,9 @@ def test_every_reproducer_of_a_run_gets_its_status_pasted_from_another_directory
             assert run_url not in reproducer and "[redacted]" not in reproducer
             status, _ = paste(reproducer, elsewhere, env)
             expected = int(evidence["status_line"].split()[1])
-            replayed.append((finding["check"], finding["reason"], reproducer, status, expected))
+            # A finding, or one more trigger of it (`examples`), each with its own reproducer.
+            what = finding.get("reason", finding.get("trigger", ""))
+            replayed.append((finding.get("check", ""), what, reproducer, status, expected))
     assert [r for r in replayed if r[3] != r[4]] == []
     reproducers = [r[2] for r in replayed]
     # Multipart and JSON bodies, each read from inputs/.
