@@ -26,9 +26,10 @@ from livepeer_conformance.bounded import (
 from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig, client_options
 from livepeer_conformance.evidence import Evidence, curl_for_request, status_line
-from livepeer_conformance.exchanges import Exchange, SentRequest, fetcher
+from livepeer_conformance.exchanges import Exchange, SentRequest
 from livepeer_conformance.gpu_work import upload_side
 from livepeer_conformance.judge import judge
+from livepeer_conformance.media import MediaFetcher
 from livepeer_conformance.planned import Planned, build_request
 from livepeer_conformance.properties import SemanticProperty, applicable_properties
 from livepeer_conformance.redaction import redact
@@ -70,7 +71,8 @@ class Engine:
         self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
         self.token = None if config.open_gateway else config.token
         self.client = httpx.Client(**client_options(config))
-        self.fetch = fetcher(config, self.spend)
+        #: Fetches the media URLs of answers: bounded on its own, never from the request budget.
+        self.fetch = MediaFetcher(config)
         #: Whether an answer broke the limits: schemathesis would read such answers whole.
         self.out_of_bounds = False
         self._properties: dict[str, list[SemanticProperty]] = {}
@@ -191,6 +193,9 @@ class Engine:
         prefix = f"{planned.described}: " if planned is not None else ""
         for verdict in verdicts:
             if not self.config.runs_check(verdict.check):
+                continue
+            if verdict.unjudged:
+                self.fetch.record_unjudged(operation, verdict.check)
                 continue
             if verdict.passed:
                 self.results.record_pass(operation, verdict.check)
