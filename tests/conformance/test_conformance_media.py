@@ -6,10 +6,9 @@ import base64
 import contextlib
 import json
 import struct
-import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -128,19 +127,6 @@ def _media_host(mode: str) -> Callable[..., Any]:
     return Handler
 
 
-@contextlib.contextmanager
-def _serving_media(mode: str) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _media_host(mode))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/image.png"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.mark.parametrize(
     ("mode", "options", "per_image", "bound"),
     [
@@ -164,12 +150,17 @@ def test_a_hostile_media_host_meets_the_media_bounds(
     per_image: str,
     bound: str,
     run_cli: Callable[..., Any],
+    serve_in_thread: Callable[..., Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An image that never ends is the gateway's departure; then the run's media bound stops
     the fetches, and the checks left unjudged are not covered; the run ends on its own."""
     monkeypatch.delenv("LIVEPEER_GATEWAY_TOKEN", raising=False)
-    with _serving_media(mode) as media_url, serving(_answering_media(media_url)) as base_url:
+    media_host = ThreadingHTTPServer(("127.0.0.1", 0), _media_host(mode))
+    with (
+        serve_in_thread(media_host) as media_base,
+        serving(_answering_media(media_base + "/image.png")) as base_url,
+    ):
         result = run_cli(
             *("--base-url", base_url, "--operation", "textToImage", *options),
             *("--max-requests", "30", "--max-examples", "2", "--seed", "7"),
