@@ -14,8 +14,11 @@ from typing import Any
 
 import livepeer_gateway_spec as spec
 import pytest
-from livepeer_conformance.bounded import MAX_MEDIA_BYTES
+from livepeer_conformance.bounded import MAX_MEDIA_BYTES, MAX_MEDIA_REDIRECTS
+from livepeer_conformance.config import RunConfig, Transport
 from livepeer_conformance.exchanges import MAX_MEDIA_PIXELS, Exchange, MediaError
+from livepeer_conformance.media import MediaFetcher
+from livepeer_gateway_spec import spec_path
 from livepeer_reference_gateway.server import serving
 
 #: The spec core's view of each operation, by path.
@@ -203,3 +206,61 @@ def test_the_dry_run_plans_the_media_fetches(run_cli: Callable[..., Any]) -> Non
     [line] = [x for x in livepeer.stdout.splitlines() if x.startswith("media fetches, at most")]
     assert int(line.split()[4]) > 0 and "bounds: 7 fetches" in line
     assert "media fetches, at most: 0 " in core.stdout
+
+
+class _Routes(ThreadingHTTPServer):
+    """A loopback host answering GET paths from `routes` (a redirect target or PNG bytes),
+    recording the headers of each request."""
+
+    def __init__(self, routes: dict[str, str | bytes]) -> None:
+        super().__init__(("127.0.0.1", 0), _RoutesHandler)
+        self.routes = routes
+        self.seen: list[tuple[str, dict[str, str]]] = []
+
+
+class _RoutesHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Routes
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.server.seen.append((self.path, dict(self.headers.items())))
+        target = self.server.routes[self.path]
+        redirect = isinstance(target, str)
+        self.send_response(302 if redirect else 200)
+        if isinstance(target, str):
+            self.send_header("Location", target)
+        self.send_header("Content-Length", "0" if redirect else str(len(target)))
+        self.end_headers()
+        if not redirect:
+            self.wfile.write(bytes(target))
+
+
+def test_media_redirects_are_followed_with_each_hosts_own_headers(
+    serve_in_thread: Callable[..., Any],
+) -> None:
+    """A media URL on the gateway's host gets the `-H` headers; the host it redirects to gets
+    none of them; a redirect loop ends after `MAX_MEDIA_REDIRECTS` as the gateway's departure."""
+    storage = _Routes({"/final.png": _png(8, 8)})
+    with serve_in_thread(storage) as storage_url:
+        gateway = _Routes({"/image.png": storage_url + "/final.png", "/loop.png": "/loop.png"})
+        with serve_in_thread(gateway) as gateway_url:
+            headers = (("X-Gateway-Key", "gateway-only-value"),)
+            config = RunConfig(
+                spec_path=spec_path(),
+                base_url=gateway_url,
+                request_timeout=5.0,
+                transport=Transport(headers=headers),
+            )
+            fetch = MediaFetcher(config)
+            assert fetch(gateway_url + "/image.png", "POST /text-to-image") == _png(8, 8)
+            with pytest.raises(MediaError, match=f"more than {MAX_MEDIA_REDIRECTS} redirects"):
+                fetch(gateway_url + "/loop.png", "POST /upscale")
+    [(_, on_gateway)] = [s for s in gateway.seen if s[0] == "/image.png"]
+    [(_, on_storage)] = storage.seen
+    assert on_gateway.get("X-Gateway-Key") == "gateway-only-value"
+    assert "X-Gateway-Key" not in on_storage
+    assert len([s for s in gateway.seen if s[0] == "/loop.png"]) == MAX_MEDIA_REDIRECTS + 1
+    assert fetch.fetched == {"POST /text-to-image": 1, "POST /upscale": 1}
