@@ -16,8 +16,9 @@ from livepeer_conformance.errors import AnswerError
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 2**20
 #: Largest image a media URL may carry before the suite refuses to fetch the rest.
 MAX_MEDIA_BYTES = 32 * 2**20
-#: Most http(s) media URLs a run fetches: more than a default run against a gateway answering
-#: with http URLs fetches (about 70), fewer than would make a run a download job.
+#: Most http(s) media URLs a run fetches: twice what a default run fetches from a gateway
+#: answering with http URLs (100 to 115 against the reference gateway), more than the most its
+#: plan may need (138), few enough that a run never becomes a download job.
 DEFAULT_MAX_MEDIA_FETCHES = 300
 #: Most bytes of media a run downloads in all.
 DEFAULT_MAX_MEDIA_BYTES = 512 * 2**20

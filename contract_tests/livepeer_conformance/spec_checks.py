@@ -80,8 +80,8 @@ class _SpecRun:
     #: When each case's answer came and the exchange it was, for the checks judged after it.
     answered: dict[str, tuple[Moment, Exchange]] = field(default_factory=dict)
     #: When each request that got no answer gave up, and what was sent, by the request's id:
-    #: its error event comes later and carries that same request.
-    unanswered: dict[int, tuple[Moment, SentRequest]] = field(default_factory=dict)
+    #: its error event comes later and carries that same request (kept, so its id stays its own).
+    unanswered: dict[int, tuple[Any, Moment, SentRequest]] = field(default_factory=dict)
     #: Cases whose answer broke the response limits: the proxy reported them; no check judges them.
     out_of_bounds: set[str] = field(default_factory=set)
     #: The reverse proxy's origin schemathesis sends to, and the gateway's it stands for.
@@ -198,7 +198,7 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
         engine.budget.record_transport_failure()
         engine.budget.record_spent()
         engine.results.record_request(case.operation.label)
-        run.unanswered[id(request)] = (engine.results.clock(), run.sent(request))
+        run.unanswered[id(request)] = (request, engine.results.clock(), run.sent(request))
         run.stop_when_spent()
 
 
@@ -420,7 +420,7 @@ def _record_error(event: events.NonFatalError, run: _SpecRun) -> None:
         return
     # The request that failed is the one the error carries, not whichever failed before it.
     request = getattr(error, "request", None)
-    seen, sent = run.unanswered.pop(id(request), (None, None))
+    _, seen, sent = run.unanswered.pop(id(request), (None, None, None))
     if sent is None and request is not None:
         sent = run.sent(request)
     engine.results.record_failure(
