@@ -106,7 +106,8 @@ def at_least(minimum: float, kind: type = float) -> Any:
     def parse(text: str) -> float:
         value = positive_int(text) if kind is int else positive_float(text)
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text!r}")
+            shown = minimum if kind is int else f"{minimum:g}"
+            raise argparse.ArgumentTypeError(f"must be at least {shown}, got {text!r}")
         return value
 
     return parse

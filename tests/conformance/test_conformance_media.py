@@ -10,16 +10,17 @@ import time
 import zlib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, get_args
 
 import livepeer_gateway_spec as spec
 import pytest
 from livepeer_conformance.bounded import MAX_MEDIA_BYTES, MAX_MEDIA_REDIRECTS
-from livepeer_conformance.config import RunConfig, Transport
+from livepeer_conformance.config import EmbeddedMediaUrls, RunConfig, Transport
 from livepeer_conformance.exchanges import MAX_MEDIA_PIXELS, Exchange, MediaError
 from livepeer_conformance.media import MediaFetcher
 from livepeer_gateway_spec import spec_path
 from livepeer_reference_gateway.server import serving
+from livepeer_reference_gateway.settings import MediaUrls
 
 #: The spec core's view of each operation, by path.
 OPS = spec.served_operations(spec.load_spec(spec.spec_path()))
@@ -264,3 +265,8 @@ def test_media_redirects_are_followed_with_each_hosts_own_headers(
     assert "X-Gateway-Key" not in on_storage
     assert len([s for s in gateway.seen if s[0] == "/loop.png"]) == MAX_MEDIA_REDIRECTS + 1
     assert fetch.fetched == {"POST /text-to-image": 1, "POST /upscale": 1}
+
+
+def test_the_embedded_media_url_forms_are_the_reference_gateways() -> None:
+    """`run --media-urls` offers exactly the forms the reference gateway serves."""
+    assert get_args(EmbeddedMediaUrls) == get_args(MediaUrls)
