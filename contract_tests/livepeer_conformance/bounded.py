@@ -14,6 +14,18 @@ from livepeer_conformance.errors import AnswerError
 
 #: Largest answer the suite reads, compressed or not, unless `--max-response-bytes` says otherwise.
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 2**20
+#: Largest image a media URL may carry before the suite refuses to fetch the rest.
+MAX_MEDIA_BYTES = 32 * 2**20
+#: Most http(s) media URLs a run fetches: twice what a default run fetches from a gateway
+#: answering with http URLs (100 to 115 against the reference gateway), more than the most its
+#: plan may need (138), few enough that a run never becomes a download job.
+DEFAULT_MAX_MEDIA_FETCHES = 300
+#: Most bytes of media a run downloads in all.
+DEFAULT_MAX_MEDIA_BYTES = 512 * 2**20
+#: Most seconds a run spends fetching media in all.
+DEFAULT_MAX_MEDIA_SECONDS = 300.0
+#: Redirects followed for one media URL; each hop gets the transport settings of its own host.
+MAX_MEDIA_REDIRECTS = 5
 #: Deepest JSON nesting the suite judges; the spec's answers are three levels deep.
 MAX_JSON_DEPTH = 64
 #: The check under which an answer past these limits is reported.
@@ -41,6 +53,24 @@ class AnswerLimits:
     def max_decoded_bytes(self) -> int:
         """A compressed answer may not inflate beyond this."""
         return self.max_bytes
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What the run fetches of media URLs at most."""
+
+    fetches: int = DEFAULT_MAX_MEDIA_FETCHES
+    total_bytes: int = DEFAULT_MAX_MEDIA_BYTES
+    seconds: float = DEFAULT_MAX_MEDIA_SECONDS
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "max_fetches": self.fetches,
+            "max_bytes": self.total_bytes,
+            "max_seconds": self.seconds,
+            "max_bytes_per_image": MAX_MEDIA_BYTES,
+            "max_redirects": MAX_MEDIA_REDIRECTS,
+        }
 
 
 def read_bounded(response: httpx.Response, limits: AnswerLimits, started: float) -> bytes:

@@ -25,12 +25,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http.client import RemoteDisconnected
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import urllib3
 from urllib3.connection import HTTPConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import ProtocolError
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from livepeer_conformance.bounded import (
@@ -58,6 +60,14 @@ _NOT_FORWARDED = frozenset(
     }
 )
 
+#: What a request meets on a kept-alive connection the gateway closed while idle (http.client's
+#: and the socket's names for it).
+STALE_CONNECTION = (
+    RemoteDisconnected,
+    ConnectionResetError,
+    BrokenPipeError,
+    ConnectionAbortedError,
+)
 #: Called with the request (method, URL, headers, body) of each answer out of bounds, and why.
 OnOutOfBounds = Callable[[str, str, dict[str, str], bytes, AnswerOutOfBounds], None]
 
@@ -73,6 +83,45 @@ def _read_bounded(
         limits,
         started,
     )
+
+
+def _dropped_before_answer(error: ProtocolError) -> bool:
+    """Whether the connection was closed or reset before any byte of the answer came."""
+    reason = error.args[1] if len(error.args) == 2 else None
+    return isinstance(reason, STALE_CONNECTION)
+
+
+def _send(
+    pool: urllib3.PoolManager, method: str, url: str, body: bytes, headers: urllib3.HTTPHeaderDict
+) -> urllib3.BaseHTTPResponse:
+    """Send one request to the gateway, its answer left unread.
+
+    A kept-alive connection the gateway closed while idle (uvicorn does so after an unhandled
+    error) fails before any byte of the answer: the gateway never saw the request, so it goes
+    once more, on a fresh connection, before anything is blamed. A fresh connection failing
+    that way is the gateway's fault, and so is the second failure.
+    """
+    host_pool = pool.connection_from_url(url)
+    opened = host_pool.num_connections
+
+    def request() -> urllib3.BaseHTTPResponse:
+        return pool.request(
+            method,
+            url,
+            body=body or None,
+            headers=headers,
+            preload_content=False,
+            redirect=False,
+            retries=False,
+        )
+
+    try:
+        return request()
+    except ProtocolError as exc:
+        if host_pool.num_connections != opened or not _dropped_before_answer(exc):
+            raise
+    # urllib3 dropped the failed connection; the pool holds one per host, so this one is new.
+    return request()
 
 
 def _handler(
@@ -116,15 +165,7 @@ def _handler(
             url = upstream + self.path if upstream else self.path
             started = time.monotonic()
             try:
-                answer = pool.request(
-                    self.command,
-                    url,
-                    body=body or None,
-                    headers=headers,
-                    preload_content=False,
-                    redirect=False,
-                    retries=False,
-                )
+                answer = _send(pool, self.command, url, body, headers)
             except Urllib3Timeout:
                 self._no_answer(limits.deadline)
                 return

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import livepeer_gateway_spec as spec
@@ -32,7 +32,15 @@ from livepeer_gateway_spec import TOKEN_ENV
 from livepeer_gateway_spec.cli import EXIT_USAGE, OneLineParser, positive_float, positive_int
 
 from livepeer_conformance.baseline import load_baseline
-from livepeer_conformance.bounded import ANSWER_WITHIN_LIMITS, DEFAULT_MAX_RESPONSE_BYTES
+from livepeer_conformance.bounded import (
+    ANSWER_WITHIN_LIMITS,
+    DEFAULT_MAX_MEDIA_BYTES,
+    DEFAULT_MAX_MEDIA_FETCHES,
+    DEFAULT_MAX_MEDIA_SECONDS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    MAX_MEDIA_BYTES,
+    MediaLimits,
+)
 from livepeer_conformance.budget import INTERRUPTED, RequestBudget
 from livepeer_conformance.cheap import CHEAP, UNCAPPED, CheapLimits
 from livepeer_conformance.config import (
@@ -43,6 +51,7 @@ from livepeer_conformance.config import (
     DEFAULT_REQUEST_TIMEOUT,
     FAIL_ON,
     PROFILES,
+    EmbeddedMediaUrls,
     RunConfig,
     Transport,
     ssl_context,
@@ -62,6 +71,7 @@ MIN_RATE_LIMIT = 0.01
 MIN_RESPONSE_BYTES = 1024
 #: The largest certificate or key file read (`--cacert`, `--client-cert`, `--client-key`).
 MAX_PEM_BYTES = 4 * 2**20
+EMBEDDED_MEDIA_URLS: tuple[str, ...] = get_args(EmbeddedMediaUrls)
 #: Headers the suite sets itself, which `-H` may not replace.
 RESERVED_HEADERS = frozenset(
     {"authorization", "host", "content-length", "content-type", "transfer-encoding", "connection"}
@@ -98,7 +108,8 @@ def at_least(minimum: float, kind: type = float) -> Any:
     def parse(text: str) -> float:
         value = positive_int(text) if kind is int else positive_float(text)
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text!r}")
+            shown = minimum if kind is int else f"{minimum:g}"
+            raise argparse.ArgumentTypeError(f"must be at least {shown}, got {text!r}")
         return value
 
     return parse
@@ -223,6 +234,29 @@ def build_parser() -> argparse.ArgumentParser:
         "(default %(default)s)",
     )
     run.add_argument(
+        "--max-media-fetches",
+        type=positive_int,
+        metavar="N",
+        default=DEFAULT_MAX_MEDIA_FETCHES,
+        help="http(s) media URLs the run fetches in all, outside the request budget "
+        "(default %(default)s)",
+    )
+    run.add_argument(
+        "--max-media-bytes",
+        type=at_least(MAX_MEDIA_BYTES, int),
+        metavar="N",
+        default=DEFAULT_MAX_MEDIA_BYTES,
+        help=f"bytes of media the run downloads in all, at least {MAX_MEDIA_BYTES} "
+        "(default %(default)s)",
+    )
+    run.add_argument(
+        "--max-media-seconds",
+        type=at_least(MIN_REQUEST_TIMEOUT),
+        metavar="S",
+        default=DEFAULT_MAX_MEDIA_SECONDS,
+        help="seconds the run spends fetching media in all (default %(default)s)",
+    )
+    run.add_argument(
         "--max-failures",
         type=positive_int,
         metavar="N",
@@ -290,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="switch a fault on (embedded gateway only; repeatable; default: none)",
+    )
+    run.add_argument(
+        "--media-urls",
+        choices=EMBEDDED_MEDIA_URLS,
+        default=EMBEDDED_MEDIA_URLS[0],
+        help="how the embedded gateway points to its images: data: URLs, or http URLs it "
+        "serves (embedded gateway only; default %(default)s)",
     )
     return parser
 
@@ -530,6 +571,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
     document = spec.load_spec(spec_file)
     if args.fault and args.base_url:
         raise UsageError("--fault applies to the embedded reference gateway, not to --base-url")
+    if args.media_urls != EMBEDDED_MEDIA_URLS[0] and args.base_url:
+        raise UsageError(
+            "--media-urls applies to the embedded reference gateway, not to --base-url"
+        )
     if args.fault:
         from livepeer_reference_gateway import FAULTS
 
@@ -578,6 +623,10 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
         open_gateway=open_gateway,
         excluded_checks=frozenset(args.exclude_check),
         max_response_bytes=args.max_response_bytes,
+        media_limits=MediaLimits(
+            args.max_media_fetches, args.max_media_bytes, args.max_media_seconds
+        ),
+        media_urls=args.media_urls,
         transport=transport,
         max_failures=args.max_failures,
         fail_on=frozenset(args.fail_on or FAIL_ON),
@@ -678,7 +727,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.dry_run:
             from livepeer_conformance import dry_run
 
-            print(redact(dry_run.describe(dry_run.estimate(config)), hidden))
+            print(redact(dry_run.describe(dry_run.estimate(config), config.media_limits), hidden))
             return 0
         budget = RequestBudget(config.max_requests, config.rate_limit)
         with _hypothesis_storage(), _stopped_by_signals(budget) as received:

@@ -12,10 +12,13 @@ from typing import Any, Literal
 
 import httpx
 
-from livepeer_conformance.bounded import DEFAULT_MAX_RESPONSE_BYTES
+from livepeer_conformance.bounded import DEFAULT_MAX_RESPONSE_BYTES, MediaLimits
 from livepeer_conformance.cheap import CHEAP, UNCAPPED, CheapLimits
 
 Profile = Literal["core", "livepeer", "strict"]
+#: How the embedded gateway points to its images (`--media-urls`), as the reference gateway's
+#: `MediaUrls` says.
+EmbeddedMediaUrls = Literal["data", "http"]
 
 #: Profiles, strictest last: what the spec says, plus the runners' semantics, plus determinism.
 PROFILES: tuple[Profile, ...] = ("core", "livepeer", "strict")
@@ -134,11 +137,15 @@ class RunConfig:
     baseline: Path | None = None
     write_baseline: Path | None = None
     faults: frozenset[str] = frozenset()
+    #: How the embedded gateway points to its images (`--media-urls`): `data` or `http`.
+    media_urls: EmbeddedMediaUrls = "data"
     #: The gateway is open on purpose (`--auth none`): no credentials, no authentication checks.
     open_gateway: bool = False
     #: Checks left out of the run (`--exclude-check`), by name.
     excluded_checks: frozenset[str] = frozenset()
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: What the run fetches of the media URLs answers point to (`--max-media-*`).
+    media_limits: MediaLimits = MediaLimits()
     transport: Transport = Transport()
     #: Stop the run once this many departures that fail it are found (`--max-failures`).
     max_failures: int | None = None

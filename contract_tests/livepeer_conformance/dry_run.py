@@ -5,7 +5,8 @@ client. GPU work is output pixels × inference steps × images. The estimate is 
 every request counts as if the gateway served it. The credentials check, the explicit examples
 and the edge probes are fixed requests, counted as planned; a request the spec phase or the
 property phase draws counts at the largest it may be (the run's ceilings: `cheap.CHEAP`'s,
-`--max-side`, `--max-steps`, `--max-images`, or the spec's maxima with `--allow-large`). The
+`--max-side`, `--max-steps`, `--max-images`, or the spec's maxima with `--allow-large`). Media
+fetches count likewise: one per image each answer judged by the properties may point to. The
 worst single request is the largest a conforming gateway serves; a probe it must refuse (one step
 past a maximum, say) is counted apart, as what it would cost if a gateway served it anyway.
 """
@@ -17,19 +18,14 @@ from typing import Any
 
 from livepeer_gateway_spec import Operation
 
+from livepeer_conformance.bounded import MediaLimits
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.gpu_work import work
-from livepeer_conformance.plan import OperationPlan, plan_run
-from livepeer_conformance.planned import Planned
+from livepeer_conformance.plan import media_plan, plan_run
 from livepeer_conformance.runner import demand_of
 from livepeer_conformance.schedule import (
-    CREDENTIALS,
-    EDGE_PROBES,
-    FIRST_PROPERTIES,
     PHASES,
-    PROPERTIES,
     REACHABILITY,
-    REFUSAL_PROBES,
     Schedule,
     plan,
 )
@@ -65,22 +61,11 @@ def _largest(operation: Operation, config: RunConfig) -> int:
     return work(operation, body, (side, side))
 
 
-def _planned_by_phase(one: OperationPlan, phase: str) -> list[Planned]:
-    """The fixed requests of `phase` on the operation, in sending order, repeats included."""
-    fixed = {
-        CREDENTIALS: [one.credentials],
-        REFUSAL_PROBES: one.refusals,
-        FIRST_PROPERTIES: one.first_examples,
-        EDGE_PROBES: one.edges,
-        PROPERTIES: one.examples,
-    }.get(phase, [])
-    return [p for p in fixed for _ in range(1 + p.repeat)]
-
-
 def estimate(config: RunConfig) -> Estimate:
     """The schedule of a run with `config` and its GPU work, from its plan; nothing is sent."""
     plans = plan_run(config)
     schedule = plan(config.max_requests, demand_of(config, plans))
+    media_plan(config, plans, schedule)
     amounts: dict[tuple[str, str], int] = {}
     worst, worst_where = 0, ""
     refused, refused_where = 0, ""
@@ -92,7 +77,7 @@ def estimate(config: RunConfig) -> Estimate:
             planned = row.get(phase, 0)
             if not planned:
                 continue
-            fixed = _planned_by_phase(one, phase)[:planned]
+            fixed = one.fixed(phase)[:planned]
             # A drawn request (spec phase, drawn properties) counts at the largest it may be.
             costs = [(p.cost, p.expect == "refuse") for p in fixed]
             costs += [(largest, False)] * (planned - len(fixed))
@@ -105,18 +90,22 @@ def estimate(config: RunConfig) -> Estimate:
     return Estimate(schedule, amounts, worst, worst_where, refused, refused_where)
 
 
-def describe(estimate: Estimate) -> str:
-    """The plan as a table, then the GPU work estimate, for the terminal."""
+def describe(estimate: Estimate, media: MediaLimits) -> str:
+    """The plan as a table, then the GPU work and media estimates, for the terminal."""
     schedule = estimate.schedule
     lines = [
         f"plan for {schedule.budget} requests (no request sent):",
-        f"{'operation':<24} {'phase':<18} {'requests':>8} {'GPU work':>16}",
+        f"{'operation':<24} {'phase':<18} {'requests':>8} {'GPU work':>16} {'media':>6}",
     ]
     for operation, phase, planned in schedule.rows():
         amount = estimate.work.get((operation, phase), 0) if phase != REACHABILITY else 0
-        lines.append(f"{operation:<24} {phase:<18} {planned:>8} {amount:>16,}")
+        fetches = schedule.media.get(operation, {}).get(phase, 0)
+        lines.append(f"{operation:<24} {phase:<18} {planned:>8} {amount:>16,} {fetches:>6}")
     lines += [
         f"requests planned: {schedule.total()}",
+        f"media fetches, at most: {schedule.media_total()} if every image is an http(s) URL "
+        f"(outside the request budget; bounds: {media.fetches} fetches, {media.total_bytes:,} "
+        f"bytes, {media.seconds:g} s)",
         f"GPU work, at most: {estimate.total:,} (output pixels × inference steps × images)",
         f"worst single request: {estimate.worst:,}, {estimate.worst_where}",
     ]

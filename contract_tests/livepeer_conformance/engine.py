@@ -32,9 +32,10 @@ from livepeer_conformance.evidence import (
     status_line,
     tls_options,
 )
-from livepeer_conformance.exchanges import Exchange, SentRequest, fetcher
+from livepeer_conformance.exchanges import Exchange, SentRequest
 from livepeer_conformance.gpu_work import upload_side
 from livepeer_conformance.judge import judge
+from livepeer_conformance.media import MediaFetcher
 from livepeer_conformance.planned import Planned, build_request
 from livepeer_conformance.properties import SemanticProperty, applicable_properties
 from livepeer_conformance.redaction import redact
@@ -86,7 +87,8 @@ class Engine:
         self.limits = AnswerLimits(config.max_response_bytes, config.request_timeout)
         self.token = None if config.open_gateway else config.token
         self.client = httpx.Client(**client_options(config))
-        self.fetch = fetcher(config, self.spend)
+        #: Fetches the media URLs of answers: bounded on its own, never from the request budget.
+        self.fetch = MediaFetcher(config)
         #: Whether an answer broke the limits: schemathesis would read such answers whole.
         self.out_of_bounds = False
         self._properties: dict[str, list[SemanticProperty]] = {}
@@ -217,6 +219,9 @@ class Engine:
         failures: list[CheckFailure] = []
         for verdict in verdicts:
             if not self.config.runs_check(verdict.check):
+                continue
+            if verdict.unjudged:
+                self.fetch.record_unjudged(exchange.operation.label, verdict.check)
                 continue
             if verdict.passed:
                 self.results.record_pass(exchange.operation.label, verdict.check)

@@ -14,14 +14,12 @@ import httpx
 from livepeer_gateway_spec import Operation
 from PIL import Image
 
-from livepeer_conformance.config import RunConfig, client_options
+from livepeer_conformance.bounded import MAX_MEDIA_BYTES
 from livepeer_conformance.errors import AnswerError
 from livepeer_conformance.evidence import Evidence, body_excerpt, status_line
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.token_echo import sent_token
 
-#: Largest image a media URL may carry before the suite refuses to fetch the rest.
-MAX_MEDIA_BYTES = 32 * 2**20
 #: Most pixels a returned image may have before the suite declines to decode it: four times
 #: the largest text-to-image answer the spec allows (2048x2048), far above any answer to the
 #: suite's small requests, and small enough that decoding it cannot exhaust memory.
@@ -66,7 +64,8 @@ class Exchange:
     input_image: tuple[str, bytes] | None
     status: int
     body: Any
-    fetch: Callable[[str], bytes] = field(repr=False)
+    #: Fetches a media URL for the named operation (`media.MediaFetcher`).
+    fetch: Callable[[str, str], bytes] = field(repr=False)
     request: SentRequest | None = field(default=None, repr=False)
     repeat: Exchange | None = None
     content: bytes = b""
@@ -103,9 +102,11 @@ class Exchange:
         return [m.get("seed") if isinstance(m, dict) else None for m in self.media]
 
     def decoded(self) -> list[Image.Image | MediaError]:
-        """Each returned media decoded as an image, or the reason it could not be."""
+        """Each returned media decoded as an image, or the reason it could not be;
+        `MediaBoundReached` when the run's media bound left one unfetched."""
         if self._decoded is None:
-            self._decoded = [_decode(self.fetch, m) for m in self.media]
+            label = self.operation.label
+            self._decoded = [_decode(lambda url: self.fetch(url, label), m) for m in self.media]
         return self._decoded
 
     def input_size(self) -> tuple[int, int] | None:
@@ -130,36 +131,8 @@ class Exchange:
         )
 
 
-def fetcher(config: RunConfig, spend: Callable[[], object]) -> Callable[[str], bytes]:
-    """A function fetching a media URL's bytes (data: or http(s):), bounded in size and time."""
-
-    def fetch(url: str) -> bytes:
-        if url.startswith("data:"):
-            return _data_url_bytes(url)
-        if not url.startswith(("http://", "https://")):
-            raise MediaError(f"not an http(s) or data: URL: {url[:60]!r}")
-        spend()  # takes one request from the run's budget, or raises to stop the run
-        try:
-            options = client_options(config, url, gateway_headers=False)
-            with httpx.stream("GET", url, follow_redirects=True, **options) as response:
-                if response.status_code != 200:
-                    raise MediaError(f"GET {url[:80]} answered {response.status_code}")
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > MAX_MEDIA_BYTES:
-                        raise MediaError(f"{url[:80]} is larger than {MAX_MEDIA_BYTES} bytes")
-                    chunks.append(chunk)
-                return b"".join(chunks)
-        except httpx.InvalidURL:
-            raise MediaError(f"not a valid URL: {url[:60]!r}") from None
-        except httpx.HTTPError as exc:
-            raise MediaError(f"GET {url[:80]} failed: {type(exc).__name__}") from None
-
-    return fetch
-
-
-def _data_url_bytes(url: str) -> bytes:
+def data_url_bytes(url: str) -> bytes:
+    """The bytes a data: URL carries, within `MAX_MEDIA_BYTES`."""
     header, separator, payload = url[len("data:") :].partition(",")
     if not separator:
         raise MediaError("data: URL without a comma")

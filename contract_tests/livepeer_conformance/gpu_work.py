@@ -54,3 +54,21 @@ def work(operation: Operation, body: dict[str, Any], upload: tuple[int, int] | N
     else:
         return 0
     return pixels * field("num_inference_steps") * field("num_images_per_prompt")
+
+
+def images_asked(operation: Operation, body: dict[str, Any]) -> int:
+    """Images the request `body` to `operation` asks for."""
+    schema = operation.properties.get("num_images_per_prompt")
+    if schema is None:
+        return 1
+    default = schema.get("default", 1)
+    return _number(body.get("num_images_per_prompt", default), default)
+
+
+def most_images(operation: Operation, ceiling: int | None) -> int:
+    """The most images a request to `operation` may ask for under `ceiling` (None: the spec's)."""
+    schema = operation.properties.get("num_images_per_prompt")
+    if schema is None:
+        return 1
+    most = int(schema.get("maximum", schema.get("default", 1)))
+    return min(most, ceiling) if ceiling is not None else most

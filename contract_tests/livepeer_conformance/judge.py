@@ -20,6 +20,7 @@ from livepeer_conformance import answer_conformance
 from livepeer_conformance.answer_conformance import CONTENT_TYPE, INCONCLUSIVE_FOR_AUTH, STATUS_CODE
 from livepeer_conformance.evidence import body_excerpt
 from livepeer_conformance.exchanges import Exchange
+from livepeer_conformance.media import MediaBoundReached
 from livepeer_conformance.planned import Planned
 from livepeer_conformance.properties import DECLARED_BODY, SemanticProperty
 from livepeer_conformance.results import cause_of, reason_class
@@ -42,10 +43,12 @@ class Verdict:
     cause: str = ""
     #: The broken rule's source when it is not the check's own (a bound's `x-source`).
     source: Source | None = None
+    #: Why the check could not judge the answer (the run's media bound left an image unfetched).
+    unjudged: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.reason is None
+        return self.reason is None and not self.unjudged
 
 
 def shown(exchange: Exchange, secrets: tuple[str, ...]) -> str:
@@ -96,9 +99,13 @@ def judge(
     for prop in properties(exchange.path):
         if prop.name == DECLARED_BODY and not declared_error:
             continue
-        if not prop.applies(exchange):
+        try:
+            if not prop.applies(exchange):
+                continue
+            objection = prop.check(exchange, document)
+        except MediaBoundReached as exc:
+            verdicts.append(Verdict(prop.name, unjudged=str(exc)))
             continue
-        objection = prop.check(exchange, document)
         verdicts.append(
             Verdict(prop.name)
             if objection is None

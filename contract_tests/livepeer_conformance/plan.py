@@ -13,6 +13,7 @@ import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import Operation
 
 from livepeer_conformance.config import RunConfig
+from livepeer_conformance.gpu_work import images_asked, most_images
 from livepeer_conformance.plan_edges import probes_for
 from livepeer_conformance.plan_properties import (
     credentials_request,
@@ -24,8 +25,11 @@ from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
     FIRST_PROPERTIES,
+    PHASES,
     PROPERTIES,
     REFUSAL_PROBES,
+    SPEC_CHECKS,
+    Schedule,
 )
 
 
@@ -57,6 +61,33 @@ class OperationPlan:
             EDGE_PROBES: len(self.edges),
             PROPERTIES: later,
         }
+
+    def fixed(self, phase: str) -> list[Planned]:
+        """The fixed requests of `phase` on the operation, in sending order, repeats included."""
+        requests = {
+            CREDENTIALS: [self.credentials],
+            REFUSAL_PROBES: self.refusals,
+            FIRST_PROPERTIES: self.first_examples,
+            EDGE_PROBES: self.edges,
+            PROPERTIES: self.examples,
+        }.get(phase, [])
+        return [p for p in requests for _ in range(1 + p.repeat)]
+
+    def media_fetches(self, phase: str, requests: int, config: RunConfig) -> int:
+        """At most how many media URLs the answers to `requests` requests of `phase` point to:
+        one per image each asks for, a drawn one at the most it may ask for. Only the semantic
+        properties fetch media: the spec phase's answers and the refusals expected fetch none."""
+        if not config.runs_properties or phase not in PHASES:
+            return 0
+        fixed = self.fixed(phase)[:requests]
+        judged = [
+            p
+            for p in fixed
+            if p.judged_by_properties and p.credentials == "run" and p.expect != "refuse"
+        ]
+        most = most_images(self.operation, config.limits.ceiling("num_images_per_prompt"))
+        drawn = 0 if phase == SPEC_CHECKS else requests - len(fixed)
+        return sum(images_asked(self.operation, dict(p.params)) for p in judged) + drawn * most
 
 
 def operations_of(config: RunConfig) -> list[Operation]:
@@ -94,6 +125,15 @@ def plan_operation(operation: Operation, config: RunConfig) -> OperationPlan:
 def plan_run(config: RunConfig) -> list[OperationPlan]:
     """The plan of every operation the run checks."""
     return [plan_operation(operation, config) for operation in operations_of(config)]
+
+
+def media_plan(config: RunConfig, plans: list[OperationPlan], schedule: Schedule) -> None:
+    """Set the schedule's media fetches: the most each operation's planned answers point to."""
+    for one in plans:
+        operation = one.operation.label
+        row = schedule.planned.get(operation, {})
+        fetches = {phase: one.media_fetches(phase, row.get(phase, 0), config) for phase in row}
+        schedule.media[operation] = {phase: n for phase, n in fetches.items() if n}
 
 
 def round_robin(lists: list[list[Planned]]) -> list[Planned]:

@@ -21,6 +21,7 @@ from livepeer_gateway_spec.cli import github_annotation
 
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.evidence import URL_ENV, Evidence, header_variable
+from livepeer_conformance.media import MediaFetcher
 from livepeer_conformance.outcome import NotCovered, Outcome
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.results import Example, Finding, RunResults
@@ -62,6 +63,8 @@ class RunReport:
     options: dict[str, object] = field(default_factory=dict)
     #: The exit code the command returns (130 after Ctrl-C, `--fail-on` applied).
     exit_code: int = 0
+    #: The media URLs the run fetched to judge answers, within their own bounds.
+    media: MediaFetcher | None = None
 
     @property
     def conforms(self) -> bool:
@@ -79,6 +82,30 @@ def schedule_rows(report: RunReport) -> list[tuple[str, str, int, int]]:
         for operation in operations
         if planned.get(operation, {}).get(phase, 0) or spent[(operation, phase)]
     ]
+
+
+def media_rows(report: RunReport) -> list[tuple[str, int, int]]:
+    """(operation, media fetches planned, made) of every operation with either."""
+    schedule, media = report.schedule, report.media
+    planned = {op: schedule.media_of(op) for op in schedule.media} if schedule else {}
+    fetched = media.fetched if media is not None else {}
+    operations = sorted(op for op in {*planned, *fetched} if planned.get(op) or fetched.get(op))
+    return [(op, planned.get(op, 0), fetched.get(op, 0)) for op in operations]
+
+
+def media_line(report: RunReport) -> str:
+    """One line: the media fetched to judge answers, against the plan and the run's bounds."""
+    media = report.media
+    if media is None:
+        return ""
+    limits = media.limits
+    planned = report.schedule.media_total() if report.schedule else 0
+    line = (
+        f"media: {sum(media.fetched.values())} http(s) fetch(es) of at most {planned} planned, "
+        f"{media.bytes:,} bytes, {media.seconds:.1f} s (outside the request budget; bounds: "
+        f"{limits.fetches} fetches, {limits.total_bytes:,} bytes, {limits.seconds:g} s)"
+    )
+    return f"{line}; {media.bound}" if media.bound else line
 
 
 def _rows(results: RunResults) -> list[tuple[str, int, int, int]]:
@@ -152,6 +179,8 @@ def terminal(report: RunReport) -> str:
         lines.append(f"note: {note}")
     for item in report.not_covered:
         lines.append(f"not covered: {item.operation} × {item.check}: {item.why}")
+    if report.media is not None:
+        lines.append(media_line(report))
     lines += ["", headline(report)]
     return "\n".join(lines)
 
@@ -221,6 +250,10 @@ def markdown(report: RunReport) -> str:
     lines += ["", "## Run options", "", "| option | value |", "| --- | --- |"]
     lines += [f"| `{name}` | `{_option(value)}` |" for name, value in report.options.items()]
     lines += [f"| exit code | `{report.exit_code}` |"]
+    if report.media is not None:
+        lines += ["", media_line(report) + ".", ""]
+        lines += ["| operation | media planned | media fetched |", "| --- | ---: | ---: |"]
+        lines += [f"| `{op}` | {pl} | {got} |" for op, pl, got in media_rows(report)]
     if report.not_covered or report.results.notes:
         lines += ["", "## Not covered", ""]
         lines += [f"- {note}" for note in report.results.notes]
@@ -307,8 +340,16 @@ def as_json(report: RunReport) -> str:
             {"operation": op, "phase": ph, "planned": pl, "spent": sp}
             for op, ph, pl, sp in schedule_rows(report)
         ],
+        "media": _media_json(report),
     }
     return json.dumps(document, indent=2) + "\n"
+
+
+def _media_json(report: RunReport) -> dict[str, object] | None:
+    if report.media is None:
+        return None
+    planned = {op: pl for op, pl, _ in media_rows(report) if pl}
+    return report.media.to_dict(planned)
 
 
 def junit(report: RunReport) -> str:
@@ -507,8 +548,10 @@ def replay_preamble(config: RunConfig) -> list[str]:
     if url is None:
         from livepeer_reference_gateway import ServerSettings
 
-        faults = " ".join(f"--fault {name}" for name in sorted(config.faults))
-        serve = f"make serve ARGS={shlex.quote(faults)}" if faults else "make serve"
+        options = [f"--fault {name}" for name in sorted(config.faults)]
+        if config.media_urls != "data":
+            options.append(f"--media-urls {config.media_urls}")
+        serve = f"make serve ARGS={shlex.quote(' '.join(options))}" if options else "make serve"
         token = f" with a token of yours in ${TOKEN_ENV}" if sends_token else ""
         lines += [
             "# The embedded gateway stopped with the run: start the same one in another shell,",

@@ -24,8 +24,9 @@ from livepeer_conformance.budget import RequestBudget
 from livepeer_conformance.config import RunConfig, client_options, proxy_shown
 from livepeer_conformance.engine import BudgetSpent, Engine
 from livepeer_conformance.errors import CredentialsRefused, GatewayUnreachable
+from livepeer_conformance.media import MediaFetcher
 from livepeer_conformance.outcome import NotCovered, Outcome
-from livepeer_conformance.plan import OperationPlan, plan_run, round_robin
+from livepeer_conformance.plan import OperationPlan, media_plan, plan_run, round_robin
 from livepeer_conformance.property_phase import explore
 from livepeer_conformance.redaction import redact
 from livepeer_conformance.report import RunReport, replay_preamble
@@ -73,7 +74,12 @@ def target(config: RunConfig) -> Iterator[RunConfig]:
         return
     from livepeer_reference_gateway import GatewaySettings, running_gateway
 
-    settings = GatewaySettings(token=config.token, faults=config.faults, spec_path=config.spec_path)
+    settings = GatewaySettings(
+        token=config.token,
+        faults=config.faults,
+        spec_path=config.spec_path,
+        media_urls=config.media_urls,
+    )
     loggers = [logging.getLogger(name) for name in EMBEDDED_LOGGERS]
     levels = [logger.level for logger in loggers]
     try:
@@ -269,6 +275,16 @@ def _not_covered(
     return missing
 
 
+def media_not_covered(media: MediaFetcher | None) -> list[NotCovered]:
+    """The checks some answers were not judged by because the run's media bound was reached."""
+    if media is None:
+        return []
+    return [
+        NotCovered(operation, check, f"{answers} answer(s) not judged: {media.bound}")
+        for (operation, check), answers in sorted(media.unjudged.items())
+    ]
+
+
 def check_credentials(engine: Engine, plans: list[OperationPlan], sent: set[int]) -> None:
     """One cheap, valid request per operation before any budget is spent on exploring.
 
@@ -333,6 +349,7 @@ def run(
     plans: list[OperationPlan] = plan_run(config)
     sent: set[int] = set()
     schedule: Schedule | None = None
+    media: MediaFetcher | None = None
     if not plans:
         results.record_note("the spec declares no operation to check")
     else:
@@ -340,10 +357,12 @@ def run(
             assert live.base_url is not None
             progress = ProgressLine(budget, progress_stream, live.secrets)
             engine = Engine(live, live.base_url, budget, results, progress)
+            media = engine.fetch
             engine.operations = [p.operation for p in plans]
             expected = expected_checks(live, engine)
             try:
                 schedule = plan(config.max_requests, demand_of(live, plans))
+                media_plan(live, plans, schedule)
                 results.phase = REACHABILITY
                 if budget.try_spend():  # the probe is a request like any other
                     results.record_request(NO_OPERATION)
@@ -410,6 +429,7 @@ def run(
         write_baseline(config.write_baseline, departures, config.secrets)
     new, accepted = split_by_baseline(departures, known)
     not_covered = _not_covered(expected, results, budget, skipped, plans, sent)
+    not_covered += media_not_covered(media)
     if new:
         outcome = Outcome.DEPARTURES
     elif interrupted or not_covered or not expected:
@@ -435,4 +455,5 @@ def run(
         schedule=schedule,
         options=config.reported_options(),
         exit_code=outcome.exit_code,
+        media=media,
     )

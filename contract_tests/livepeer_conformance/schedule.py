@@ -5,7 +5,8 @@ the most per request: the credentials check (one valid request each), one edge p
 refusal class (missing required field, wrong type, out of range, not an image), and the first
 semantic-property requests. What is left is shared by the spec phase (schemathesis's examples,
 coverage and fuzzing, operation by operation), the remaining edge probes and the remaining
-property requests. A report shows the plan next to what each phase actually spent.
+property requests. A report shows the plan next to what each phase actually spent, and the
+media fetches planned and made per operation.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ class Schedule:
     budget: int
     operations: list[str]
     planned: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Media fetches planned for each operation × phase: the most its planned answers point to
+    #: (`plan.media_plan`), fetched outside the request budget within the run's media bounds.
+    media: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def media_of(self, operation: str) -> int:
+        return sum(self.media.get(operation, {}).values())
+
+    def media_total(self) -> int:
+        return sum(sum(row.values()) for row in self.media.values())
 
     def phase_total(self, phase: str) -> int:
         return sum(row.get(phase, 0) for row in self.planned.values())

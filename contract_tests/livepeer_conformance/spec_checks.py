@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,9 +89,9 @@ class _SpecRun:
     answered: dict[str, tuple[Moment, Exchange, list[CheckFailure], str]] = field(
         default_factory=dict
     )
-    #: When each request that got no answer gave up, and what was sent, oldest first; its
-    #: error event comes later.
-    unanswered: deque[tuple[Moment, SentRequest]] = field(default_factory=deque)
+    #: When each request that got no answer gave up, and what was sent, by the request's id:
+    #: its error event comes later and carries that same request (kept, so its id stays its own).
+    unanswered: dict[int, tuple[Any, Moment, SentRequest]] = field(default_factory=dict)
     #: Cases whose answer broke the response limits: the proxy reported them; no check judges them.
     out_of_bounds: set[str] = field(default_factory=set)
     #: The reverse proxy's origin schemathesis sends to, and the gateway's it stands for.
@@ -210,7 +209,7 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
         engine.budget.record_transport_failure()
         engine.budget.record_spent()
         engine.results.record_request(case.operation.label)
-        run.unanswered.append((engine.results.clock(), run.sent(request)))
+        run.unanswered[id(request)] = (request, engine.results.clock(), run.sent(request))
         run.stop_when_spent()
 
 
@@ -460,11 +459,15 @@ def _record_error(event: events.NonFatalError, run: _SpecRun) -> None:
         reason = f"no answer within {config.request_timeout:g} s"
     elif isinstance(error, requests.ConnectionError):
         check, title = GATEWAY_REACHABLE, "Connection refused or reset"
-        reason = _one_line(error)
+        reason = f"no answer: {_one_line(_root_cause(error))}"
     else:
         engine.results.record_note(f"{operation}: {run.shown(_one_line(error))}")
         return
-    seen, sent = run.unanswered.popleft() if run.unanswered else (None, None)
+    # The request that failed is the one the error carries, not whichever failed before it.
+    request = getattr(error, "request", None)
+    _, seen, sent = run.unanswered.pop(id(request), (None, None, None))
+    if sent is None and request is not None:
+        sent = run.sent(request)
     engine.results.record_failure(
         operation,
         check,
@@ -474,6 +477,21 @@ def _record_error(event: events.NonFatalError, run: _SpecRun) -> None:
         seen,
         cause=title,
     )
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The innermost exception requests and urllib3 wrapped `error` around (their messages
+    name pools and retries, and the bounding proxy's address)."""
+    seen: set[int] = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        inner = [arg for arg in error.args if isinstance(arg, BaseException)]
+        reason = getattr(error, "reason", None)  # urllib3's MaxRetryError keeps it there
+        inner += [reason] if isinstance(reason, BaseException) else []
+        if not inner:
+            break
+        error = inner[-1]
+    return error
 
 
 def _one_line(error: BaseException) -> str:

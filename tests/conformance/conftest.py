@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +109,22 @@ def _pasted(reproducer: str, cwd: Path, env: dict[str, str]) -> tuple[int, bytes
 def paste() -> Callable[[str, Path, dict[str, str]], tuple[int, bytes]]:
     """Paste a reproducer into bash as a user would: (status, what curl printed)."""
     return _pasted
+
+
+@contextlib.contextmanager
+def _in_thread(server: ThreadingHTTPServer) -> Iterator[str]:
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def serve_in_thread() -> Callable[[ThreadingHTTPServer], contextlib.AbstractContextManager[str]]:
+    """Serve a standard-library HTTP server (bound to loopback) in a background thread while
+    the block runs; the block gets its base URL."""
+    return _in_thread

@@ -56,7 +56,9 @@ def _upscale_exchange(document: dict[str, Any], factor: int) -> Exchange:
     data = encode_image(8, 6, (1, 2, 3), "PNG")
     out = io.BytesIO()
     Image.new("RGB", (8 * factor, 6 * factor)).save(out, format="PNG")
-    exchange = Exchange(operation, {"prompt": "x"}, ("image/png", data), 200, None, lambda url: b"")
+    exchange = Exchange(
+        operation, {"prompt": "x"}, ("image/png", data), 200, None, lambda url, operation: b""
+    )
     exchange._decoded = [Image.open(io.BytesIO(out.getvalue()))]
     return exchange
 

@@ -101,7 +101,7 @@ def test_property_titles_cite_what_the_spec_says() -> None:
 
 
 def _exchange(path: str, params: dict, status: int, body: object) -> Exchange:
-    return Exchange(OPS[path], params, None, status, body, fetch=lambda url: b"")
+    return Exchange(OPS[path], params, None, status, body, fetch=lambda url, operation: b"")
 
 
 def test_properties_judge_hand_written_answers() -> None:

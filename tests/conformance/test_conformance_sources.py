@@ -20,7 +20,8 @@ import livepeer_gateway_spec as spec
 import pytest
 from livepeer_conformance.cli import check_names
 from livepeer_conformance.config import RunConfig
-from livepeer_conformance.exchanges import Exchange, fetcher
+from livepeer_conformance.exchanges import Exchange
+from livepeer_conformance.media import MediaFetcher
 from livepeer_conformance.plan_edges import probes_for
 from livepeer_conformance.properties import PROPERTIES, semantic_property
 from livepeer_conformance.redaction import redact
@@ -136,7 +137,7 @@ def test_size_property_accepts_rounding_to_multiples_of_8(
         ("image/png", _png(13, 21)),
         200,
         body,
-        fetcher(RunConfig(spec_path=Path(SPEC_FILE), request_timeout=5.0), lambda: True),
+        MediaFetcher(RunConfig(spec_path=Path(SPEC_FILE), request_timeout=5.0)),
     )
     verdict = PROPERTIES["image_to_image_keeps_input_size"].check(exchange, document)
     assert (verdict is None) == holds, verdict

@@ -103,15 +103,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def recording_proxy() -> Iterator[RecordingProxy]:
+def recording_proxy(serve_in_thread: Callable[..., Any]) -> Iterator[RecordingProxy]:
     proxy = RecordingProxy()
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(proxy):
         yield proxy
-    finally:
-        proxy.shutdown()
-        proxy.server_close()
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ from typing import Any
 
 import pytest
 from livepeer_reference_gateway.faults import FAULTS
-from livepeer_reference_gateway.server import running_gateway
-from livepeer_reference_gateway.settings import GatewaySettings
 
 
 def test_clean_reference_gateway_conforms(
@@ -154,27 +152,19 @@ def test_baseline_accepts_known_departures(
     assert "upscale_is_four_times_input" in third.failed_checks()
 
 
-def test_http_media_urls_are_fetched_and_decoded(
-    run_cli: Callable[..., Any], small_budget: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A gateway answering with http media URLs conforms: each URL is fetched and decoded."""
-    monkeypatch.setenv("LIVEPEER_GATEWAY_TOKEN", "media-test-token")
-    settings = GatewaySettings(token="media-test-token", media_urls="http")
-    with running_gateway(settings) as base_url:
-        # Each http media URL fetched costs a request too, the edge probes' among them: a
-        # larger budget than the others.
-        result = run_cli(
-            *small_budget,
-            "--max-requests",
-            "300",
-            "--base-url",
-            base_url,
-            "--operation",
-            "textToImage",
-        )
+def test_http_media_urls_conform_at_the_default_budget(run_cli: Callable[..., Any]) -> None:
+    """The reference gateway answering with http media URLs (`--media-urls http`) conforms at
+    the default request budget: each URL is fetched and decoded outside that budget."""
+    result = run_cli("--media-urls", "http", "--seed", "7")
     assert result.code == 0, result.stdout
-    checks = {(c["operation"], c["check"]): c for c in result.report()["checks"]}
-    assert checks[("POST /text-to-image", "urls_fetch_and_decode")]["passed"] > 0
+    report = result.report()
+    checks = {(c["operation"], c["check"]): c for c in report["checks"]}
+    for operation in ("POST /text-to-image", "POST /image-to-image", "POST /upscale"):
+        assert checks[(operation, "urls_fetch_and_decode")]["passed"] > 0
+        assert report["media"]["fetched"][operation] > 0
+    assert report["media"]["bound_reached"] == ""
+    assert report["requests_sent"] <= report["request_budget"]
+    assert report["requests_sent"] == sum(row["spent"] for row in report["schedule"])
 
 
 def test_causes_are_kept_apart_and_baselines_match_causes(
