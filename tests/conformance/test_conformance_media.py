@@ -170,7 +170,12 @@ def test_a_hostile_media_host_meets_the_media_bounds(
             *("--max-requests", "30", "--max-examples", "2", "--seed", "7"),
         )
     report = result.report()
-    fetch_failures = [d for d in report["departures"] if d["check"] == "urls_fetch_and_decode"]
+    fetch_failures = [
+        c
+        for d in report["departures"]
+        for c in d["checks"]
+        if c["check"] == "urls_fetch_and_decode"
+    ]
     assert fetch_failures and per_image in fetch_failures[0]["reason"], fetch_failures
     assert report["media"]["bound_reached"] == bound
     assert report["requests_sent"] <= 30
