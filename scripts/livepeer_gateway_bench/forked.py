@@ -31,6 +31,7 @@ PRELOAD = (
     "livepeer_conformance.runner",
     "livepeer_conformance.spec_checks",
     "livepeer_conformance.engine",
+    "livepeer_conformance.sender",
     "livepeer_conformance.plan",
     "livepeer_conformance.property_phase",
     "livepeer_reference_gateway",
