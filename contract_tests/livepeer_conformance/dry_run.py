@@ -12,7 +12,7 @@ past a maximum, say) is counted apart, as what it would cost if a gateway served
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from livepeer_gateway_spec import Operation
@@ -25,6 +25,7 @@ from livepeer_conformance.runner import demand_of
 from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
+    FIELD_PROBES,
     FIRST_PROPERTIES,
     PHASES,
     PROPERTIES,
@@ -46,10 +47,16 @@ class Estimate:
     #: The costliest probe a conforming gateway refuses, were it served anyway.
     worst_refused: int = 0
     worst_refused_where: str = ""
+    #: (operation, phase) -> what each planned probe of a guaranteed probe phase tries.
+    probes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.work.values())
+
+
+#: The probe phases whose requests the dry run lists: those sent before the spec phase.
+SHOWN_PROBES = (REFUSAL_PROBES, FIELD_PROBES)
 
 
 def _largest(operation: Operation, config: RunConfig) -> int:
@@ -71,6 +78,7 @@ def _planned_by_phase(one: OperationPlan, phase: str) -> list[Planned]:
         CREDENTIALS: [one.credentials],
         REFUSAL_PROBES: one.refusals,
         FIRST_PROPERTIES: one.first_examples,
+        FIELD_PROBES: one.fields,
         EDGE_PROBES: one.edges,
         PROPERTIES: one.examples,
     }.get(phase, [])
@@ -84,6 +92,7 @@ def estimate(config: RunConfig) -> Estimate:
     amounts: dict[tuple[str, str], int] = {}
     worst, worst_where = 0, ""
     refused, refused_where = 0, ""
+    probes: dict[tuple[str, str], list[str]] = {}
     for one in plans:
         operation = one.operation.label
         row = schedule.planned.get(operation, {})
@@ -93,6 +102,8 @@ def estimate(config: RunConfig) -> Estimate:
             if not planned:
                 continue
             fixed = _planned_by_phase(one, phase)[:planned]
+            if phase in SHOWN_PROBES:
+                probes[(operation, phase)] = [p.purpose for p in fixed]
             # A drawn request (spec phase, drawn properties) counts at the largest it may be.
             costs = [(p.cost, p.expect == "refuse") for p in fixed]
             costs += [(largest, False)] * (planned - len(fixed))
@@ -102,7 +113,7 @@ def estimate(config: RunConfig) -> Estimate:
                     refused, refused_where = cost, f"{operation} ({phase})"
                 elif not must_refuse and cost > worst:
                     worst, worst_where = cost, f"{operation} ({phase})"
-    return Estimate(schedule, amounts, worst, worst_where, refused, refused_where)
+    return Estimate(schedule, amounts, worst, worst_where, refused, refused_where, probes)
 
 
 def describe(estimate: Estimate) -> str:
@@ -115,6 +126,10 @@ def describe(estimate: Estimate) -> str:
     for operation, phase, planned in schedule.rows():
         amount = estimate.work.get((operation, phase), 0) if phase != REACHABILITY else 0
         lines.append(f"{operation:<24} {phase:<18} {planned:>8} {amount:>16,}")
+    if estimate.probes:
+        lines.append("probes sent before the spec phase, in order:")
+    for (operation, phase), purposes in estimate.probes.items():
+        lines.append(f"  {operation} {phase}: {'; '.join(purposes)}")
     lines += [
         f"requests planned: {schedule.total()}",
         f"GPU work, at most: {estimate.total:,} (output pixels × inference steps × images)",
