@@ -369,8 +369,8 @@ def run(
                             engine.run_all(firsts, sent, "semantic properties")
                     results.phase = FIELD_PROBES
                     with _capped(budget, schedule.phase_total(FIELD_PROBES)):
-                        fields = round_robin([p.fields for p in plans])
-                        engine.run_all(fields, sent, "edge probes")
+                        field_probes = round_robin([p.fields for p in plans])
+                        engine.run_all(field_probes, sent, "edge probes")
                     results.phase = SPEC_CHECKS
                     _run_spec_phase(
                         live, config, budget, results, progress, schedule, plans, engine
