@@ -13,7 +13,7 @@ past a maximum, say) is counted apart, as what it would cost if a gateway served
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from livepeer_gateway_spec import Operation
@@ -24,8 +24,10 @@ from livepeer_conformance.gpu_work import work
 from livepeer_conformance.plan import media_plan, plan_run
 from livepeer_conformance.runner import demand_of
 from livepeer_conformance.schedule import (
+    FIELD_PROBES,
     PHASES,
     REACHABILITY,
+    REFUSAL_PROBES,
     Schedule,
     plan,
 )
@@ -42,10 +44,16 @@ class Estimate:
     #: The costliest probe a conforming gateway refuses, were it served anyway.
     worst_refused: int = 0
     worst_refused_where: str = ""
+    #: (operation, phase) -> what each planned probe of a guaranteed probe phase tries.
+    probes: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
         return sum(self.work.values())
+
+
+#: The probe phases whose requests the dry run lists: those sent before the spec phase.
+SHOWN_PROBES = (REFUSAL_PROBES, FIELD_PROBES)
 
 
 def _largest(operation: Operation, config: RunConfig) -> int:
@@ -69,6 +77,7 @@ def estimate(config: RunConfig) -> Estimate:
     amounts: dict[tuple[str, str], int] = {}
     worst, worst_where = 0, ""
     refused, refused_where = 0, ""
+    probes: dict[tuple[str, str], list[str]] = {}
     for one in plans:
         operation = one.operation.label
         row = schedule.planned.get(operation, {})
@@ -78,6 +87,8 @@ def estimate(config: RunConfig) -> Estimate:
             if not planned:
                 continue
             fixed = one.fixed(phase)[:planned]
+            if phase in SHOWN_PROBES:
+                probes[(operation, phase)] = [p.purpose for p in fixed]
             # A drawn request (spec phase, drawn properties) counts at the largest it may be.
             costs = [(p.cost, p.expect == "refuse") for p in fixed]
             costs += [(largest, False)] * (planned - len(fixed))
@@ -87,7 +98,7 @@ def estimate(config: RunConfig) -> Estimate:
                     refused, refused_where = cost, f"{operation} ({phase})"
                 elif not must_refuse and cost > worst:
                     worst, worst_where = cost, f"{operation} ({phase})"
-    return Estimate(schedule, amounts, worst, worst_where, refused, refused_where)
+    return Estimate(schedule, amounts, worst, worst_where, refused, refused_where, probes)
 
 
 def describe(estimate: Estimate, media: MediaLimits) -> str:
@@ -101,6 +112,10 @@ def describe(estimate: Estimate, media: MediaLimits) -> str:
         amount = estimate.work.get((operation, phase), 0) if phase != REACHABILITY else 0
         fetches = schedule.media.get(operation, {}).get(phase, 0)
         lines.append(f"{operation:<24} {phase:<18} {planned:>8} {amount:>16,} {fetches:>6}")
+    if estimate.probes:
+        lines.append("probes sent before the spec phase, in order:")
+    for (operation, phase), purposes in estimate.probes.items():
+        lines.append(f"  {operation} {phase}: {'; '.join(purposes)}")
     lines += [
         f"requests planned: {schedule.total()}",
         f"media fetches, at most: {schedule.media_total()} if every image is an http(s) URL "

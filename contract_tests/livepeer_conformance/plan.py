@@ -20,10 +20,11 @@ from livepeer_conformance.plan_properties import (
     drawn_requests,
     example_requests,
 )
-from livepeer_conformance.planned import REFUSAL_CLASSES, Planned
+from livepeer_conformance.planned import MISSING_REQUIRED, REFUSAL_CLASSES, Planned
 from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
+    FIELD_PROBES,
     FIRST_PROPERTIES,
     PHASES,
     PROPERTIES,
@@ -31,6 +32,11 @@ from livepeer_conformance.schedule import (
     SPEC_CHECKS,
     Schedule,
 )
+
+#: The accepted extremes every operation is probed at among the guaranteed requests, where
+#: runners break at little cost: the most steps (a scheduler's tables) and the largest batch
+#: (memory), each at the smallest output size, which every cheap request already asks for.
+GUARANTEED_EXTREMES = ("num_inference_steps.maximum", "num_images_per_prompt.maximum")
 
 
 @dataclass
@@ -41,6 +47,9 @@ class OperationPlan:
     credentials: Planned
     #: The first probe of each refusal class, in class order: sent before any phase explores.
     refusals: list[Planned]
+    #: Then, after the first properties: a probe without each other required field, and one at
+    #: each of `GUARANTEED_EXTREMES` (all still sent before the spec phase).
+    fields: list[Planned]
     #: The other edge probes, in sending order.
     edges: list[Planned]
     #: The first explicit example (sent before the spec phase), then the others.
@@ -58,6 +67,7 @@ class OperationPlan:
             CREDENTIALS: 1,
             REFUSAL_PROBES: len(self.refusals),
             FIRST_PROPERTIES: first,
+            FIELD_PROBES: len(self.fields),
             EDGE_PROBES: len(self.edges),
             PROPERTIES: later,
         }
@@ -68,6 +78,7 @@ class OperationPlan:
             CREDENTIALS: [self.credentials],
             REFUSAL_PROBES: self.refusals,
             FIRST_PROPERTIES: self.first_examples,
+            FIELD_PROBES: self.fields,
             EDGE_PROBES: self.edges,
             PROPERTIES: self.examples,
         }.get(phase, [])
@@ -109,12 +120,16 @@ def plan_operation(operation: Operation, config: RunConfig) -> OperationPlan:
     for probe in kept:
         first_of_class.setdefault(probe.refusal, probe)
     refusals = [first_of_class[name] for name in REFUSAL_CLASSES if name in first_of_class]
+    missing = [p for p in kept if p.refusal == MISSING_REQUIRED]
+    extremes = [p for p in kept if p.expect == "accept" and p.rule in GUARANTEED_EXTREMES]
+    fields = [p for p in missing + extremes if all(p is not r for r in refusals)]
     examples = example_requests(operation, config)
     return OperationPlan(
         operation,
         credentials_request(operation, config),
         refusals,
-        [probe for probe in kept if all(probe is not r for r in refusals)],
+        fields,
+        [probe for probe in kept if all(probe is not r for r in [*refusals, *fields])],
         examples[:1],
         examples[1:],
         drawn_requests(operation, config),

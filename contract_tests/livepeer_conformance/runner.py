@@ -41,6 +41,7 @@ from livepeer_conformance.results import (
 from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
+    FIELD_PROBES,
     FIRST_PROPERTIES,
     NO_OPERATION,
     PROPERTIES,
@@ -258,7 +259,7 @@ def _not_covered(
             if not results.exercised(operation, check):
                 missing.append(NotCovered(operation, check, skipped or why))
         plan = next((p for p in plans if p.operation.label == operation), None)
-        probes = [*plan.refusals, *plan.edges] if plan is not None else []
+        probes = [*plan.refusals, *plan.fields, *plan.edges] if plan is not None else []
         unsent = sum(1 for probe in probes if id(probe) not in sent)
         if unsent:
             missing.append(NotCovered(operation, EDGE_PROBES, f"{unsent} probe(s) not sent: {why}"))
@@ -385,6 +386,10 @@ def run(
                         with _capped(budget, schedule.phase_total(FIRST_PROPERTIES)):
                             firsts = round_robin([p.first_examples for p in plans])
                             engine.run_all(firsts, sent, "semantic properties")
+                    results.phase = FIELD_PROBES
+                    with _capped(budget, schedule.phase_total(FIELD_PROBES)):
+                        field_probes = round_robin([p.fields for p in plans])
+                        engine.run_all(field_probes, sent, "edge probes")
                     results.phase = SPEC_CHECKS
                     _run_spec_phase(
                         live, config, budget, results, progress, schedule, plans, engine
@@ -397,7 +402,7 @@ def run(
                 else:
                     reserve = schedule.phase_total(PROPERTIES) if live.runs_properties else 0
                     with budget.holding_back(reserve):
-                        edges = round_robin([[*p.refusals, *p.edges] for p in plans])
+                        edges = round_robin([[*p.refusals, *p.fields, *p.edges] for p in plans])
                         engine.run_all(edges, sent, "edge probes")
                 results.phase = PROPERTIES
                 if budget.stopping:

@@ -2,10 +2,12 @@
 
 Whatever the budget, the first requests go round-robin across the operations to what finds
 the most per request: the credentials check (one valid request each), one edge probe per
-refusal class (missing required field, wrong type, out of range, not an image), and the first
-semantic-property requests. What is left is shared by the spec phase (schemathesis's examples,
-coverage and fuzzing, operation by operation), the remaining edge probes and the remaining
-property requests. A report shows the plan next to what each phase actually spent, and the
+refusal class (missing required field, wrong type, out of range, not an image), the first
+semantic-property requests, then the field probes: a request without each other required field
+and one at each cheap accepted extreme (the most steps, the largest batch). What is left is
+shared by the spec phase (schemathesis's examples, coverage and fuzzing, operation by
+operation), the remaining edge probes and the remaining property requests. A report shows the
+plan next to what each phase actually spent, and the
 media fetches planned and made per operation.
 """
 
@@ -19,20 +21,22 @@ REACHABILITY = "reachability"
 CREDENTIALS = "credentials"
 REFUSAL_PROBES = "refusal probes"
 FIRST_PROPERTIES = "first properties"
+FIELD_PROBES = "field probes"
 SPEC_CHECKS = "spec checks"
 #: Also what the "not covered" list names for an operation whose probes were not all sent.
 EDGE_PROBES = "edge probes"
 PROPERTIES = "properties"
-#: Phases in the order a run sends them; the first three are guaranteed, round-robin.
+#: Phases in the order a run sends them; the first four are guaranteed, round-robin.
 PHASES: tuple[str, ...] = (
     CREDENTIALS,
     REFUSAL_PROBES,
     FIRST_PROPERTIES,
+    FIELD_PROBES,
     SPEC_CHECKS,
     EDGE_PROBES,
     PROPERTIES,
 )
-GUARANTEED: tuple[str, ...] = (CREDENTIALS, REFUSAL_PROBES, FIRST_PROPERTIES)
+GUARANTEED: tuple[str, ...] = (CREDENTIALS, REFUSAL_PROBES, FIRST_PROPERTIES, FIELD_PROBES)
 #: The operation the reachability probe is counted under.
 NO_OPERATION = "GET /"
 

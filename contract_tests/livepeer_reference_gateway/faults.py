@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .auth import AuthOutcome
-from .errors import GatewayError, SettingsError, Violation
+from .errors import GatewayError, SettingsError, Violation, validation_failed
 from .plan import Answer, GenerationPlan, RequestInfo
 
 Category = Literal[
@@ -247,6 +247,46 @@ def _multipart_refusal_reshaped(answer: Answer) -> Answer:
 def _rounded_down_to_8(size: tuple[int, int]) -> tuple[int, int]:
     width, height = size
     return (max(8, width - width % 8), max(8, height - height % 8))
+
+
+def _server_error_without(operation_id: str, field: str) -> Callable[[Answer], Answer]:
+    # The route reads the part before validating the request: its absence raises, not refuses.
+    def hook(answer: Answer) -> Answer:
+        error, info = answer.error, answer.request
+        missing = error is not None and any(
+            v.field == field and v.type == "missing" for v in error.violations
+        )
+        if missing and info is not None and info.operation_id == operation_id:
+            return _as_server_error(answer)
+        return answer
+
+    return hook
+
+
+#: Timesteps a runner's scheduler table holds: fewer than the spec's largest step count.
+_SCHEDULER_STEPS = 100
+#: Images one batch can hold in the runner's GPU memory: fewer than the spec's largest batch.
+_BATCH_IN_MEMORY = 2
+
+
+def _crash_past_scheduler_table(plan: GenerationPlan) -> GenerationPlan:
+    if int(plan.params.get("num_inference_steps") or 0) > _SCHEDULER_STEPS:
+        raise RunnerCrash("step index past the scheduler's table")
+    return plan
+
+
+def _out_of_memory_past_batch(plan: GenerationPlan) -> GenerationPlan:
+    if len(plan.seeds) > _BATCH_IN_MEMORY:
+        raise RunnerCrash("CUDA out of memory")
+    return plan
+
+
+def _refuse_steps_past_scheduler_table(plan: GenerationPlan) -> GenerationPlan:
+    # The operator's own cap, answered as a bound of the schema would be.
+    if int(plan.params.get("num_inference_steps") or 0) > _SCHEDULER_STEPS:
+        message = f"Input should be less than or equal to {_SCHEDULER_STEPS}"
+        raise validation_failed([Violation("num_inference_steps", message, "less_than_equal")])
+    return plan
 
 
 # Deterministic stand-ins for randomness: every request still gets different values.
@@ -557,6 +597,35 @@ _CATALOGUE: tuple[Fault, ...] = (
         frozenset({"negative_data_rejection"}),
         violations=_drop({"greater_than_equal"}, {"num_images_per_prompt"}),
         needs_profile="strict",  # the minimum is recommended: an advisory by default
+    ),
+    Fault(
+        "server_error_on_missing_upload",
+        "upscale without its image part gets 500 (the route reads the upload before validating).",
+        "robustness",
+        frozenset({"not_a_server_error"}),
+        answer=_server_error_without("upscale", "image"),
+    ),
+    Fault(
+        "server_error_at_most_steps",
+        f"More than {_SCHEDULER_STEPS} steps (the spec allows more) crash the runner: 500.",
+        "robustness",
+        frozenset({"not_a_server_error"}),
+        plan=_crash_past_scheduler_table,
+    ),
+    Fault(
+        "server_error_at_most_images",
+        f"More than {_BATCH_IN_MEMORY} images (the spec allows more) run out of memory: 500.",
+        "robustness",
+        frozenset({"not_a_server_error"}),
+        plan=_out_of_memory_past_batch,
+    ),
+    Fault(
+        "refuses_most_steps",
+        f"More than {_SCHEDULER_STEPS} inference steps (the spec allows more) get 422.",
+        "status codes",
+        frozenset({"positive_data_acceptance"}),
+        plan=_refuse_steps_past_scheduler_table,
+        needs_profile="strict",  # the step maximum is recommended: an advisory by default
     ),
     Fault(
         "rounding_pipeline",

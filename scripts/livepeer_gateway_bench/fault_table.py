@@ -374,6 +374,11 @@ schedule (request counts of the seed-1 run; the later phases move with the spec 
 - the next six, the first property requests, a two-image batch with seed 123 per operation
   sent twice: the semantic faults (image count, seeds, sizes, decodable URLs, the input's size
   and the upscale factor, and in the strict profile the same pixels);
+- the next seven, the field probes, round-robin: a request without each required field the
+  refusal probes left out (the upload of image-to-image and upscale), then one at each cheap
+  accepted extreme, the most inference steps and the largest batch at the smallest size: a
+  500 on a missing upload, 500s past a step count or batch the spec allows, and, in the
+  strict profile, a step count the spec allows refused;
 - then the spec phase, one operation at a time within its share of the budget, the one with
   the fewest fields (upscale) first: the spec's own examples, then schemathesis's coverage
   phase, which enumerates rather than draws: missing fields, values just outside the declared

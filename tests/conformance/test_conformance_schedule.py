@@ -10,17 +10,20 @@ import livepeer_gateway_spec as spec
 import pytest
 from livepeer_conformance.answer_conformance import CONTENT_TYPE, RESPONSE_SCHEMA, STATUS_CODE
 from livepeer_conformance.config import RunConfig
+from livepeer_conformance.plan import GUARANTEED_EXTREMES, plan_run
 from livepeer_conformance.plan_edges import IGNORED_AUTH, interleave, probes_for
+from livepeer_conformance.planned import MISSING_REQUIRED
 from livepeer_conformance.results import (
     GATEWAY_AVAILABLE,
     Moment,
     RunResults,
     too_often_unavailable,
 )
-from livepeer_conformance.runner import judge_availability
+from livepeer_conformance.runner import demand_of, judge_availability
 from livepeer_conformance.schedule import (
     CREDENTIALS,
     EDGE_PROBES,
+    FIELD_PROBES,
     FIRST_PROPERTIES,
     PROPERTIES,
     REFUSAL_PROBES,
@@ -80,10 +83,40 @@ def test_thirty_requests_reach_every_operation_and_are_incomplete(
     assert "| refusal probes |" in (result.report_dir / "conformance.md").read_text()
 
 
+def test_sixty_requests_probe_every_required_field_and_the_cheap_extremes() -> None:
+    """Within 60 requests each operation is sent a request without each of its required fields
+    and one at the most steps and the largest batch, all at the smallest size; within 30, each
+    operation still gets its first field probe, after its first property requests."""
+    config = RunConfig(spec_path=spec_path(), token="t")
+    plans = plan_run(config)
+    wide = plan(60, demand_of(config, plans))
+    narrow = plan(30, demand_of(config, plans))
+    assert sum(row.get(FIELD_PROBES, 0) for row in wide.planned.values()) > len(plans)
+    for one in plans:
+        operation, properties = one.operation, one.operation.properties
+        row = wide.planned[operation.label]
+        assert row[FIELD_PROBES] == len(one.fields)
+        sent = one.refusals[: row[REFUSAL_PROBES]] + one.fields
+        missing = {p.rule for p in sent if p.refusal == MISSING_REQUIRED}
+        assert missing == {f"{name}.required" for name in operation.schema["required"]}
+        extremes = {p.rule for p in sent if p.expect == "accept"}
+        assert extremes == {
+            rule for rule in GUARANTEED_EXTREMES if rule.split(".")[0] in properties
+        }, operation.label
+        for probe in one.fields:
+            sizes = {k: v for k, v in probe.params.items() if k in ("width", "height")}
+            assert sizes == {k: properties[k]["minimum"] for k in sizes}
+        assert narrow.planned[operation.label][FIELD_PROBES] >= 1
+        assert narrow.planned[operation.label][FIRST_PROPERTIES] == row[FIRST_PROPERTIES]
+
+
 @pytest.mark.parametrize(
     "fault",
     [
         "accepts_missing_prompt",
+        # Found by the field probes: the upload left out, the most steps.
+        "server_error_on_missing_upload",
+        "server_error_at_most_steps",
         "server_error_on_missing_field",
         "server_error_on_bad_image",
         # Found on the credentials check's and the first properties' answers.
@@ -175,6 +208,10 @@ def test_dry_run_sends_nothing_and_bounds_what_a_run_spends(run_cli: Callable[..
     assert int(worst.split(": ")[1].split(", POST")[0].replace(",", "")) > 0
     rows = [line.split() for line in lines if line.startswith("POST /")]
     assert {row[1] for row in rows} >= {"/text-to-image", "/image-to-image", "/upscale"}
+    # The probes sent before the spec phase are listed: upscale's upload left out, its most steps.
+    (upscale,) = [line for line in lines if line.startswith("  POST /upscale field probes: ")]
+    most = OPS["/upscale"].properties["num_inference_steps"]["maximum"]
+    assert upscale.split(": ", 1)[1] == f"no file part; num_inference_steps={most} (maximum)"
 
     result = run_cli(*options)
     report = result.report()

@@ -79,6 +79,12 @@ PROBES = (
     Probe("seed 2**31", _t2i({**SMALL, "seed": 2**31})),
     Probe("loras not an object", _t2i({**SMALL, "loras": "[]"})),
     Probe("prompt only |", _t2i({**SMALL, "prompt": "|"})),
+    Probe("most steps", _t2i({**SMALL, "num_inference_steps": 150})),
+    Probe("largest batch", _t2i({**SMALL, "num_images_per_prompt": 4})),
+    Probe(
+        "upscale without its image",
+        lambda http: http.post("/upscale", files={"prompt": (None, "p")}, headers=AUTH),
+    ),
     Probe(
         "multipart without boundary",
         lambda http: http.post(
