@@ -183,10 +183,21 @@ class Engine:
                 headers=list(response.headers.multi_items()),
             )
 
-    def judge_answer(self, exchange: Exchange, planned: Planned | None) -> None:
-        """Apply every check that concerns the answer and record what it passed and failed."""
+    def judge_answer(
+        self, exchange: Exchange, planned: Planned | None, *, negative: bool = False
+    ) -> None:
+        """Apply every check that concerns the answer and record what it passed and failed
+        (`negative`: an unplanned request the spec refuses, see `judge`)."""
         secrets = self.config.secrets
-        verdicts = judge(exchange, planned, self.document, [self.token], self.properties, secrets)
+        verdicts = judge(
+            exchange,
+            planned,
+            self.document,
+            [self.token],
+            self.properties,
+            secrets,
+            negative=negative,
+        )
         operation = exchange.operation.label
         prefix = f"{planned.described}: " if planned is not None else ""
         for verdict in verdicts:

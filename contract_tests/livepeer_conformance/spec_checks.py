@@ -188,7 +188,9 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
         exchange = _exchange(case, response, run)
         run.answered[case.id] = (results.clock(), exchange)
         if (response.request.method or "").lower() == case.operation.method.lower():
-            engine.judge_answer(exchange, None)
+            meta = case.meta
+            negative = meta is not None and not meta.generation.mode.is_positive
+            engine.judge_answer(exchange, None, negative=negative)
         run.stop_when_spent()
 
     @schema.hook
