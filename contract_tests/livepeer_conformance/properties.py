@@ -180,9 +180,7 @@ def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) ->
 
 @semantic_property(
     _succeeded,
-    source=Source(
-        "documented", f"{PAGE_T2I}: The generated images."
-    ),
+    source=Source("documented", f"{PAGE_T2I}: The generated images."),
 )
 def urls_fetch_and_decode(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """Every `url` is an http(s) or `data:` URL that fetches and decodes as an image ("The URL

@@ -46,7 +46,7 @@ PAGE_UPSCALE_PIPELINE = f"{spec.DOCS_SITE}ai/pipelines/upscale"
 COERCION = Source(
     "recommended",
     "this project's rule: a value of another type is refused, even one that reads as the"
-    " declared type without loss (JSON false for an integer, \"0\" for a multipart boolean);"
+    ' declared type without loss (JSON false for an integer, "0" for a multipart boolean);'
     " the pages give only the type, and FastAPI and pydantic, which upstream runners use, read"
     " it leniently",
 )
@@ -182,8 +182,10 @@ def negative_case_source(spec_file: str, path: str, body: Any) -> tuple[str, Sou
 def type_break_source(schema: dict[str, Any], value: Any, *, multipart: bool) -> Source:
     """The source of the rule that refuses `value` for a field of `schema` by its type:
     `COERCION` when the value reads as the declared type without loss, else the type's own."""
-    return COERCION if coerced(value, schema, multipart=multipart) else field_bound_source(
-        schema, "type"
+    return (
+        COERCION
+        if coerced(value, schema, multipart=multipart)
+        else field_bound_source(schema, "type")
     )
 
 

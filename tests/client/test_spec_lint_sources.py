@@ -126,8 +126,8 @@ def _cite_another_field(document: Document) -> None:
     """A bound on `width` cited with the sentence the page gives for `height`."""
     width = _schema(document, "TextToImageParams")["properties"]["width"]
     width["x-source"]["maximum"] = {
-        "documented": "https://docs.livepeer.org/ai/api-reference/text-to-image: The height in pixels"
-        " of the generated image."
+        "documented": "https://docs.livepeer.org/ai/api-reference/text-to-image: The height in"
+        " pixels of the generated image."
     }
 
 
@@ -185,4 +185,7 @@ def test_a_documented_source_that_cites_no_public_page_fails(
 
     lines = _failing_lint(spec_document, cite_a_file, tmp_path, capsys)
     (line,) = [line for line in lines if f": {COVERS}: " in line]
-    assert "strength/x-source/maximum" in line and "cites no page of https://docs.livepeer.org/" in line
+    assert (
+        "strength/x-source/maximum" in line
+        and "cites no page of https://docs.livepeer.org/" in line
+    )
