@@ -574,7 +574,7 @@ _CATALOGUE: tuple[Fault, ...] = (
     ),
     Fault(
         "zero_images_served_empty",
-        "`num_images_per_prompt` of 0 or less is served with an empty image list, as upstream does.",
+        "`num_images_per_prompt` below 1 is served with an empty image list, as upstream does.",
         "status codes",
         frozenset({"negative_data_rejection"}),
         answer=_no_images_for_too_few,
