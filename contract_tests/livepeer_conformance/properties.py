@@ -263,8 +263,8 @@ def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]
 )
 def upscale_is_four_times_input(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """upscale returns the input enlarged by the spec's `x-upscale-factor`, the input's sides
-    possibly rounded to a multiple of 8 first ("it enhances the resolution of input images by a
-    factor of 4", the upscale pipeline page)."""
+    possibly rounded to a multiple of 8 first ("The returned image is four times its width
+    and height", openapi.yaml)."""
     size = exchange.input_size()
     factor = exchange.operation.upscale_factor
     if size is None or factor is None:
