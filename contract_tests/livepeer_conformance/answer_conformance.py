@@ -4,7 +4,9 @@ schemathesis judges its own requests' answers; the suite's other phases (the cre
 the refusal and edge probes, the semantic properties) send cheaper, more targeted requests,
 whose answers are held to the same rules: no 5xx but the retryable 503, a declared status, a
 declared content type, a success body that matches its schema, and the declared required
-headers. The checks carry
+headers. An answer to a request the spec refuses is held only to what holds for any answer:
+its success body keeps the schema's shape (types, required members) but not its bounds (at
+least one image, say), which are the success's own rules. The checks carry
 schemathesis's names and titles, so that one fault is one cause whichever phase finds it. A
 declared error status's body is judged by the `error_statuses_have_declared_body` property.
 """
@@ -91,9 +93,12 @@ def judge(
     content_type: str,
     headers: Iterable[tuple[str, str]],
     body: Any,
+    *,
+    refused: bool = False,
 ) -> list[Judgement]:
     """Each check that applies to the answer, passed or not; a check that cannot apply (the
-    schema of an undeclared status, say) is left out rather than passed."""
+    schema of an undeclared status, say) is left out rather than passed. `refused`: the request
+    is one the spec refuses, so a success body is held to its schema's shape alone."""
     server_error = "a 5xx other than the retryable 503" if is_server_error(status) else None
     judgements = [Judgement(NOT_A_SERVER_ERROR, server_error)]
     response = declared_response(document, path, status)
@@ -116,6 +121,7 @@ def judge(
         judgements.append(Judgement(CONTENT_TYPE, reason))
         schema = (content_types.get(actual) or {}).get("schema")
         if matches and 200 <= status < 300 and schema is not None:
+            schema = body_shape(schema) if refused else schema
             judgements.append(Judgement(RESPONSE_SCHEMA, _schema_objection(body, schema, status)))
     required = [
         name for name, header in (response.get("headers") or {}).items() if header.get("required")
@@ -131,6 +137,27 @@ def judge(
     )
     judgements.append(Judgement(RESPONSE_HEADERS, reason))
     return judgements
+
+
+#: The keywords that bound a value rather than shape it (`required`, `enum` and `const` shape).
+_BOUND_KEYWORDS = frozenset(spec.CONSTRAINT_KEYWORDS) - {"required", "enum", "const"}
+#: The keywords whose values are maps of names to schemas, not schemas.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+
+
+def body_shape(schema: Any) -> Any:
+    """`schema` without its bounds (`minItems`, `minimum`, `pattern`, ...), at every depth."""
+    if isinstance(schema, list):
+        return [body_shape(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        key: {name: body_shape(sub) for name, sub in value.items()}
+        if key in _SCHEMA_MAPS and isinstance(value, dict)
+        else body_shape(value)
+        for key, value in schema.items()
+        if key not in _BOUND_KEYWORDS
+    }
 
 
 def _schema_objection(body: Any, schema: dict[str, Any], status: int) -> str | None:

@@ -13,7 +13,12 @@ import livepeer_gateway_spec as spec
 from livepeer_gateway_spec import Operation, Source
 
 from livepeer_conformance.planned import UPLOAD_SIDE, Expect, upload_png
-from livepeer_conformance.sources import PAGE_I2I, field_bound_source, source_of_check
+from livepeer_conformance.sources import (
+    PAGE_I2I,
+    field_bound_source,
+    source_of_check,
+    type_break_source,
+)
 from livepeer_conformance.strategies import encode_image
 from livepeer_conformance.valid_requests import LORAS
 
@@ -29,7 +34,16 @@ IGNORED_AUTH = "ignored_auth"
 _BOUNDARY = Source(
     "protocol", "RFC 7578: a multipart/form-data body is delimited by its `boundary` parameter"
 )
-_IMAGE = Source("documented", f"{PAGE_I2I}: image file required Uploaded image to modify")
+_IMAGE = Source(
+    "documented", f"{PAGE_I2I}: image file required Uploaded image to modify with the pipeline."
+)
+#: Upstream runners load a truncated image on purpose (Pillow's LOAD_TRUNCATED_IMAGES), and
+#: the pages ask only for an image file.
+_TRUNCATED = Source(
+    "recommended",
+    "this project's rule: an upload cut short is refused rather than read in part; the pages"
+    " ask only for an image file",
+)
 _ENCODING = Source(
     "recommended", "openapi.yaml's `image` encoding lists it; the pages say only `file`"
 )
@@ -169,13 +183,15 @@ def required_probes(schema: dict[str, Any], base: dict[str, Any]) -> list[Probe]
     ]
 
 
-def type_probes(properties: dict[str, Any], base: dict[str, Any]) -> list[Probe]:
+def type_probes(
+    properties: dict[str, Any], base: dict[str, Any], *, multipart: bool = False
+) -> list[Probe]:
     """The first integer field of the cheap request sent a number that is not an integer."""
     for name, prop in properties.items():
         if prop.get("type") == "integer" and isinstance(base.get(name), int):
             value = base[name] + 0.5
             edge = f"{name}={value} (not an integer)"
-            source = field_bound_source(prop, "type")
+            source = type_break_source(prop, value, multipart=multipart)
             return [Probe("type", edge, {**base, name: value}, "refuse", f"{name}.type", source)]
     return []
 
@@ -189,7 +205,7 @@ def upload_probes(operation: Operation, base: dict[str, Any]) -> list[Probe]:
         Probe("multipart", "no boundary", base, "refuse", boundary, _BOUNDARY, png, True),
         Probe("multipart", "no file part", base, "refuse", "image.required", required or _IMAGE),
         Probe("upload", "not an image", base, "refuse", "image decodes", _IMAGE, _NOT_IMAGE),
-        Probe("upload", "truncated PNG", base, "refuse", "image decodes", _IMAGE, truncated),
+        Probe("upload", "truncated PNG", base, "refuse", "image complete", _TRUNCATED, truncated),
     ]
     for media_type in operation.file_media_types:
         fmt = _FORMATS.get(media_type)

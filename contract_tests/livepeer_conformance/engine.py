@@ -74,10 +74,21 @@ class Engine(Sender):
         example = planned.described if planned is not None else ""
         return self.record_failures(exchange, failures, trigger, example=example)
 
-    def failures_of(self, exchange: Exchange, planned: Planned | None) -> list[CheckFailure]:
-        """Judge the answer: record each check it passed, return those it failed."""
+    def failures_of(
+        self, exchange: Exchange, planned: Planned | None, *, negative: bool = False
+    ) -> list[CheckFailure]:
+        """Judge the answer: record each check it passed, return those it failed (`negative`:
+        an unplanned request the spec refuses, see `judge`)."""
         secrets = self.config.secrets
-        verdicts = judge(exchange, planned, self.document, [self.token], self.properties, secrets)
+        verdicts = judge(
+            exchange,
+            planned,
+            self.document,
+            [self.token],
+            self.properties,
+            secrets,
+            negative=negative,
+        )
         prefix = f"{planned.described}: " if planned is not None else ""
         failures: list[CheckFailure] = []
         for verdict in verdicts:

@@ -64,10 +64,17 @@ def judge(
     tokens: list[str | None],
     properties: Callable[[str], list[SemanticProperty]],
     secrets: tuple[str, ...] = (),
+    *,
+    negative: bool = False,
 ) -> list[Verdict]:
     """Every verdict on `exchange`, the answer to `planned` (None: a request the suite did not
-    plan, such as schemathesis's, judged by the checks that hold for any answer)."""
+    plan, such as schemathesis's, judged by the checks that hold for any answer).
+
+    An answer to a request the spec refuses (`planned.expect == "refuse"`, or `negative`: one of
+    schemathesis's negative cases) is held only to what holds for any answer: a declared status,
+    its content type and its body's shape (`answer_conformance.body_shape`)."""
     status = exchange.status
+    refused = negative or (planned is not None and planned.expect == "refuse")
     verdicts: list[Verdict] = []
     where = find_echo(exchange.headers, exchange.content, [*tokens, exchange.sent_token])
     verdicts.append(
@@ -81,7 +88,13 @@ def judge(
         )
     )
     judgements = answer_conformance.judge(
-        document, exchange.path, status, exchange.content_type, exchange.headers, exchange.body
+        document,
+        exchange.path,
+        status,
+        exchange.content_type,
+        exchange.headers,
+        exchange.body,
+        refused=refused,
     )
     for j in judgements:
         reason = None if j.reason is None else f"answered {shown(exchange, secrets)}; {j.reason}"
@@ -91,7 +104,7 @@ def judge(
     if planned.credentials != "run":
         return [*verdicts, *_credentials(exchange, planned, secrets)]
     verdicts += _expectation(exchange, planned, secrets)
-    if not planned.judged_by_properties or (status == 200 and planned.expect == "refuse"):
+    if not planned.judged_by_properties or (status == 200 and refused):
         return verdicts
     declared_error = status != 200 and all(
         j.reason is None for j in judgements if j.check in (STATUS_CODE, CONTENT_TYPE)

@@ -58,7 +58,9 @@ def probes_for(operation: Operation, config: RunConfig) -> list[Planned]:
     """The edge probes of `operation`, always the same for the same spec, in sending order."""
     schema, properties = operation.schema, operation.properties
     base = cheapest_params(operation, config)
-    probes: list[Probe] = required_probes(schema, base) + type_probes(properties, base)
+    probes: list[Probe] = required_probes(schema, base) + type_probes(
+        properties, base, multipart=operation.multipart
+    )
     for name, prop in properties.items():
         if name == "seed":
             probes += seed_probes(prop, base)

@@ -20,7 +20,12 @@ from PIL import Image, ImageChops
 
 from livepeer_conformance.config import Profile, profile_includes
 from livepeer_conformance.exchanges import Exchange
-from livepeer_conformance.sources import DECLARED, PAGE_T2I
+from livepeer_conformance.sources import (
+    DECLARED,
+    PAGE_T2I,
+    PAGE_UPSCALE,
+    PAGE_UPSCALE_PIPELINE,
+)
 
 #: What a property says of one exchange: None when it holds, else why it does not.
 Objection = str | None
@@ -146,8 +151,7 @@ def _has_seeds(exchange: Exchange) -> bool:
     lambda e: _has_seeds(e) and "seed" in e.params,
     source=Source(
         "documented",
-        f"{PAGE_T2I}: seed integer Seed for random number generation; its example answers"
-        ' "seed": 123 to "seed": 123 (seed + i for the i-th image is openapi.yaml\'s Seed)',
+        f"{PAGE_T2I}: Seed for random number generation.",
     ),
     applies_to=_asks_for("seed"),
 )
@@ -176,9 +180,7 @@ def seeds_distinct_without_seed(exchange: Exchange, document: dict[str, Any]) ->
 
 @semantic_property(
     _succeeded,
-    source=Source(
-        "documented", f"{PAGE_T2I}: images Media · object[] required The generated images."
-    ),
+    source=Source("documented", f"{PAGE_T2I}: The generated images."),
 )
 def urls_fetch_and_decode(exchange: Exchange, document: dict[str, Any]) -> Objection:
     """Every `url` is an http(s) or `data:` URL that fetches and decodes as an image ("The URL
@@ -253,7 +255,9 @@ def image_to_image_keeps_input_size(exchange: Exchange, document: dict[str, Any]
 @semantic_property(
     _succeeded,
     source=Source(
-        "recommended", "openapi.yaml x-upscale-factor: the pages do not state the factor"
+        "documented",
+        f"{PAGE_UPSCALE_PIPELINE}: it enhances the resolution of input images by a factor of 4.;"
+        f" {PAGE_UPSCALE}: Upscale an image by increasing its resolution.",
     ),
     applies_to=_upscales,
 )
@@ -305,7 +309,7 @@ def _repeated(exchange: Exchange) -> bool:
 
 @semantic_property(
     _repeated,
-    source=Source("documented", f"{PAGE_T2I}: seed integer Seed for random number generation."),
+    source=Source("documented", f"{PAGE_T2I}: Seed for random number generation."),
     applies_to=_asks_for("seed"),
 )
 def same_seed_same_seeds(exchange: Exchange, document: dict[str, Any]) -> Objection:

@@ -197,7 +197,9 @@ def _install_hooks(schema: Any, run: _SpecRun) -> None:
         exchange = _exchange(case, response, run)
         failures = []
         if (response.request.method or "").lower() == case.operation.method.lower():
-            failures = engine.failures_of(exchange, None)
+            meta = case.meta
+            negative = meta is not None and not meta.generation.mode.is_positive
+            failures = engine.failures_of(exchange, None, negative=negative)
         run.answered[case.id] = (results.clock(), exchange, failures, _trigger(case, run))
         run.stop_when_spent()
 

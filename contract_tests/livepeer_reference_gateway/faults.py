@@ -208,6 +208,21 @@ def _seed_zero_is_random(plan: GenerationPlan) -> GenerationPlan:
     return plan
 
 
+def _no_images_for_too_few(answer: Answer) -> Answer:
+    # `range(num_images_per_prompt)` with no lower bound checked: nothing to generate.
+    error = answer.error
+    if (
+        error is not None
+        and error.violations
+        and all(
+            v.field == "num_images_per_prompt" and v.type == "greater_than_equal"
+            for v in error.violations
+        )
+    ):
+        answer.status, answer.body, answer.headers = 200, {"images": []}, {}
+    return answer
+
+
 def _crash_on_loras_not_object(plan: GenerationPlan) -> GenerationPlan:
     # `json.loads(loras).items()` on a JSON text that holds a list or a number.
     loras = plan.params.get("loras")
@@ -494,7 +509,6 @@ _CATALOGUE: tuple[Fault, ...] = (
         "semantics",
         frozenset({"upscale_is_four_times_input"}),
         plan=_plan(upscale_factor=2),
-        needs_profile="strict",  # the factor is this project's x-upscale-factor (recommended)
     ),
     Fault(
         "pixels_not_deterministic",
@@ -626,6 +640,16 @@ _CATALOGUE: tuple[Fault, ...] = (
         frozenset({"positive_data_acceptance"}),
         plan=_refuse_steps_past_scheduler_table,
         needs_profile="strict",  # the step maximum is recommended: an advisory by default
+    ),
+    Fault(
+        "zero_images_served_empty",
+        "`num_images_per_prompt` below 1 is served with an empty image list, as upstream does.",
+        "status codes",
+        frozenset({"negative_data_rejection"}),
+        answer=_no_images_for_too_few,
+        # The minimum is recommended, and an answer to a refused request is held to the success
+        # schema's shape only (its `minItems` is the success's own rule): an advisory by default.
+        needs_profile="strict",
     ),
     Fault(
         "rounding_pipeline",

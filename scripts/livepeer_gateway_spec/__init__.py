@@ -44,10 +44,13 @@ from .pointers import (
 from .positions import Position, SourceMap, spec_source_map
 from .sources import (
     CONSTRAINT_KEYWORDS,
+    DOCS_SITE,
     SOURCE_KEY,
     SOURCE_KINDS,
+    Citation,
     Source,
     SourceKind,
+    citations,
     constraint_sources,
     parse_source,
     unsourced_constraints,
@@ -64,10 +67,13 @@ from .walk import (
 
 __all__ = [
     "CONSTRAINT_KEYWORDS",
+    "DOCS_SITE",
     "SOURCE_KEY",
     "SOURCE_KINDS",
+    "Citation",
     "Source",
     "SourceKind",
+    "citations",
     "constraint_sources",
     "parse_source",
     "unsourced_constraints",

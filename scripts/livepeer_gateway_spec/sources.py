@@ -9,16 +9,18 @@ where (a reference page and its sentence) or why (this project's reason):
       minimum: 0
       maximum: 1
       x-source:
-        minimum: {documented: "001_075d078fee857981.txt: Degree of transformation ... (0 to 1)."}
-        maximum: {documented: "001_075d078fee857981.txt: Degree of transformation ... (0 to 1)."}
+        minimum: {documented: "https://docs.livepeer.org/ai/api-reference/image-to-image: Degree
+          of transformation applied to the reference image (0 to 1)."}
 
-- `documented`: a reference page says so;
+- `documented`: a public page on `DOCS_SITE` says so: its text is one or more citations, each
+  the page's URL, `: ` and the page's sentence (`citations`), joined by `; `;
 - `protocol`: HTTP or OpenAPI itself (status codes, content types, declared bodies, auth);
 - `recommended`: this project's hardening (bounds that keep runs cheap and probe the edges).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -50,13 +52,37 @@ CONSTRAINT_KEYWORDS = (
 )
 
 
+#: Where a `documented` source's pages are published.
+DOCS_SITE = "https://docs.livepeer.org/"
+_CITATION = re.compile(rf"({re.escape(DOCS_SITE)}\S*?): (.+?)(?=; {re.escape(DOCS_SITE)}|$)", re.S)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One page a `documented` source cites, and the page's sentence it quotes."""
+
+    url: str
+    sentence: str
+
+
+def citations(text: str) -> list[Citation]:
+    """The citations of a `documented` source's text (`URL: sentence; URL: sentence`), in order;
+    empty when it cites no page on `DOCS_SITE`."""
+    return [Citation(url, sentence.strip()) for url, sentence in _CITATION.findall(text)]
+
+
 @dataclass(frozen=True)
 class Source:
     """Where one constraint comes from."""
 
     kind: SourceKind
-    #: The reference page and its sentence (documented), or the reason (protocol, recommended).
+    #: The pages' URLs and sentences (documented), or the reason (protocol, recommended).
     text: str
+
+    @property
+    def citations(self) -> list[Citation]:
+        """The pages a `documented` source cites (see `citations`)."""
+        return citations(self.text) if self.kind == "documented" else []
 
 
 def constraint_sources(schema: dict[str, Any]) -> dict[str, Source]:

@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import UnknownType
 from livepeer_gateway_spec import (
+    DOCS_SITE,
     SOURCE_KEY,
     SpecError,
     client_modules,
@@ -419,9 +420,10 @@ def _flat(text: Any) -> str:
 
 @rule("documented-source-covers")
 def documented_source_covers(document: Document) -> Iterator[LintProblem]:
-    """A `documented` source covers its constraint: its quoted sentence names each field the
-    constraint is about (every field of a `required` list; the field a bound is on), or it is that
-    field's own description, the sentence the page gives under the field's name."""
+    """A `documented` source cites a public page (`URL: sentence`, the URL on the docs site) and
+    covers its constraint: its quoted sentences name each field the constraint is about (every
+    field of a `required` list; the field a bound is on), or one is that field's own description,
+    the sentence the page gives under the field's name."""
     for location, schema, field in _request_schemas(document):
         try:
             marked = constraint_sources(schema)
@@ -430,24 +432,31 @@ def documented_source_covers(document: Document) -> Iterator[LintProblem]:
         for keyword, source in marked.items():
             if source.kind != "documented" or keyword not in schema:
                 continue
-            quote = source.text
-            sentence = quote.split(": ", 1)[-1]
+            where = pointer(*location, SOURCE_KEY, keyword)
+            cited = source.citations
+            if not cited:
+                message = (
+                    f"the documented source of {keyword} cites no page of {DOCS_SITE}: write"
+                    " the page's URL, ': ' and its sentence, or mark it recommended"
+                )
+                yield LintProblem("documented-source-covers", where, message)
+                continue
+            quote = " ".join(citation.sentence for citation in cited)
             if keyword == "required":
                 fields = [str(name) for name in schema.get("required") or []]
                 uncovered = [name for name in fields if not _names(quote, name)]
             elif field is None or _names(quote, field):
                 uncovered = []
             else:
-                own = sentence.strip() and _flat(sentence) in _flat(schema.get("description"))
+                description = _flat(schema.get("description"))
+                own = any(_flat(c.sentence) in description for c in cited if c.sentence.strip())
                 uncovered = [] if own else [field]
             for name in uncovered:
                 message = (
                     f"the documented source of {keyword} quotes {quote!r}, which names no "
                     f"{name!r}: cite the page's sentence for {name!r}, or mark it recommended"
                 )
-                yield LintProblem(
-                    "documented-source-covers", pointer(*location, SOURCE_KEY, keyword), message
-                )
+                yield LintProblem("documented-source-covers", where, message)
 
 
 def lint(document: Document) -> list[LintProblem]:

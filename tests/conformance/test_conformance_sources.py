@@ -4,6 +4,7 @@ real pipelines (rounding sizes) pass; edge probes, tokens and generated requests
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import re
@@ -21,11 +22,19 @@ import pytest
 from livepeer_conformance.cli import check_names
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.exchanges import Exchange
+from livepeer_conformance.judge import judge
 from livepeer_conformance.media import MediaFetcher
 from livepeer_conformance.plan_edges import probes_for
+from livepeer_conformance.planned import Planned
 from livepeer_conformance.properties import PROPERTIES, semantic_property
 from livepeer_conformance.redaction import redact
-from livepeer_conformance.sources import CHECK_SOURCES, negative_case_source, source_of_check
+from livepeer_conformance.sources import (
+    CHECK_SOURCES,
+    COERCION,
+    negative_case_source,
+    source_of_check,
+    type_break_source,
+)
 from livepeer_conformance.strategies import encode_image
 from livepeer_conformance.token_echo import find_echo
 from livepeer_conformance.valid_requests import make_realistic
@@ -146,8 +155,10 @@ def test_size_property_accepts_rounding_to_multiples_of_8(
 
 
 def test_new_faults_fail_the_default_profile() -> None:
-    """Only the minimum of one image (a recommended bound) needs the strict profile."""
+    """Only the minimum of one image (a recommended bound) needs the strict profile; the upscale
+    factor is documented (the upscale pipeline page's "by a factor of 4")."""
     new = {
+        "upscale_not_4x",
         "server_error_on_wide_seed",
         "seed_zero_random",
         "loras_not_object_crashes",
@@ -175,6 +186,44 @@ def test_new_faults_fail_the_default_profile() -> None:
         ),
         ("/upscale", {"image": b"x"}, "prompt.required", "documented"),
         ("/text-to-image", {"prompt": "p", "seed": "x"}, "seed.type", "protocol"),
+        # Coercion: a mistyped value that reads as its type without loss is judged as read.
+        (
+            "/text-to-image",
+            {"prompt": "p", "num_inference_steps": True},
+            "steps.type",
+            "recommended",
+        ),
+        ("/text-to-image", {"prompt": "p", "seed": "12"}, "seed.type", "recommended"),
+        (
+            "/text-to-image",
+            {"prompt": "p", "num_images_per_prompt": False},
+            "minimum",
+            "recommended",
+        ),
+        (
+            "/image-to-image",
+            {"prompt": "p", "image": b"x", "safety_check": "0"},
+            "check.type",
+            "recommended",
+        ),
+        (
+            "/image-to-image",
+            {"prompt": "p", "image": b"x", "seed": "7.0"},
+            "seed.type",
+            "recommended",
+        ),
+        (
+            "/image-to-image",
+            {"prompt": "p", "image": b"x", "strength": "2"},
+            "maximum",
+            "documented",
+        ),
+        ("/upscale", {"prompt": 5, "image": b"x"}, "prompt.type", "recommended"),
+        # Not lossless, or not read so: the declared type's rule.
+        ("/text-to-image", {"prompt": "p", "seed": 1.5}, "seed.type", "protocol"),
+        ("/text-to-image", {"prompt": 5}, "prompt.type", "protocol"),
+        ("/text-to-image", {"prompt": "p", "safety_check": 2}, "check.type", "protocol"),
+        ("/image-to-image", {"prompt": "p", "image": b"x", "seed": [1]}, "seed.type", "protocol"),
     ],
 )
 def test_an_accepted_invalid_request_takes_its_strongest_broken_rule(
@@ -182,6 +231,64 @@ def test_an_accepted_invalid_request_takes_its_strongest_broken_rule(
 ) -> None:
     found_cause, source = negative_case_source(SPEC_FILE, path, body)
     assert cause in found_cause and source.kind == kind
+
+
+def test_probe_sources_hold_on_real_gateways() -> None:
+    """A truncated upload served is recommended (upstream loads it on purpose), one that is no
+    image at all documented; the type probe's 1.5 for an integer reads as no integer."""
+    config = RunConfig(spec_path=spec.spec_path())
+    by_purpose = {p.purpose: p for p in probes_for(OPS["/upscale"], config)}
+    assert by_purpose["truncated PNG"].source.kind == "recommended"  # type: ignore[union-attr]
+    not_image = by_purpose["not an image"].source
+    assert not_image is not None and not_image.kind == "documented"
+    (typed,) = [p for p in probes_for(OPS["/text-to-image"], config) if p.family == "type"]
+    assert typed.source is not None and typed.source.kind == "protocol"
+    integer = {"type": "integer"}
+    assert type_break_source(integer, 2.0, multipart=False) == COERCION
+    assert type_break_source(integer, 2.5, multipart=True).kind == "protocol"
+
+
+def test_an_answer_to_a_refused_request_is_held_to_the_schemas_shape_only() -> None:
+    """An empty image list answering a request the spec refuses breaks no protocol rule (the
+    success schema's `minItems` is the success's own); answering a valid request it does."""
+    document = spec.load_spec(SPEC_FILE)
+    base = Planned(OPS["/text-to-image"], "numeric", "num_images_per_prompt=0", {"prompt": "p"})
+    config = RunConfig(spec_path=Path(SPEC_FILE), request_timeout=5.0)
+
+    def schema_verdicts(planned: Planned | None, body: Any, negative: bool = False) -> list[str]:
+        exchange = Exchange(
+            planned.operation if planned else OPS["/text-to-image"],
+            {"prompt": "p"},
+            None,
+            200,
+            body,
+            MediaFetcher(config),
+            content_type="application/json",
+        )
+        verdicts = judge(exchange, planned, document, [], lambda path: [], negative=negative)
+        return [str(v.reason) for v in verdicts if v.check == "response_schema_conformance"]
+
+    empty = {"images": []}
+    refused = dataclasses.replace(base, expect="refuse", rule="num_images_per_prompt.minimum")
+    assert schema_verdicts(refused, empty) == ["None"]
+    assert schema_verdicts(None, empty, negative=True) == ["None"]
+    (reason,) = schema_verdicts(dataclasses.replace(base, expect="accept"), empty)
+    assert "should be non-empty" in reason
+    assert "should be non-empty" in schema_verdicts(None, empty)[0]
+    # The shape still holds: a success body without `images` breaks it whatever was asked.
+    assert "'images' is a required property" in schema_verdicts(refused, {"data": []})[0]
+
+
+def test_zero_images_served_empty_is_an_advisory_by_default(run_cli: Callable[..., Any]) -> None:
+    """Upstream's answer to `num_images_per_prompt: 0`, an empty list, fails no protocol rule:
+    the request breaks a recommended minimum, and the answer has the success schema's shape."""
+    default = run_cli(*T2I_RUN, "--seed", "3", "--fault", "zero_images_served_empty")
+    assert default.code == 0, default.stdout
+    report = default.report()
+    assert report["departures"] == []
+    advised = {(a["check"], a["cause"]) for a in report["advisories"]}
+    assert ("negative_data_rejection", "200 num_images_per_prompt.minimum") in advised
+    assert {check for check, _ in advised} == {"negative_data_rejection"}
 
 
 def test_edge_probes_reach_every_edge_at_minimal_cost() -> None:

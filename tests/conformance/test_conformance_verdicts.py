@@ -44,7 +44,7 @@ def test_clean_reference_gateway_conforms(
         (
             "upscale_not_4x",
             "upscale_is_four_times_input",
-            ("--operation", "upscale", "--profile", "strict"),
+            ("--operation", "upscale"),
         ),
         ("server_error_on_bad_image", "not_a_server_error", ("--operation", "imageToImage")),
         ("slow_response", "responds_within_timeout", ("--timeout", "1")),

@@ -36,7 +36,7 @@ def _empty_text(document: Document) -> None:
 
 def _two_kinds(document: Document) -> None:
     _schema(document, "UpscaleParams")["x-source"]["required"] = {
-        "documented": "004_821cf0ba63eebc7b.txt: prompt string required",
+        "documented": "https://docs.livepeer.org/ai/api-reference/upscale: prompt string required",
         "recommended": "and also this",
     }
 
@@ -126,7 +126,8 @@ def _cite_another_field(document: Document) -> None:
     """A bound on `width` cited with the sentence the page gives for `height`."""
     width = _schema(document, "TextToImageParams")["properties"]["width"]
     width["x-source"]["maximum"] = {
-        "documented": "000_11706510e969fa6c.txt: The height in pixels of the generated image."
+        "documented": "https://docs.livepeer.org/ai/api-reference/text-to-image: The height in"
+        " pixels of the generated image."
     }
 
 
@@ -168,3 +169,23 @@ def test_a_documented_source_that_does_not_cover_its_constraint_fails(
     lines = [line for line in lines if f": {COVERS}: " in line]
     assert [line.split(": ")[2] for line in lines] == locations, lines
     assert all(f"names no {field}" in line for line in lines), lines
+
+
+def test_a_documented_source_that_cites_no_public_page_fails(
+    spec_document: Document, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A page named by a local file, not by its URL on the docs site, is no citation."""
+
+    def cite_a_file(document: Document) -> None:
+        strength = _schema(document, "ImageToImageParams")["properties"]["strength"]
+        strength["x-source"]["maximum"] = {
+            "documented": "001_075d078fee857981.txt: Degree of transformation applied to the"
+            " reference image (0 to 1)."
+        }
+
+    lines = _failing_lint(spec_document, cite_a_file, tmp_path, capsys)
+    (line,) = [line for line in lines if f": {COVERS}: " in line]
+    assert (
+        "strength/x-source/maximum" in line
+        and "cites no page of https://docs.livepeer.org/" in line
+    )
