@@ -7,6 +7,7 @@ engine sends them. Nothing here sends anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -85,7 +86,7 @@ class Planned:
         at its edge (`loras`, `seed`), or "a valid request"."""
         if self.family in NOT_PROBES:
             return VALID_TRIGGER
-        return self.rule.split(".", 1)[0] if self.rule else self.family
+        return re.split(r"[. ]", self.rule, maxsplit=1)[0] if self.rule else self.family
 
     @property
     def refusal(self) -> str:
