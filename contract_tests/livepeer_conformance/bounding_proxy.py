@@ -240,7 +240,17 @@ def bounding_proxy(
     proxy = transport.proxy_for(upstream or gateway)
     pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
     handler = _handler(pool, limits, on_out_of_bounds, upstream.rstrip("/") if upstream else None)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    try:
+        with serving_in_thread(ThreadingHTTPServer(("127.0.0.1", 0), handler)) as url:
+            yield url
+    finally:
+        pool.clear()
+
+
+@contextlib.contextmanager
+def serving_in_thread(server: ThreadingHTTPServer) -> Iterator[str]:
+    """Serve `server` (bound to loopback) in a daemon thread while the block runs; the block
+    gets its base URL."""
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -249,4 +259,3 @@ def bounding_proxy(
     finally:
         server.shutdown()
         server.server_close()
-        pool.clear()

@@ -7,14 +7,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from livepeer_conformance.bounding_proxy import serving_in_thread
 from livepeer_conformance.cli import main
 
 #: Small enough that each run takes seconds, large enough that every phase gets a turn and
@@ -111,20 +111,8 @@ def paste() -> Callable[[str, Path, dict[str, str]], tuple[int, bytes]]:
     return _pasted
 
 
-@contextlib.contextmanager
-def _in_thread(server: ThreadingHTTPServer) -> Iterator[str]:
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def serve_in_thread() -> Callable[[ThreadingHTTPServer], contextlib.AbstractContextManager[str]]:
     """Serve a standard-library HTTP server (bound to loopback) in a background thread while
     the block runs; the block gets its base URL."""
-    return _in_thread
+    return serving_in_thread
