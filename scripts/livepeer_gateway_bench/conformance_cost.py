@@ -169,7 +169,7 @@ def run() -> Section:
             f"{suite_requests / max(plain_requests, 1):.1f}x its requests, for the semantic "
             "properties and real images in every multipart request. The same two tools against "
             "every fault of the catalogue, at equal request budgets, are in docs/faults.md "
-            "(`make faults ARGS='--budgets 30,60,120'`; also the study "
+            "(`make faults ARGS='--budgets 30,60'`; also the study "
             "`make bench ARGS='--only detection_budget'`).",
         ]
     )
