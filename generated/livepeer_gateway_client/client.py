@@ -6,6 +6,7 @@ gateway that floods, nests, trickles or stalls ends the call with a documented e
 """
 
 import email.utils
+import functools
 import json
 import random
 import socket
@@ -90,7 +91,10 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _nesting_depth_over(value: Any, limit: int) -> bool:
+def _nesting_depth_over(content: bytes, value: Any, limit: int) -> bool:
+    # A body with no more opening brackets than the limit cannot nest deeper: most answers.
+    if content.count(b"[") + content.count(b"{") <= limit:
+        return False
     # Iterative, so a deep body cannot exhaust the interpreter's stack here.
     stack = [(value, 1)]
     while stack:
@@ -121,7 +125,9 @@ class Answer:
             raise errors.UnexpectedResponseBody(
                 self.status_code, self.content, f"not JSON: {exc}"
             ) from None
-        if isinstance(data, dict | list) and _nesting_depth_over(data, self.max_json_depth):
+        if isinstance(data, dict | list) and _nesting_depth_over(
+            self.content, data, self.max_json_depth
+        ):
             raise self._too_deep()
         return data
 
@@ -232,23 +238,85 @@ async def _read_async(response: httpx.Response, max_bytes: int, deadline: float 
     return body.content()
 
 
+class _JoinedUrls:
+    """Operation paths joined to an httpx client's base URL, each joined once.
+
+    httpx parses a relative URL and joins it to `base_url` on every request, which is a good part
+    of a call's cost; an absolute `httpx.URL` it takes as is. The join is httpx's own rule (the
+    base's path, then the path without its leading slash), and a new `base_url` on the httpx
+    client (another object) starts afresh.
+    """
+
+    LIMIT = 64
+
+    def __init__(self) -> None:
+        self.base: httpx.URL | None = None
+        self.joined: dict[str, httpx.URL] = {}
+
+    def __call__(self, base: httpx.URL, url: str) -> httpx.URL:
+        if base is not self.base:
+            self.base, self.joined = base, {}
+        joined = self.joined.get(url)
+        if joined is None:
+            if len(self.joined) >= self.LIMIT:  # paths with parameters in them: stay bounded
+                self.joined = {}
+            relative = httpx.URL(url)
+            joined = relative
+            if relative.is_relative_url:
+                joined = base.copy_with(raw_path=base.raw_path + relative.raw_path.lstrip(b"/"))
+            self.joined[url] = joined
+        return joined
+
+
+@functools.lru_cache(maxsize=64)
+def _httpx_timeout(total: float | None, connect: float) -> tuple[httpx.Timeout, dict[str, Any]]:
+    timeout = httpx.Timeout(total, connect=connect if total is None else min(connect, total))
+    return timeout, timeout.as_dict()
+
+
 class _Attempt:
-    """One send: its deadline, and whether it opened a new connection (from httpcore's trace)."""
+    """One send: its deadline, and whether it opened a new connection.
+
+    httpcore's trace tells which: a request's first event is the connection's `connect_tcp`
+    (or `connect_unix_socket`) when it opens one, and its first HTTP event when it reuses one.
+    Once that first event is seen the trace is removed from the request, so the rest of the
+    exchange is not traced (httpcore reads the request's extensions at each step).
+    """
 
     def __init__(self, total: float | None, connect: float) -> None:
         self.total = total
-        self.timeout = httpx.Timeout(
-            total, connect=connect if total is None else min(connect, total)
-        )
+        self.timeout, self._timeout_extension = _httpx_timeout(total, connect)
         self.deadline = None if total is None else time.monotonic() + total
-        self.opened_connection = False
+        self.opened_connection: bool | None = None
+        self.extensions: dict[str, Any] = {}
+
+    def build_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        request_kwargs: dict[str, Any],
+        asynchronous: bool,
+    ) -> httpx.Request:
+        """The request, with this attempt's timeout and trace in its extensions."""
+        extensions = {
+            # Given as httpx's extension, so httpx need not build a Timeout for each request.
+            "timeout": dict(self._timeout_extension),
+            "trace": self.async_trace if asynchronous else self.trace,
+        }
+        request = http.build_request(**request_kwargs, extensions=extensions)
+        self.extensions = request.extensions
+        return request
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        if event == "connection.connect_tcp.started":
-            self.opened_connection = True
+        if self.opened_connection is None:
+            self.opened_connection = event.startswith("connection.connect_")
+            self.extensions.pop("trace", None)
 
     async def async_trace(self, event: str, info: dict[str, Any]) -> None:
         self.trace(event, info)
+
+    def reused_connection(self) -> bool:
+        """Whether the request went out on a kept-alive connection (False when unknown)."""
+        return self.opened_connection is False
 
     def overdue(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline
@@ -327,6 +395,8 @@ class GatewayClient:
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
+    _urls: _JoinedUrls = field(factory=_JoinedUrls, init=False, repr=False, eq=False)
+    _async_urls: _JoinedUrls = field(factory=_JoinedUrls, init=False, repr=False, eq=False)
 
     @property
     def auth_headers(self) -> dict[str, str]:
@@ -491,15 +561,14 @@ def _send_once(
     client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
     http = client.get_httpx_client()
+    request_kwargs = {**request_kwargs, "url": client._urls(http.base_url, request_kwargs["url"])}
     for resend in (False, True):
         attempt = _attempt(client, timeout)
-        request = http.build_request(
-            **request_kwargs, timeout=attempt.timeout, extensions={"trace": attempt.trace}
-        )
+        request = attempt.build_request(http, request_kwargs, asynchronous=False)
         try:
             response = http.send(request, stream=True)
         except _LOST_CONNECTION:
-            if resend or attempt.opened_connection or not client.resend_on_stale_connection:
+            if resend or not attempt.reused_connection() or not client.resend_on_stale_connection:
                 raise
             continue
         except httpx.TimeoutException as exc:
@@ -524,6 +593,8 @@ def exchange(
     client: GatewayClient, request_kwargs: dict[str, Any], timeout: TimeoutSetting | Unset
 ) -> Answer:
     """Send one operation's request and read its answer within the bounds, retrying as set."""
+    if client.retries is None:
+        return _send_once(client, request_kwargs, timeout)
     retrying = _Retrying(client)
     while True:
         try:
@@ -542,17 +613,23 @@ async def _send_once_async(
     import asyncio
 
     http = client.get_async_httpx_client()
+    request_kwargs = {
+        **request_kwargs,
+        "url": client._async_urls(http.base_url, request_kwargs["url"]),
+    }
     for resend in (False, True):
         attempt = _attempt(client, timeout)
-        request = http.build_request(
-            **request_kwargs, timeout=attempt.timeout, extensions={"trace": attempt.async_trace}
-        )
+        request = attempt.build_request(http, request_kwargs, asynchronous=True)
         try:
             async with asyncio.timeout(attempt.total):
                 try:
                     response = await http.send(request, stream=True)
                 except _LOST_CONNECTION:
-                    if resend or attempt.opened_connection or not client.resend_on_stale_connection:
+                    if (
+                        resend
+                        or not attempt.reused_connection()
+                        or not client.resend_on_stale_connection
+                    ):
                         raise
                     continue
                 try:
@@ -575,6 +652,8 @@ async def exchange_async(
     """The asynchronous `exchange`."""
     import asyncio  # here, not at the top: importing it would slow every synchronous caller's start
 
+    if client.retries is None:
+        return await _send_once_async(client, request_kwargs, timeout)
     retrying = _Retrying(client)
     while True:
         try:

@@ -101,12 +101,12 @@ def wrong_type(field: str, expected: str, value: object) -> TypeError:
     return TypeError(f"{field} must be {expected}, got {type(value).__name__} {value!r:.60}")
 
 
+_HTTP_STATUSES: dict[int, HTTPStatus] = {status.value: status for status in HTTPStatus}
+
+
 def http_status(code: int) -> HTTPStatus | int:
     """`code` as an HTTPStatus, or as the bare int for a status the enum lacks (such as 522)."""
-    try:
-        return HTTPStatus(code)
-    except ValueError:
-        return code
+    return _HTTP_STATUSES.get(code, code)
 
 
 T = TypeVar("T")

@@ -45,7 +45,8 @@ class HTTPError:
         """Parse a decoded JSON object, raising KeyError or TypeError when it breaks the schema."""
         from ..models.api_error import APIError
 
-        if not isinstance(src_dict, Mapping):
+        # `type(...) is dict` first: a decoded JSON object is one, and the ABC check costs more.
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise wrong_type("HTTPError", "an object", src_dict)
         d = dict(src_dict)
         detail = APIError.from_dict(d.pop("detail"))

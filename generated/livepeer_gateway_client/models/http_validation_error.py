@@ -48,7 +48,8 @@ class HTTPValidationError:
         """Parse a decoded JSON object, raising KeyError or TypeError when it breaks the schema."""
         from ..models.validation_error import ValidationError
 
-        if not isinstance(src_dict, Mapping):
+        # `type(...) is dict` first: a decoded JSON object is one, and the ABC check costs more.
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise wrong_type("HTTPValidationError", "an object", src_dict)
         d = dict(src_dict)
         if not isinstance(d.get("detail", UNSET), list | Unset):

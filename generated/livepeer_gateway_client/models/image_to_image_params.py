@@ -181,7 +181,8 @@ class ImageToImageParams:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         """Parse a decoded JSON object, raising KeyError or TypeError when it breaks the schema."""
-        if not isinstance(src_dict, Mapping):
+        # `type(...) is dict` first: a decoded JSON object is one, and the ABC check costs more.
+        if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise wrong_type("ImageToImageParams", "an object", src_dict)
         d = dict(src_dict)
         prompt = d.pop("prompt")
