@@ -171,7 +171,8 @@ class Gateway:
             ) from None
 
     def _validated_json(self, contract: OperationContract, raw: bytes) -> dict[str, Any]:
-        return self._validated(contract, parse_json_object(raw), [])
+        body = self.faults.read_body(contract.properties, parse_json_object(raw))
+        return self._validated(contract, body, [])
 
     async def _parse_form(self, form: FormData, contract: OperationContract) -> ParsedRequest:
         values: dict[str, Any] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -24,6 +25,8 @@ Category = Literal[
 
 
 Before = Callable[[RequestInfo], GatewayError | None]
+#: (declared fields by name, the decoded JSON body) -> the body as the gateway reads it
+ReadBody = Callable[[dict[str, dict[str, Any]], Any], Any]
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class Fault:
     category: Category
     detected_by: frozenset[str]
     before: Before | None = None
+    read_body: ReadBody | None = None
     auth: Callable[[AuthOutcome], AuthOutcome] | None = None
     violations: Callable[[list[Violation]], list[Violation]] | None = None
     plan: Callable[[GenerationPlan], GenerationPlan] | None = None
@@ -64,6 +68,12 @@ class ActiveFaults:
             if fault.before is not None and (refusal := fault.before(info)) is not None:
                 return refusal
         return None
+
+    def read_body(self, properties: dict[str, dict[str, Any]], body: Any) -> Any:
+        """A decoded JSON body as the gateway reads it, before it is validated."""
+        for fault in self.faults:
+            body = fault.read_body(properties, body) if fault.read_body else body
+        return body
 
     def auth(self, outcome: AuthOutcome) -> AuthOutcome:
         """The auth outcome the gateway acts on."""
@@ -179,6 +189,35 @@ def _wrap_images(answer: Answer) -> Answer:
 def _spoil_url(media: dict[str, Any]) -> dict[str, Any]:
     # Still a data URL, but what it carries is not a PNG: only fetching and decoding shows it.
     return {**media, "url": "data:image/png;base64,bm90IGFuIGltYWdl"}
+
+
+_LAX_TYPES: dict[str, type] = {"integer": int, "number": float, "boolean": bool, "string": str}
+
+
+def _read_as_pydantic_lax(properties: dict[str, dict[str, Any]], body: Any) -> Any:
+    """Each scalar field read as pydantic's lax mode reads it, as FastAPI gateways do.
+
+    pydantic itself does the reading (`"64"` and `64.0` as 64, `"true"` as True, `7` as 7.0);
+    a value it refuses, or reads as a number that is not finite, is left for validation to
+    refuse, as pydantic's own bounds would.
+    """
+    from pydantic import TypeAdapter, ValidationError  # noqa: PLC0415 - only for this variant
+
+    if not isinstance(body, dict):
+        return body
+    read = dict(body)
+    for name, value in body.items():
+        declared = _LAX_TYPES.get(str(properties.get(name, {}).get("type")))
+        if declared is None or value is None:
+            continue
+        try:
+            reading = TypeAdapter(declared).validate_python(value)
+        except ValidationError:
+            continue
+        if isinstance(reading, float) and not math.isfinite(reading):
+            continue
+        read[name] = reading
+    return read
 
 
 def _plan(**changes: Any) -> Callable[[GenerationPlan], GenerationPlan]:
@@ -657,6 +696,15 @@ _CATALOGUE: tuple[Fault, ...] = (
         "semantics",
         frozenset(),
         plan=_plan(resize=_rounded_down_to_8),
+        conformant=True,
+    ),
+    Fault(
+        "lax_json_types",
+        'JSON fields are read as pydantic\'s lax mode reads them (`"64"` as 64, `64.0` as 64, '
+        '`"true"` as true), as FastAPI gateways such as ai-runner do.',
+        "status codes",
+        frozenset(),
+        read_body=_read_as_pydantic_lax,
         conformant=True,
     ),
 )
