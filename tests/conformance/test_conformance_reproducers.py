@@ -232,3 +232,49 @@ def test_reproducer_carries_the_runs_tls_options(tmp_path: Path) -> None:
     assert " curl -sS --insecure -X POST " in curl_for_request(
         "POST", "https://gw.example/upscale", (), b"", unverified
     )
+
+
+def test_spec_phase_reproducers_get_their_status_pasted(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    paste: Callable[..., tuple[int, bytes]],
+) -> None:
+    """Findings met only by schemathesis's own requests (the spec phase) replay as pasted too.
+
+    The gateway reads JSON as pydantic's lax mode does, so schemathesis's mistyped values that
+    read without loss are served: advisories, each met in the spec checks. Pasted against the
+    same gateway each gets its 200 again; against the clean gateway the same bytes are refused,
+    so what the reproducer sends is what triggered the finding.
+    """
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LIVEPEER_GATEWAY_TOKEN", TOKEN)
+    lax = GatewaySettings(token=TOKEN, faults=frozenset({"lax_json_types"}))
+    with serving(create_app(lax)) as run_url:
+        code = main(
+            [
+                *("run", "--base-url", run_url, "--report-dir", "reports"),
+                *("--seed", "1", "--operation", "textToImage"),
+            ]
+        )
+    printed = capsys.readouterr()
+    assert code == 0, printed.out
+    report = json.loads((tmp_path / "reports" / "conformance.json").read_text(encoding="utf-8"))
+    spec_phase = [
+        example
+        for finding in report["advisories"]
+        if finding["phases"] == ["spec checks"]
+        for example in finding["examples"]
+    ]
+    assert spec_phase, "no advisory came from the spec phase alone"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    statuses: dict[str, list[int]] = {"lax": [], "clean": []}
+    for name, settings in (("lax", lax), ("clean", GatewaySettings(token=TOKEN))):
+        with serving(create_app(settings)) as replay_url:
+            env = {"LIVEPEER_GATEWAY_URL": replay_url, "LIVEPEER_GATEWAY_TOKEN": TOKEN}
+            for example in spec_phase:
+                statuses[name].append(paste(example["reproducer"], elsewhere, env)[0])
+    expected = [int(e["evidence"]["status_line"].split()[1]) for e in spec_phase]
+    assert statuses["lax"] == expected
+    assert all(400 <= status < 500 for status in statuses["clean"]), statuses["clean"]
