@@ -414,3 +414,115 @@ def test_https_reports_name_the_gateway_not_the_proxy(
     written = _written(result, report_dir)
     assert [d for d in written if b"http://127.0.0.1" in d] == []
     assert [d for d in written if TOKEN.encode() in d] == []
+
+
+class TunnelProxy:
+    """An HTTP proxy that only tunnels (`CONNECT host:port`), as corporate proxies do for https.
+
+    It records each tunnel's target and the local port of each connection it opened to it, so
+    that a test can tell every connection the gateway saw came through it. Each tunnel ends
+    when either side closes, or after TUNNEL_SECONDS.
+    """
+
+    TUNNEL_SECONDS = 120.0
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        self.upstream_ports: set[int] = set()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.stopped = threading.Event()
+
+    def serve(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        with client:
+            client.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            method, target = head.split(b" ", 2)[:2]
+            if method != b"CONNECT":
+                client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+                return
+            host, port = target.decode("ascii").rsplit(":", 1)
+            self.targets.append(target.decode("ascii"))
+            with socket.create_connection((host, int(port)), timeout=10) as upstream:
+                self.upstream_ports.add(upstream.getsockname()[1])
+                client.sendall(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                _relay(client, upstream, self.TUNNEL_SECONDS)
+
+
+def _relay(one: socket.socket, other: socket.socket, seconds: float) -> None:
+    import selectors
+    import time
+
+    deadline = time.monotonic() + seconds
+    with selectors.DefaultSelector() as selector:
+        selector.register(one, selectors.EVENT_READ, other)
+        selector.register(other, selectors.EVENT_READ, one)
+        while (left := deadline - time.monotonic()) > 0:
+            for key, _ in selector.select(min(left, 1.0)):
+                source, sink = key.fileobj, key.data
+                try:
+                    data = source.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    sink.sendall(data)
+                except OSError:
+                    return
+
+
+class ClientPorts:
+    """An ASGI app passed through, recording the peer port of every request's connection."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.ports = app, set[int]()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("client"):
+            self.ports.add(scope["client"][1])
+        await self.app(scope, receive, send)
+
+
+def test_https_gateway_through_a_tunnelling_proxy_conforms(
+    tls_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`--proxy` with an https gateway: every phase's connections go through the proxy's
+    CONNECT tunnel (schemathesis's included), the run conforms, and reports name the gateway."""
+    from livepeer_reference_gateway.app import create_app
+    from livepeer_reference_gateway.settings import GatewaySettings
+
+    report_dir = tmp_path / "reports"
+    app = ClientPorts(create_app(GatewaySettings(token=TOKEN)))
+    proxy = TunnelProxy()
+    serving_thread = threading.Thread(target=proxy.serve, daemon=True)
+    serving_thread.start()
+    try:
+        with serving_tls(app, tls_files) as base_url:
+            result = _run_https(
+                base_url, tls_files[0], report_dir,
+                "--proxy", proxy.url, "--cacert", str(tls_files[0]),
+            )  # fmt: skip
+    finally:
+        proxy.stopped.set()
+        proxy.listener.close()
+        serving_thread.join(timeout=10)
+    assert b"Traceback" not in result.stderr
+    assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
+    report = json.loads((report_dir / "conformance.json").read_text(encoding="utf-8"))
+    assert report["conforms"] and report["target"] == base_url
+    assert set(proxy.targets) == {base_url.removeprefix("https://")}
+    assert app.ports and app.ports <= proxy.upstream_ports
