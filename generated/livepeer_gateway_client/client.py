@@ -278,7 +278,8 @@ class _Attempt:
     """One send: its deadline, and whether it opened a new connection.
 
     httpcore's trace tells which: a request's first event is the connection's `connect_tcp`
-    (or `connect_unix_socket`) when it opens one, and its first HTTP event when it reuses one.
+    (or `connect_unix_socket`, through a proxy or not) when it opens one, and its first HTTP
+    event (`http11.send_request_headers`, `http2...`) when it reuses one.
     Once that first event is seen the trace is removed from the request, so the rest of the
     exchange is not traced (httpcore reads the request's extensions at each step).
     """
@@ -308,7 +309,8 @@ class _Attempt:
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
         if self.opened_connection is None:
-            self.opened_connection = event.startswith("connection.connect_")
+            # "connection.connect_tcp.started", "socks.connect_tcp.started", ...: a new one.
+            self.opened_connection = event.split(".")[1].startswith("connect_")
             self.extensions.pop("trace", None)
 
     async def async_trace(self, event: str, info: dict[str, Any]) -> None:

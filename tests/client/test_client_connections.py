@@ -132,3 +132,28 @@ def test_the_answer_after_many_calls_still_parses(recording_client: Authenticate
     results = [text_to_image.sync(client=recording_client, body=BODY) for _ in range(3)]
     assert all(isinstance(r, ImageResponse) for r in results)
     assert len({r.images[0].url for r in results}) == 1
+
+
+@pytest.mark.parametrize(
+    ("first_event", "reused"),
+    [
+        ("connection.connect_tcp.started", False),
+        ("connection.connect_unix_socket.started", False),
+        ("socks.connect_tcp.started", False),  # a new connection through a SOCKS proxy
+        ("http11.send_request_headers.started", True),
+        ("http2.send_request_headers.started", True),
+    ],
+)
+def test_reuse_is_read_from_the_first_traced_event(first_event: str, reused: bool) -> None:
+    """The rule applied to httpcore's event names (the loopback tests above meet the first,
+    fourth and a lost connection; proxies and HTTP/2 name their events this way too)."""
+    from livepeer_gateway_client.client import _Attempt
+
+    attempt = _Attempt(10.0, 1.0)
+    request = attempt.build_request(
+        httpx.Client(base_url="http://gw.invalid"), {"method": "POST", "url": "/x"}, False
+    )
+    attempt.trace(first_event, {})
+    attempt.trace("connection.connect_tcp.complete", {})  # later events change nothing
+    assert attempt.reused_connection() is reused
+    assert "trace" not in request.extensions
