@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from . import pipelines
 from .auth import authenticate
+from .closing import AnswerSentClosing, CloseAfterAnswer
 from .contract import OperationContract, load_contracts, parse_json_object
 from .errors import (
     BodiesOverBudget,
@@ -308,7 +309,8 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error", exc_info=exc)
+    if not isinstance(exc, AnswerSentClosing):  # raised after an answer, to close: not an error
+        log.exception("unexpected error", exc_info=exc)
     return error_response(GatewayError(500, "internal", "Internal Server Error"))
 
 
@@ -322,9 +324,10 @@ def create_app(settings: GatewaySettings) -> Starlette:
         max_json_bytes=settings.max_json_bytes,
         budget=budget,
     )
+    closing = [Middleware(CloseAfterAnswer, closes=gateway.faults.closes_after)]
     app = Starlette(
         routes=gateway.routes(),
-        middleware=[limit],
+        middleware=[*closing, limit] if gateway.faults.close_connections else [limit],
         exception_handlers={HTTPException: _http_exception, Exception: _unexpected},
     )
     app.state.gateway = gateway

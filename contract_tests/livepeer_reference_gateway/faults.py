@@ -44,6 +44,8 @@ class Fault:
     plan: Callable[[GenerationPlan], GenerationPlan] | None = None
     answer: Callable[[Answer], Answer] | None = None
     delay: Callable[[RequestInfo], float] | None = None
+    #: Whether the connection is closed, unannounced, after an answer of this status.
+    closes_after: Callable[[int], bool] | None = None
     #: The conformance profile whose checks notice this departure, when the default's do not.
     needs_profile: str | None = None
     #: A request timeout (seconds) short enough for this departure to show, when it needs one.
@@ -98,6 +100,15 @@ class ActiveFaults:
         for fault in self.faults:
             answer = fault.answer(answer) if fault.answer else answer
         return answer
+
+    @property
+    def close_connections(self) -> bool:
+        """Whether any fault closes connections after some answers."""
+        return any(fault.closes_after is not None for fault in self.faults)
+
+    def closes_after(self, status: int) -> bool:
+        """Whether the connection is closed, unannounced, after an answer of `status`."""
+        return any(fault.closes_after(status) for fault in self.faults if fault.closes_after)
 
     def delay(self, info: RequestInfo) -> float:
         """Seconds to hold the answer back before sending it."""
@@ -705,6 +716,15 @@ _CATALOGUE: tuple[Fault, ...] = (
         "status codes",
         frozenset(),
         read_body=_read_as_pydantic_lax,
+        conformant=True,
+    ),
+    Fault(
+        "closes_after_errors",
+        "the connection is closed after every 4xx and 5xx answer without `Connection: close`, "
+        "as uvicorn does after an unhandled error.",
+        "robustness",
+        frozenset(),
+        closes_after=lambda status: status >= 400,
         conformant=True,
     ),
 )

@@ -199,3 +199,50 @@ def test_lax_json_types_reads_what_pydantic_reads(change: dict[str, object], sta
     clean, lax = answers
     assert clean in (400, 422)
     assert lax == status
+
+
+def _closed_after(url: str, body: bytes) -> tuple[int, bool, bool]:
+    """(status, whether the answer said `Connection: close`, whether the gateway then closed
+    the connection) for one keep-alive request sent on a raw socket."""
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            b"POST /text-to-image HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {TOKEN}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += sock.recv(65536)
+        head, _, rest = received.partition(b"\r\n\r\n")
+        length = int(
+            next(
+                line.split(b":")[1]
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length")
+            )
+        )
+        while len(rest) < length:
+            rest += sock.recv(65536)
+        sock.settimeout(1.0)
+        try:
+            closed = sock.recv(1) == b""
+        except TimeoutError:
+            closed = False
+    status = int(head.split(b" ")[1])
+    return status, b"connection: close" in head.lower(), closed
+
+
+@pytest.mark.parametrize(("body", "status"), [(b'{"prompt": ""}', 400), (b"{", 422)])
+def test_closes_after_errors_closes_without_saying(body: bytes, status: int) -> None:
+    """The conformant variant closes the connection after an error answer, unannounced; the
+    clean gateway keeps it open; a valid request keeps it open on both."""
+    valid = b'{"prompt": "p", "width": 64, "height": 64}'
+    seen = {}
+    for faults in (frozenset(), frozenset({"closes_after_errors"})):
+        with running_gateway(GatewaySettings(token=TOKEN, faults=faults)) as url:
+            seen[faults] = (_closed_after(url, body), _closed_after(url, valid))
+    assert seen[frozenset()] == ((status, False, False), (200, False, False))
+    assert seen[frozenset({"closes_after_errors"})] == ((status, False, True), (200, False, False))
