@@ -250,21 +250,22 @@ class _JoinedUrls:
     LIMIT = 64
 
     def __init__(self) -> None:
-        self.base: httpx.URL | None = None
-        self.joined: dict[str, httpx.URL] = {}
+        # One tuple, read once per call: a call racing a change of base never mixes the two.
+        self.state: tuple[httpx.URL | None, dict[str, httpx.URL]] = (None, {})
 
     def __call__(self, base: httpx.URL, url: str) -> httpx.URL:
-        if base is not self.base:
-            self.base, self.joined = base, {}
-        joined = self.joined.get(url)
+        known_base, joined_urls = self.state
+        if base is not known_base or len(joined_urls) >= self.LIMIT:
+            # A new base, or paths with parameters in them: start afresh, staying bounded.
+            joined_urls = {}
+            self.state = (base, joined_urls)
+        joined = joined_urls.get(url)
         if joined is None:
-            if len(self.joined) >= self.LIMIT:  # paths with parameters in them: stay bounded
-                self.joined = {}
             relative = httpx.URL(url)
             joined = relative
             if relative.is_relative_url:
                 joined = base.copy_with(raw_path=base.raw_path + relative.raw_path.lstrip(b"/"))
-            self.joined[url] = joined
+            joined_urls[url] = joined
         return joined
 
 

@@ -157,3 +157,44 @@ def test_reuse_is_read_from_the_first_traced_event(first_event: str, reused: boo
     attempt.trace("connection.connect_tcp.complete", {})  # later events change nothing
     assert attempt.reused_connection() is reused
     assert "trace" not in request.extensions
+
+
+def test_joined_urls_never_mix_bases_across_threads() -> None:
+    """Calls on two bases racing each other (a client swapped mid-flight) each get their own
+    base's URL: a wrong host here would send the token elsewhere."""
+    import sys
+    import threading
+
+    from livepeer_gateway_client.client import _JoinedUrls
+
+    joined = _JoinedUrls()
+    bases = [httpx.URL(f"http://h{i}.example/") for i in range(2)]
+    wrong: list[str] = []
+    calls = 0
+    stop = threading.Event()
+
+    def worker(offset: int) -> None:
+        nonlocal calls
+        n = 0
+        while not stop.is_set():
+            base = bases[(n // 50 + offset) % 2]
+            n += 1
+            url = joined(base, f"/p{n % 3}")
+            if url.host != base.host:
+                wrong.append(str(url))
+        calls += n
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter allows
+    try:
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(2)]
+        for thread in threads:
+            thread.start()
+        stop.wait(1.5)
+        stop.set()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert calls > 1000
+    assert wrong == []

@@ -215,7 +215,9 @@ def _closed_after(url: str, body: bytes) -> tuple[int, bool, bool]:
         )
         received = b""
         while b"\r\n\r\n" not in received:
-            received += sock.recv(65536)
+            chunk = sock.recv(65536)
+            assert chunk, "the gateway closed the connection before its answer's head"
+            received += chunk
         head, _, rest = received.partition(b"\r\n\r\n")
         length = int(
             next(
@@ -225,7 +227,9 @@ def _closed_after(url: str, body: bytes) -> tuple[int, bool, bool]:
             )
         )
         while len(rest) < length:
-            rest += sock.recv(65536)
+            chunk = sock.recv(65536)
+            assert chunk, "the gateway closed the connection before its answer's body"
+            rest += chunk
         sock.settimeout(1.0)
         try:
             closed = sock.recv(1) == b""
