@@ -198,3 +198,15 @@ def test_joined_urls_never_mix_bases_across_threads() -> None:
         sys.setswitchinterval(interval)
     assert calls > 1000
     assert wrong == []
+
+
+def test_a_json_body_keeps_its_content_type_over_a_client_wide_one(
+    recording_url: str, recorder: Recorder
+) -> None:
+    """A client-wide `Content-Type` (for some other use of the httpx client) never labels the
+    JSON body of an operation."""
+    headers = {"Content-Type": "text/plain"}
+    with AuthenticatedClient(base_url=recording_url, token=TEST_TOKEN, headers=headers) as client:
+        text_to_image.sync(client=client, body=BODY)
+    assert recorder.last.headers["content-type"] == "application/json"
+    assert recorder.last.json()["prompt"] == BODY.prompt
