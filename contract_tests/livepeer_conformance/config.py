@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 
@@ -19,6 +19,8 @@ Profile = Literal["core", "livepeer", "strict"]
 #: How the embedded gateway points to its images (`--media-urls`), as the reference gateway's
 #: `MediaUrls` says.
 EmbeddedMediaUrls = Literal["data", "http"]
+#: The values of `--media-urls`, the default first.
+EMBEDDED_MEDIA_URLS: tuple[str, ...] = get_args(EmbeddedMediaUrls)
 
 #: Profiles, strictest last: what the spec says, plus the runners' semantics, plus determinism.
 PROFILES: tuple[Profile, ...] = ("core", "livepeer", "strict")

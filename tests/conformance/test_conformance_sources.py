@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import livepeer_gateway_spec as spec
 import pytest
-from livepeer_conformance.cli import check_names
+from livepeer_conformance.arguments import check_names
 from livepeer_conformance.config import RunConfig
 from livepeer_conformance.exchanges import Exchange
 from livepeer_conformance.judge import judge

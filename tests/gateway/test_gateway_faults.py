@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from livepeer_conformance.cli import check_names
+from livepeer_conformance.arguments import check_names
 from livepeer_reference_gateway import GatewaySettings, create_app, running_gateway
 from livepeer_reference_gateway.faults import FAULTS
 from PIL import Image
